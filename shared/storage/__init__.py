@@ -1,0 +1,1 @@
+"""DynamoDB: table definitions (the single source for CDK, the local platform and tests) and adapters."""

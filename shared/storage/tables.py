@@ -1,0 +1,163 @@
+"""Every DynamoDB table of the platform, declared once.
+
+The CDK stack, the local platform and the tests all build their tables from these definitions, and
+the Lambdas find each physical table name in the environment variable named by ``env_var``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AttributeType = Literal["S", "N"]
+
+
+@dataclass(frozen=True)
+class KeyAttribute:
+    name: str
+    type: AttributeType = "S"
+
+
+@dataclass(frozen=True)
+class IndexDefinition:
+    name: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    logical_id: str
+    """CamelCase id, used for the CDK construct id."""
+    default_name: str
+    """Physical name used by the local platform and tests (CDK lets CloudFormation name tables)."""
+    env_var: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+    indexes: tuple[IndexDefinition, ...] = field(default_factory=tuple)
+    ttl_attribute: str | None = None
+    holds_business_data: bool = True
+    """Business data is retained on stack deletion and protected from deletion."""
+
+    def key_attributes(self) -> list[KeyAttribute]:
+        attributes: dict[str, KeyAttribute] = {}
+        for key in (self.partition_key, self.sort_key):
+            if key is not None:
+                attributes[key.name] = key
+        for index in self.indexes:
+            for key in (index.partition_key, index.sort_key):
+                if key is not None:
+                    attributes[key.name] = key
+        return list(attributes.values())
+
+
+STATIONS = TableDefinition(
+    logical_id="StationsTable",
+    default_name="csms-stations",
+    env_var="STATIONS_TABLE",
+    partition_key=KeyAttribute("stationId"),
+    indexes=(IndexDefinition("byTenant", KeyAttribute("tenantId"), KeyAttribute("stationId")),),
+)
+
+SESSIONS = TableDefinition(
+    logical_id="SessionsTable",
+    default_name="csms-sessions",
+    env_var="SESSIONS_TABLE",
+    partition_key=KeyAttribute("sessionId"),
+    indexes=(
+        IndexDefinition("byTenantStart", KeyAttribute("tenantId"), KeyAttribute("startedAt")),
+        IndexDefinition("byStationStart", KeyAttribute("stationId"), KeyAttribute("startedAt")),
+    ),
+)
+
+METER_VALUES = TableDefinition(
+    logical_id="MeterValuesTable",
+    default_name="csms-meter-values",
+    env_var="METER_VALUES_TABLE",
+    partition_key=KeyAttribute("sessionId"),
+    sort_key=KeyAttribute("sampleKey"),
+)
+
+ID_TOKENS = TableDefinition(
+    logical_id="IdTokensTable",
+    default_name="csms-id-tokens",
+    env_var="ID_TOKENS_TABLE",
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("idToken"),
+)
+
+SITES = TableDefinition(
+    logical_id="SitesTable",
+    default_name="csms-sites",
+    env_var="SITES_TABLE",
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("siteId"),
+)
+
+COMMANDS = TableDefinition(
+    logical_id="CommandsTable",
+    default_name="csms-commands",
+    env_var="COMMANDS_TABLE",
+    partition_key=KeyAttribute("commandId"),
+    indexes=(IndexDefinition("byStation", KeyAttribute("stationId"), KeyAttribute("createdAt")),),
+    ttl_attribute="expiresAt",
+)
+
+STATION_MESSAGES = TableDefinition(
+    logical_id="StationMessagesTable",
+    default_name="csms-station-messages",
+    env_var="STATION_MESSAGES_TABLE",
+    partition_key=KeyAttribute("stationId"),
+    sort_key=KeyAttribute("messageKey"),
+    ttl_attribute="expiresAt",
+)
+
+IDEMPOTENCY = TableDefinition(
+    logical_id="IdempotencyTable",
+    default_name="csms-idempotency",
+    env_var="IDEMPOTENCY_TABLE",
+    partition_key=KeyAttribute("id"),
+    ttl_attribute="expiration",
+    holds_business_data=False,
+)
+
+ALL_TABLES: tuple[TableDefinition, ...] = (
+    STATIONS,
+    SESSIONS,
+    METER_VALUES,
+    ID_TOKENS,
+    SITES,
+    COMMANDS,
+    STATION_MESSAGES,
+    IDEMPOTENCY,
+)
+
+
+def create_table_request(table: TableDefinition, table_name: str | None = None) -> dict[str, Any]:
+    """The boto3 ``create_table`` arguments for a table (on-demand, as in the cloud)."""
+
+    def key_schema(partition: KeyAttribute, sort: KeyAttribute | None) -> list[dict[str, str]]:
+        schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+        if sort is not None:
+            schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+        return schema
+
+    request: dict[str, Any] = {
+        "TableName": table_name or table.default_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": attribute.name, "AttributeType": attribute.type}
+            for attribute in table.key_attributes()
+        ],
+        "KeySchema": key_schema(table.partition_key, table.sort_key),
+    }
+    if table.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema(index.partition_key, index.sort_key),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in table.indexes
+        ]
+    return request
