@@ -1,0 +1,13 @@
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.gateway.websocket import connect
+from shared.observability import logger, metrics
+from shared.wiring import get_platform
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return connect(get_platform(), event)

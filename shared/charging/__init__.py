@@ -1,0 +1,1 @@
+"""Version-neutral services, one module per OCPP functional block; the OCPP version modules call them."""

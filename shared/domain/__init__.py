@@ -1,0 +1,1 @@
+"""Protocol-neutral domain: stations, EVSEs, connectors, sessions, ID tokens, commands, tenants."""

@@ -1,0 +1,101 @@
+"""Charging stations, their EVSEs and connectors, and their connection to the platform."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from shared.domain.base import DomainModel, UtcDatetime
+
+# OCPP identifierString without ':' (the station id is the HTTP Basic auth user name, RFC 7617) and
+# without '/' (it is the last segment of the connection URL).
+STATION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
+_STATION_ID = re.compile(STATION_ID_PATTERN)
+
+
+def is_valid_station_id(station_id: str) -> bool:
+    return bool(_STATION_ID.fullmatch(station_id))
+
+
+class RegistrationPolicy(StrEnum):
+    """What the platform answers to the station's BootNotification."""
+
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+Connectivity = Literal["online", "reconnecting", "offline"]
+
+
+class Connection(DomainModel):
+    connection_id: str
+    protocol: str
+    connected_at: UtcDatetime
+    source_ip: str | None = None
+
+
+class ConnectorState(DomainModel):
+    """The last status a station reported for one connector (OCPP 1.6 connector N is EVSE N, connector 1)."""
+
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None = None
+    info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+    reported_at: UtcDatetime
+
+
+def connector_key(evse_id: int, connector_id: int) -> str:
+    return f"{evse_id}/{connector_id}"
+
+
+class Station(DomainModel):
+    station_id: str
+    tenant_id: str
+    site_id: str | None = None
+    password_hash: str | None = None
+    blocked: bool = False
+    registration: RegistrationPolicy = RegistrationPolicy.ACCEPTED
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+    boot_status: RegistrationPolicy | None = None
+    booted_at: UtcDatetime | None = None
+    station_status: ConnectorState | None = None
+    """Status of the station as a whole (OCPP 1.6 connectorId 0)."""
+    connectors: dict[str, ConnectorState] = Field(default_factory=dict)
+    connection: Connection | None = None
+    last_seen: UtcDatetime | None = None
+    disconnected_at: UtcDatetime | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime | None = None
+
+    def connectivity(self, now: datetime, reconnect_grace: timedelta) -> Connectivity:
+        """API Gateway drops every connection after 2 h; a station back within the grace is not offline."""
+        if self.connection is not None:
+            return "online"
+        if self.disconnected_at is not None and now - self.disconnected_at <= reconnect_grace:
+            return "reconnecting"
+        return "offline"
+
+
+class StationContext(DomainModel):
+    """Who is on a connection: set by the $connect authorizer, attached by API Gateway to every event."""
+
+    station_id: str
+    tenant_id: str
+    site_id: str | None = None
+    protocol: str = "ocpp1.6"
+    connection_id: str

@@ -1,0 +1,55 @@
+"""API Gateway Management API (@connections): how the platform sends frames to a charger."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
+else:
+    ApiGatewayManagementApiClient = Any
+
+
+class StationUnreachableError(Exception):
+    """The connection is gone (closed, not yet established, or stale after a reconnect)."""
+
+
+class SendFailedError(Exception):
+    """The frame could not be delivered for another reason (throttled, too large, client buffer full)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+@lru_cache(maxsize=4)
+def management_api_client(endpoint: str) -> ApiGatewayManagementApiClient:
+    """Always the execute-api endpoint of the stage, never the CloudFront or custom domain (they answer 403)."""
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=endpoint,
+        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),
+    )
+
+
+class FramePoster(Protocol):
+    def post_frame(self, connection_id: str, frame: str) -> None: ...
+
+
+class ConnectionGateway:
+    def __init__(self, client: ApiGatewayManagementApiClient) -> None:
+        self._client = client
+
+    def post_frame(self, connection_id: str, frame: str) -> None:
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=frame.encode())
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "Unknown")
+            if code == "GoneException":
+                raise StationUnreachableError(connection_id) from error
+            raise SendFailedError(code, error.response.get("Error", {}).get("Message", "")) from error

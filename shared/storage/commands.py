@@ -1,0 +1,119 @@
+"""Commands table (CSMS-initiated calls) and station-messages table (what stations send us to keep)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.domain.base import to_iso
+from shared.domain.commands import Command, CommandError, CommandStatus
+from shared.domain.errors import NotFoundError
+from shared.storage.dynamo import (
+    DynamoDBClient,
+    from_item,
+    is_conditional_check_failure,
+    to_attribute_value,
+    to_item,
+)
+
+# The answer must come from the station the call went to: a message id guessed or replayed by another
+# station must not complete someone else's command.
+_ANSWER_FROM_ADDRESSEE = "stationId = :station"
+
+
+class CommandRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def create(self, command: Command) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(command.to_document()),
+            ConditionExpression="attribute_not_exists(commandId)",
+        )
+
+    def get(self, command_id: str) -> Command | None:
+        response = self._client.get_item(TableName=self._table, Key={"commandId": {"S": command_id}})
+        item = response.get("Item")
+        return Command.model_validate(from_item(item)) if item else None
+
+    def get_for_tenant(self, tenant_id: str, command_id: str) -> Command:
+        command = self.get(command_id)
+        if command is None or command.tenant_id != tenant_id:
+            raise NotFoundError(f"command {command_id} not found")
+        return command
+
+    def complete(
+        self,
+        command_id: str,
+        station_id: str,
+        status: CommandStatus,
+        now: datetime,
+        response: dict[str, Any] | None = None,
+        error: CommandError | None = None,
+    ) -> Command | None:
+        """Records the outcome; None when no command with that id was sent to that station."""
+        fields: dict[str, Any] = {"status": status.value, "completedAt": to_iso(now)}
+        if response is not None:
+            fields["response"] = response
+        if error is not None:
+            fields["error"] = error.to_document()
+        values = {f":{key}": to_attribute_value(value) for key, value in fields.items()}
+        values[":station"] = {"S": station_id}
+        try:
+            result = self._client.update_item(
+                TableName=self._table,
+                Key={"commandId": {"S": command_id}},
+                UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
+                ConditionExpression=_ANSWER_FROM_ADDRESSEE,
+                ExpressionAttributeNames={f"#{key}": key for key in fields},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as client_error:
+            if is_conditional_check_failure(client_error):
+                return None
+            raise
+        return Command.model_validate(from_item(result["Attributes"]))
+
+    def list_for_station(self, station_id: str, limit: int) -> list[Command]:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="byStation",
+            KeyConditionExpression="stationId = :station",
+            ExpressionAttributeValues={":station": {"S": station_id}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [Command.model_validate(from_item(item)) for item in response.get("Items", [])]
+
+
+class StationMessageRepository:
+    """Messages kept for operators and support (DataTransfer, …), expiring after the retention period."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def record(self, station_id: str, message_key: str, document: dict[str, Any]) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item({**document, "stationId": station_id, "messageKey": message_key}),
+        )
+
+    def list_for_station(self, station_id: str, prefix: str, limit: int) -> list[dict[str, Any]]:
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="stationId = :station AND begins_with(messageKey, :prefix)",
+            ExpressionAttributeValues={":station": {"S": station_id}, ":prefix": {"S": prefix}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(item) for item in response.get("Items", [])]
+
+
+def message_key(kind: str, received_at: datetime, message_id: str) -> str:
+    return f"{kind}#{to_iso(received_at)}#{message_id}"

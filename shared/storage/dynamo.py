@@ -1,0 +1,96 @@
+"""The DynamoDB client and the conversions between domain documents and DynamoDB items."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from shared.domain.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> DynamoDBClient:
+    """Built once per warm container; endpoint and region come from the environment (moto locally)."""
+    return boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4}))
+
+
+def _to_dynamo_numbers(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float | int):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {key: _to_dynamo_numbers(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_to_dynamo_numbers(inner) for inner in value]
+    return value
+
+
+def _from_dynamo_numbers(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _from_dynamo_numbers(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo_numbers(inner) for inner in value]
+    if isinstance(value, set):
+        return {_from_dynamo_numbers(inner) for inner in value}
+    return value
+
+
+def to_attribute_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_to_dynamo_numbers(value))  # type: ignore[no-any-return]
+
+
+def to_item(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: to_attribute_value(value) for key, value in document.items() if value is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _from_dynamo_numbers(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def is_conditional_check_failure(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons", [])
+        return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+    return False
+
+
+def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    """Pagination cursor handed to API clients: opaque, URL-safe."""
+    if not last_evaluated_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_evaluated_key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidRequestError("cursor is not one this API issued") from error
+    if not isinstance(decoded, dict):
+        raise InvalidRequestError("cursor is not one this API issued")
+    return decoded

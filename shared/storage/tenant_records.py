@@ -1,0 +1,121 @@
+"""Tables keyed by tenant: ID tokens and sites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from botocore.exceptions import ClientError
+
+from shared.domain.base import DomainModel, to_iso
+from shared.domain.errors import AlreadyExistsError, NotFoundError
+from shared.domain.id_tokens import IdToken
+from shared.domain.sites import Site
+from shared.storage.dynamo import (
+    DynamoDBClient,
+    decode_cursor,
+    encode_cursor,
+    from_item,
+    is_conditional_check_failure,
+    to_attribute_value,
+    to_item,
+)
+
+RecordT = TypeVar("RecordT", bound=DomainModel)
+
+_RECORD_IS_NEW = "attribute_not_exists(tenantId)"
+_RECORD_EXISTS = "attribute_exists(tenantId)"
+
+
+class TenantRecordRepository(Generic[RecordT]):
+    """A table with the tenant as partition key and the record's id as sort key."""
+
+    model: type[RecordT]
+    sort_key: str
+    noun: str
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _key(self, tenant_id: str, record_id: str) -> dict[str, Any]:
+        return {"tenantId": {"S": tenant_id}, self.sort_key: {"S": record_id}}
+
+    def find(self, tenant_id: str, record_id: str) -> RecordT | None:
+        response = self._client.get_item(TableName=self._table, Key=self._key(tenant_id, record_id))
+        item = response.get("Item")
+        return self.model.model_validate(from_item(item)) if item else None
+
+    def get(self, tenant_id: str, record_id: str) -> RecordT:
+        record = self.find(tenant_id, record_id)
+        if record is None:
+            raise NotFoundError(f"{self.noun} {record_id} not found")
+        return record
+
+    def create(self, record: RecordT) -> None:
+        document = record.to_document()
+        try:
+            self._client.put_item(TableName=self._table, Item=to_item(document), ConditionExpression=_RECORD_IS_NEW)
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                raise AlreadyExistsError(f"{self.noun} {document[self.sort_key]} already exists") from error
+            raise
+
+    def update(self, tenant_id: str, record_id: str, changes: dict[str, Any], now: datetime) -> RecordT:
+        """``None`` values remove the attribute."""
+        sets = {**{key: value for key, value in changes.items() if value is not None}, "updatedAt": to_iso(now)}
+        removes = [key for key, value in changes.items() if value is None]
+        expression = "SET " + ", ".join(f"#{key} = :{key}" for key in sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(f"#{key}" for key in removes)
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(tenant_id, record_id),
+                UpdateExpression=expression,
+                ConditionExpression=_RECORD_EXISTS,
+                ExpressionAttributeNames={f"#{key}": key for key in [*sets, *removes]},
+                ExpressionAttributeValues={f":{key}": to_attribute_value(value) for key, value in sets.items()},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                raise NotFoundError(f"{self.noun} {record_id} not found") from error
+            raise
+        return self.model.model_validate(from_item(response["Attributes"]))
+
+    def delete(self, tenant_id: str, record_id: str) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._table, Key=self._key(tenant_id, record_id), ConditionExpression=_RECORD_EXISTS
+            )
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                raise NotFoundError(f"{self.noun} {record_id} not found") from error
+            raise
+
+    def list(self, tenant_id: str, limit: int, cursor: str | None) -> tuple[list[RecordT], str | None]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "tenantId = :tenant",
+            "ExpressionAttributeValues": {":tenant": {"S": tenant_id}},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        response = self._client.query(**request)
+        records = [self.model.model_validate(from_item(item)) for item in response.get("Items", [])]
+        return records, encode_cursor(response.get("LastEvaluatedKey"))
+
+
+class IdTokenRepository(TenantRecordRepository[IdToken]):
+    model = IdToken
+    sort_key = "idToken"
+    noun = "id token"
+
+
+class SiteRepository(TenantRecordRepository[Site]):
+    model = Site
+    sort_key = "siteId"
+    noun = "site"

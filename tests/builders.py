@@ -1,0 +1,96 @@
+"""Test data builders with valid defaults, and a platform on moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from shared.domain.id_tokens import IdToken, IdTokenStatus
+from shared.domain.stations import Station, StationContext
+from shared.gateway.connections import StationUnreachableError
+from shared.gateway.events import RecordingPublisher
+from shared.settings import Settings
+from shared.storage.tables import ALL_TABLES, create_table_request
+from shared.wiring import Platform, build_platform
+
+T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+class ManualClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class RecordingConnections:
+    """Stands in for @connections: keeps the frames posted, and can play a closed connection."""
+
+    posted: list[tuple[str, str]] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)
+
+    def post_frame(self, connection_id: str, frame: str) -> None:
+        if connection_id in self.gone:
+            raise StationUnreachableError(connection_id)
+        self.posted.append((connection_id, frame))
+
+    def frames_to(self, connection_id: str) -> list[list[Any]]:
+        return [json.loads(frame) for target, frame in self.posted if target == connection_id]
+
+
+@dataclass
+class PlatformUnderTest:
+    platform: Platform
+    events: RecordingPublisher
+    connections: RecordingConnections
+    clock: ManualClock
+
+
+@contextmanager
+def platform_on_moto(**settings_overrides: Any) -> Iterator[PlatformUnderTest]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for table in ALL_TABLES:
+            client.create_table(**create_table_request(table))
+        events = RecordingPublisher()
+        connections = RecordingConnections()
+        clock = ManualClock()
+        platform = build_platform(
+            Settings(**settings_overrides), dynamodb=client, events=events, connections=connections, clock=clock
+        )
+        yield PlatformUnderTest(platform, events, connections, clock)
+
+
+def a_station(**overrides: Any) -> Station:
+    values: dict[str, Any] = {"station_id": "CP-1", "tenant_id": "tenant-a", "created_at": T0}
+    values.update(overrides)
+    return Station(**values)
+
+
+def an_id_token(**overrides: Any) -> IdToken:
+    values: dict[str, Any] = {
+        "tenant_id": "tenant-a",
+        "id_token": "TAG-1",
+        "status": IdTokenStatus.ACCEPTED,
+        "created_at": T0,
+    }
+    values.update(overrides)
+    return IdToken(**values)
+
+
+def a_station_context(**overrides: Any) -> StationContext:
+    values: dict[str, Any] = {"station_id": "CP-1", "tenant_id": "tenant-a", "connection_id": "conn-1"}
+    values.update(overrides)
+    return StationContext(**values)

@@ -1,0 +1,56 @@
+"""API Gateway WebSocket events as AWS delivers them (docs: 'WebSocket API Lambda proxy integration')."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+API_ID = "abc123"
+STAGE = "prod"
+
+
+def authorizer_event(station_id: str | None, *, protocols: str | None = "ocpp1.6", password: str | None = None, user: str | None = None) -> dict[str, Any]:
+    headers: dict[str, str] = {"Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com"}
+    if protocols is not None:
+        headers["Sec-WebSocket-Protocol"] = protocols
+    if password is not None:
+        token = base64.b64encode(f"{user or station_id}:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    return {
+        "type": "REQUEST",
+        "methodArn": f"arn:aws:execute-api:us-east-1:000000000000:{API_ID}/{STAGE}/$connect",
+        "headers": headers,
+        "queryStringParameters": {"stationId": station_id} if station_id is not None else {},
+        "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "conn-1", "apiId": API_ID, "stage": STAGE},
+    }
+
+
+def _request_context(route: str, event_type: str, connection_id: str, authorizer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "routeKey": route,
+        "eventType": event_type,
+        "connectionId": connection_id,
+        "apiId": API_ID,
+        "stage": STAGE,
+        "domainName": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
+        "requestTimeEpoch": 1764230400000,
+        "identity": {"sourceIp": "198.51.100.7"},
+        "authorizer": {"principalId": authorizer.get("stationId", ""), **authorizer},
+    }
+
+
+def connect_event(authorizer: dict[str, Any], connection_id: str = "conn-1", protocols: str | None = "ocpp1.6") -> dict[str, Any]:
+    headers = {"Sec-WebSocket-Protocol": protocols} if protocols is not None else {}
+    return {"headers": headers, "requestContext": _request_context("$connect", "CONNECT", connection_id, authorizer), "isBase64Encoded": False}
+
+
+def message_event(authorizer: dict[str, Any], frame: Any, connection_id: str = "conn-1") -> dict[str, Any]:
+    body = frame if isinstance(frame, str) else json.dumps(frame)
+    return {"body": body, "requestContext": _request_context("$default", "MESSAGE", connection_id, authorizer), "isBase64Encoded": False}
+
+
+def disconnect_event(authorizer: dict[str, Any], connection_id: str = "conn-1") -> dict[str, Any]:
+    context = _request_context("$disconnect", "DISCONNECT", connection_id, authorizer)
+    context.update({"disconnectStatusCode": 1001, "disconnectReason": "Going away"})
+    return {"headers": {}, "requestContext": context, "isBase64Encoded": False}
