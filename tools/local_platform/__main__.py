@@ -1,0 +1,98 @@
+"""``csms-local``: start the local platform, or mint an operator token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from tools.local_platform.config import DEFAULT_GATEWAY_PORT, DEFAULT_MOTO_PORT, PlatformConfig
+from tools.local_platform.operator_tokens import ROLES, TokenIssuer, load_or_create_secret
+from tools.local_platform.platform import LocalPlatform, PlatformEndpoints
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="csms-local", description=__doc__)
+    parser.add_argument("--port", type=int, default=DEFAULT_GATEWAY_PORT, help="gateway port (0: any free)")
+    parser.add_argument("--moto-port", type=int, default=DEFAULT_MOTO_PORT, help="moto port (0: any free)")
+    parser.add_argument("--idle-timeout", type=float, default=600.0, help="seconds without data frames")
+    parser.add_argument("--max-connection-seconds", type=float, default=7200.0)
+    parser.add_argument("--state-dir", type=Path, default=Path(".local"), help="JWT secret and demo token")
+    parser.add_argument("--log-level", default="INFO")
+    tokens = parser.add_argument_group("tokens")
+    tokens.add_argument("--issue-token", action="store_true", help="print an operator token and exit")
+    tokens.add_argument("--tenant", default="demo")
+    tokens.add_argument("--roles", default="admin", help=f"comma-separated: {', '.join(ROLES)}")
+    tokens.add_argument("--ttl-hours", type=float, default=12.0)
+    return parser
+
+
+def banner(endpoints: PlatformEndpoints, config: PlatformConfig, token: str) -> str:
+    return f"""
+CSMS local platform is running (Ctrl-C stops it)
+
+  Chargers (OCPP-J)     {endpoints.websocket_url}/<stationId>      subprotocol ocpp1.6
+  Operator API          {endpoints.http_api_url}/...    (OpenAPI: {endpoints.http_api_url}/openapi.json)
+  @connections API      {endpoints.management_api_url}/@connections/<connectionId>
+  DynamoDB/EventBridge  {endpoints.moto_url or "not started"}   (moto, in memory, lost on exit)
+
+Emulated like API Gateway: the REQUEST authorizer and $connect before the upgrade (401/403/4xx refuse
+it), the Sec-WebSocket-Protocol chosen by $connect, the $connect/$default/$disconnect event shapes, the
+$default route response, 32 KB frames / 128 KB messages (close 1009),
+idle timeout {config.idle_timeout_seconds:.0f} s, connection lifetime {config.max_connection_seconds:.0f} s,
+@connections with GoneException, and an HTTP API (payload 2.0) with a JWT authorizer
+(HS256, secret in {config.state_dir}/).
+Not emulated: TLS, CloudFront, SigV4 verification, IAM, throttling and quotas other than the above,
+Lambda timeouts, memory and concurrency limits, cold starts. All handlers share this one process and its
+environment, unlike separate Lambda functions.
+
+Operator token (tenant "demo", role admin), also in {config.state_dir}/operator-token:
+{token}
+
+Try:  curl -H "Authorization: Bearer $(cat {config.state_dir}/operator-token)" \\
+           {endpoints.http_api_url}/stations
+      csms-sim --url {endpoints.websocket_url} --count 1
+"""
+
+
+async def _serve(config: PlatformConfig) -> None:
+    platform = LocalPlatform(config)
+    endpoints = await platform.start()
+    print(banner(endpoints, config, platform.demo_token), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        print("stopping…", flush=True)
+        await platform.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=arguments.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # moto's request log would bury the banner and the handlers' own logs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if arguments.issue_token:
+        issuer = TokenIssuer(load_or_create_secret(arguments.state_dir))
+        roles = [role.strip() for role in arguments.roles.split(",") if role.strip()]
+        print(issuer.issue(arguments.tenant, roles, ttl_seconds=int(arguments.ttl_hours * 3600)))
+        return
+    config = PlatformConfig(
+        gateway_port=arguments.port,
+        moto_port=arguments.moto_port,
+        idle_timeout_seconds=arguments.idle_timeout,
+        max_connection_seconds=arguments.max_connection_seconds,
+        state_dir=arguments.state_dir,
+    )
+    asyncio.run(_serve(config))
+
+
+if __name__ == "__main__":
+    main()
