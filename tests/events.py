@@ -54,3 +54,43 @@ def disconnect_event(authorizer: dict[str, Any], connection_id: str = "conn-1") 
     context = _request_context("$disconnect", "DISCONNECT", connection_id, authorizer)
     context.update({"disconnectStatusCode": 1001, "disconnectReason": "Going away"})
     return {"headers": {}, "requestContext": context, "isBase64Encoded": False}
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    claims: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An HTTP API payload-format-2.0 event; claims as API Gateway renders them (strings, lists as "[a b]")."""
+    from urllib.parse import urlencode
+
+    return {
+        "version": "2.0",
+        "routeKey": "ANY /v1/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": urlencode(query or {}),
+        "headers": {"content-type": "application/json", "host": "api.example.com"},
+        "queryStringParameters": query,
+        "pathParameters": {"proxy": path.removeprefix("/v1/")},
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "httpapi",
+            "domainName": "api.example.com",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.1", "userAgent": "pytest"},
+            "requestId": "req-1",
+            "routeKey": "ANY /v1/{proxy+}",
+            "stage": "$default",
+            "time": "27/Nov/2026:08:00:00 +0000",
+            "timeEpoch": 1764230400000,
+            "authorizer": {"jwt": {"claims": claims or {}, "scopes": None}},
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def claims_for(tenant: str, *roles: str) -> dict[str, str]:
+    return {"sub": f"user-of-{tenant}", "tenant_id": tenant, "cognito:groups": f"[{' '.join(roles or ('admin',))}]"}

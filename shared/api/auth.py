@@ -1,0 +1,39 @@
+"""Who is calling: the tenant and roles from the JWT claims API Gateway already verified.
+
+API Gateway HTTP APIs hand claims to the Lambda as strings; a list claim such as ``cognito:groups``
+arrives rendered as ``"[admin operator]"``. Both that form and a real list are accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared.domain.errors import ForbiddenError
+from shared.domain.tenancy import Principal, Role
+
+TENANT_CLAIMS = ("tenant_id", "custom:tenant_id")
+ROLE_CLAIMS = ("cognito:groups", "roles")
+
+
+def _claim_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        return [item for item in text.replace(",", " ").split() if item]
+    return []
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    tenant = next((str(claims[name]) for name in TENANT_CLAIMS if claims.get(name)), None)
+    if not tenant:
+        raise ForbiddenError("the token carries no tenant (claim tenant_id)")
+    roles: set[Role] = set()
+    for name in ROLE_CLAIMS:
+        for value in _claim_list(claims.get(name)):
+            if value in Role._value2member_map_:
+                roles.add(Role(value))
+    return Principal(tenant_id=tenant, subject=str(claims.get("sub", "")), roles=frozenset(roles))

@@ -1,0 +1,59 @@
+"""Domain and validation errors become JSON HTTP errors here, and only here."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from shared.domain.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+)
+
+_STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
+    NotFoundError: HTTPStatus.NOT_FOUND,
+    AlreadyExistsError: HTTPStatus.CONFLICT,
+    ConflictError: HTTPStatus.CONFLICT,
+    ForbiddenError: HTTPStatus.FORBIDDEN,
+    InvalidRequestError: HTTPStatus.BAD_REQUEST,
+}
+
+
+def error_response(status: HTTPStatus, message: str, **extra: object) -> Response[dict[str, object]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra})
+
+
+def _field_path(location: tuple[object, ...]) -> str:
+    # loc is ("body", "stationId") or ("query", "limit"): say where, then which field.
+    parts = [str(part) for part in location]
+    return f"{parts[0]} field '{'.'.join(parts[1:])}'" if len(parts) > 1 else parts[0] if parts else "request"
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response[dict[str, object]]:
+        status = next(
+            (code for kind, code in _STATUS_BY_ERROR.items() if isinstance(error, kind)), HTTPStatus.BAD_REQUEST
+        )
+        return error_response(status, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    def handle_validation_error(error: RequestValidationError) -> Response[dict[str, object]]:
+        problems = [
+            {"field": _field_path(tuple(problem.get("loc", ()))), "problem": str(problem.get("msg", problem.get("type")))}
+            for problem in error.errors()
+        ]
+        first = problems[0] if problems else {"field": "request", "problem": "invalid"}
+        return error_response(
+            HTTPStatus.BAD_REQUEST, f"{first['field']}: {first['problem']}", errors=problems
+        )
+
+    @app.not_found
+    def handle_not_found(_: Exception) -> Response[dict[str, object]]:
+        return error_response(HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}")
