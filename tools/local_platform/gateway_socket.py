@@ -44,10 +44,14 @@ class GatewayWebSocket(web.WebSocketResponse):
         return headers, self._selected_protocol, compress, notakeover
 
     def _post_start(self, request: BaseRequest, protocol: str | None, writer: Any) -> None:
-        super()._post_start(request, protocol, writer)
-        # Swap in the pure-Python reader (the compiled one cannot be subclassed) with the frame check.
+        # aiohttp 3.14's _post_start, with the pure-Python reader (the compiled one cannot be
+        # subclassed) carrying the frame-size check. No heartbeat is configured, so no data callback.
+        self._ws_protocol = protocol
+        self._writer = writer
+        self._reset_heartbeat()
         queue = WebSocketDataQueue(request._protocol, DEFAULT_CHUNK_SIZE, loop=request._loop)
         parser = _FrameLimitedReader(queue, MESSAGE_LIMIT_BYTES, compress=False, decode_text=True)
         self._reader = queue
         self._parser = parser
         request.protocol.set_parser(parser, data_received_cb=None)
+        request.protocol.keep_alive(False)

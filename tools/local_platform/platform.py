@@ -48,6 +48,10 @@ class PlatformEndpoints:
         return self.gateway_url
 
 
+async def _not_found(request: web.Request) -> web.Response:
+    return web.json_response({"message": "Not Found"}, status=404)
+
+
 class LocalPlatform:
     def __init__(
         self, config: PlatformConfig | None = None, handler_overrides: Mapping[str, Handler] | None = None
@@ -87,6 +91,7 @@ class LocalPlatform:
             app.router.add_delete(prefix + connections_path, management.delete)
         app.router.add_get(OCPP_PATH_PREFIX + "{station_id}", self._gateway.handle, allow_head=False)
         app.router.add_route("*", HTTP_API_PREFIX + "/{tail:.*}", operator_api.handle)
+        app.router.add_route("*", "/{tail:.*}", _not_found)
         return app
 
     async def start(self) -> PlatformEndpoints:

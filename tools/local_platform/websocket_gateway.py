@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import WSMsgType, hdrs, web
+from aiohttp.http_websocket import WebSocketError
 
 from shared.catalog import (
     STATION_ID_QUERY_PARAMETER,
@@ -161,7 +162,8 @@ class WebSocketGateway:
             if message.type == WSMsgType.CLOSE:
                 code = int(message.data or 1005)
                 return code, str(message.extra or "") or _CLOSE_REASONS.get(code, "")
-            code = socket.close_code or 1006
+            error = message.data if message.type == WSMsgType.ERROR else None
+            code = int(error.code if isinstance(error, WebSocketError) else socket.close_code or 1006)
             return code, _CLOSE_REASONS.get(code, "")
 
     async def _route_message(self, connection: LiveConnection, data: str | bytes) -> None:
