@@ -68,7 +68,11 @@ def platform_on_moto(**settings_overrides: Any) -> Iterator[PlatformUnderTest]:
         connections = RecordingConnections()
         clock = ManualClock()
         platform = build_platform(
-            Settings(**settings_overrides), dynamodb=client, events=events, connections=connections, clock=clock
+            Settings(**settings_overrides),
+            dynamodb=client,
+            events=events,
+            connections=connections,
+            clock=clock,
         )
         yield PlatformUnderTest(platform, events, connections, clock)
 

@@ -10,7 +10,13 @@ API_ID = "abc123"
 STAGE = "prod"
 
 
-def authorizer_event(station_id: str | None, *, protocols: str | None = "ocpp1.6", password: str | None = None, user: str | None = None) -> dict[str, Any]:
+def authorizer_event(
+    station_id: str | None,
+    *,
+    protocols: str | None = "ocpp1.6",
+    password: str | None = None,
+    user: str | None = None,
+) -> dict[str, Any]:
     headers: dict[str, str] = {"Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com"}
     if protocols is not None:
         headers["Sec-WebSocket-Protocol"] = protocols
@@ -22,11 +28,19 @@ def authorizer_event(station_id: str | None, *, protocols: str | None = "ocpp1.6
         "methodArn": f"arn:aws:execute-api:us-east-1:000000000000:{API_ID}/{STAGE}/$connect",
         "headers": headers,
         "queryStringParameters": {"stationId": station_id} if station_id is not None else {},
-        "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "conn-1", "apiId": API_ID, "stage": STAGE},
+        "requestContext": {
+            "routeKey": "$connect",
+            "eventType": "CONNECT",
+            "connectionId": "conn-1",
+            "apiId": API_ID,
+            "stage": STAGE,
+        },
     }
 
 
-def _request_context(route: str, event_type: str, connection_id: str, authorizer: dict[str, Any]) -> dict[str, Any]:
+def _request_context(
+    route: str, event_type: str, connection_id: str, authorizer: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "routeKey": route,
         "eventType": event_type,
@@ -40,14 +54,24 @@ def _request_context(route: str, event_type: str, connection_id: str, authorizer
     }
 
 
-def connect_event(authorizer: dict[str, Any], connection_id: str = "conn-1", protocols: str | None = "ocpp1.6") -> dict[str, Any]:
+def connect_event(
+    authorizer: dict[str, Any], connection_id: str = "conn-1", protocols: str | None = "ocpp1.6"
+) -> dict[str, Any]:
     headers = {"Sec-WebSocket-Protocol": protocols} if protocols is not None else {}
-    return {"headers": headers, "requestContext": _request_context("$connect", "CONNECT", connection_id, authorizer), "isBase64Encoded": False}
+    return {
+        "headers": headers,
+        "requestContext": _request_context("$connect", "CONNECT", connection_id, authorizer),
+        "isBase64Encoded": False,
+    }
 
 
 def message_event(authorizer: dict[str, Any], frame: Any, connection_id: str = "conn-1") -> dict[str, Any]:
     body = frame if isinstance(frame, str) else json.dumps(frame)
-    return {"body": body, "requestContext": _request_context("$default", "MESSAGE", connection_id, authorizer), "isBase64Encoded": False}
+    return {
+        "body": body,
+        "requestContext": _request_context("$default", "MESSAGE", connection_id, authorizer),
+        "isBase64Encoded": False,
+    }
 
 
 def disconnect_event(authorizer: dict[str, Any], connection_id: str = "conn-1") -> dict[str, Any]:
@@ -64,7 +88,7 @@ def http_event(
     claims: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API payload-format-2.0 event; claims as API Gateway renders them (strings, lists as "[a b]")."""
+    """HTTP API payload format 2.0; claims rendered as API Gateway does (strings, lists as "[a b]")."""
     from urllib.parse import urlencode
 
     return {
@@ -79,7 +103,13 @@ def http_event(
             "accountId": "000000000000",
             "apiId": "httpapi",
             "domainName": "api.example.com",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.1", "userAgent": "pytest"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "198.51.100.1",
+                "userAgent": "pytest",
+            },
             "requestId": "req-1",
             "routeKey": "ANY /v1/{proxy+}",
             "stage": "$default",
@@ -93,4 +123,8 @@ def http_event(
 
 
 def claims_for(tenant: str, *roles: str) -> dict[str, str]:
-    return {"sub": f"user-of-{tenant}", "tenant_id": tenant, "cognito:groups": f"[{' '.join(roles or ('admin',))}]"}
+    return {
+        "sub": f"user-of-{tenant}",
+        "tenant_id": tenant,
+        "cognito:groups": f"[{' '.join(roles or ('admin',))}]",
+    }

@@ -26,8 +26,8 @@ app = APIGatewayHttpResolver(enable_validation=True)
 app.configure_openapi(
     title="Serverless CSMS operator API",
     version="1.0.0",
-    description="Stations, sites, ID tokens, sessions and commands of one tenant. Bearer JWT; the tenant comes "
-    "from the token's tenant_id claim, roles (admin, operator, viewer) from cognito:groups.",
+    description="Stations, sites, ID tokens, sessions and commands of one tenant. Bearer JWT; the tenant "
+    "comes from the token's tenant_id claim, roles (admin, operator, viewer) from cognito:groups.",
     security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
     security=[{"bearer": []}],
 )
@@ -51,7 +51,9 @@ def _json(status: HTTPStatus, body: Any) -> Response[Any]:
 
 @app.get(OPENAPI_PATH, include_in_schema=False)
 def openapi_document() -> Response[str]:
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=app.get_openapi_json_schema())
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=app.get_openapi_json_schema()
+    )
 
 
 # --- sites ---------------------------------------------------------------------------------------
@@ -79,7 +81,10 @@ def list_sites(limit: Limit = 50, cursor: Cursor = None) -> dict[str, Any]:
     principal = caller()
     principal.require_read()
     items, next_cursor = platform().sites.list(principal.tenant_id, limit, cursor)
-    return {"items": [schemas.SiteView.model_validate(site.model_dump()) for site in items], "nextCursor": next_cursor}
+    return {
+        "items": [schemas.SiteView.model_validate(site.model_dump()) for site in items],
+        "nextCursor": next_cursor,
+    }
 
 
 @app.get("/v1/sites/<site_id>", tags=["sites"])
@@ -112,14 +117,18 @@ def list_stations(
     principal = caller()
     principal.require_read()
     items, next_cursor = platform().stations.list_for_tenant(principal.tenant_id, limit, cursor, site_id)
-    return schemas.StationList(items=[stations.station_view(platform(), item) for item in items], next_cursor=next_cursor)
+    return schemas.StationList(
+        items=[stations.station_view(platform(), item) for item in items], next_cursor=next_cursor
+    )
 
 
 @app.get("/v1/stations/<station_id>", tags=["stations"])
 def get_station(station_id: str) -> schemas.StationView:
     principal = caller()
     principal.require_read()
-    return stations.station_view(platform(), platform().stations.get_for_tenant(principal.tenant_id, station_id))
+    return stations.station_view(
+        platform(), platform().stations.get_for_tenant(principal.tenant_id, station_id)
+    )
 
 
 @app.patch("/v1/stations/<station_id>", tags=["stations"])
@@ -178,13 +187,17 @@ def update_id_token(id_token: str, body: schemas.IdTokenUpdate) -> schemas.IdTok
     principal = caller()
     principal.require_write()
     given = body.model_dump(by_alias=True, mode="json", include=body.model_fields_set)
-    return _id_token_view(platform().id_tokens.update(principal.tenant_id, id_token, given, platform().clock()))
+    return _id_token_view(
+        platform().id_tokens.update(principal.tenant_id, id_token, given, platform().clock())
+    )
 
 
 def _set_token_status(id_token: str, status: IdTokenStatus) -> schemas.IdTokenView:
     principal = caller()
     principal.require_write()
-    changed = platform().id_tokens.update(principal.tenant_id, id_token, {"status": status.value}, platform().clock())
+    changed = platform().id_tokens.update(
+        principal.tenant_id, id_token, {"status": status.value}, platform().clock()
+    )
     return _id_token_view(changed)
 
 
@@ -244,7 +257,9 @@ def get_session(session_id: str) -> schemas.SessionDetail:
 
 @app.post("/v1/stations/<station_id>/commands", tags=["commands"], responses={202: {"description": "Sent"}})
 def send_command(station_id: str, body: schemas.CommandCreate) -> Response[schemas.CommandView]:
-    return _json(HTTPStatus.ACCEPTED, commands.send(platform(), caller(), station_id, body.action, body.payload))
+    return _json(
+        HTTPStatus.ACCEPTED, commands.send(platform(), caller(), station_id, body.action, body.payload)
+    )
 
 
 @app.get("/v1/stations/<station_id>/commands", tags=["commands"])
@@ -254,7 +269,9 @@ def list_station_commands(station_id: str, limit: Limit = 50) -> schemas.Command
     platform().stations.get_for_tenant(principal.tenant_id, station_id)
     items = platform().commands.list_for_station(station_id, limit)
     return schemas.CommandList(
-        items=[commands.command_view(platform(), item) for item in items if item.tenant_id == principal.tenant_id]
+        items=[
+            commands.command_view(platform(), item) for item in items if item.tenant_id == principal.tenant_id
+        ]
     )
 
 
@@ -262,19 +279,27 @@ def list_station_commands(station_id: str, limit: Limit = 50) -> schemas.Command
 def get_command(command_id: str) -> schemas.CommandView:
     principal = caller()
     principal.require_read()
-    return commands.command_view(platform(), platform().commands.get_for_tenant(principal.tenant_id, command_id))
+    return commands.command_view(
+        platform(), platform().commands.get_for_tenant(principal.tenant_id, command_id)
+    )
 
 
-@app.post("/v1/stations/<station_id>/remote-start", tags=["commands"], responses={202: {"description": "Sent"}})
+@app.post(
+    "/v1/stations/<station_id>/remote-start", tags=["commands"], responses={202: {"description": "Sent"}}
+)
 def remote_start(station_id: str, body: schemas.RemoteStart) -> Response[schemas.CommandView]:
     return _json(HTTPStatus.ACCEPTED, commands.remote_start(platform(), caller(), station_id, body))
 
 
-@app.post("/v1/stations/<station_id>/remote-stop", tags=["commands"], responses={202: {"description": "Sent"}})
+@app.post(
+    "/v1/stations/<station_id>/remote-stop", tags=["commands"], responses={202: {"description": "Sent"}}
+)
 def remote_stop(station_id: str, body: schemas.RemoteStop) -> Response[schemas.CommandView]:
     return _json(HTTPStatus.ACCEPTED, commands.remote_stop(platform(), caller(), station_id, body))
 
 
 @app.post("/v1/stations/<station_id>/reset", tags=["commands"], responses={202: {"description": "Sent"}})
 def reset(station_id: str, body: schemas.ResetRequest) -> Response[schemas.CommandView]:
-    return _json(HTTPStatus.ACCEPTED, commands.send(platform(), caller(), station_id, "Reset", {"type": body.type}))
+    return _json(
+        HTTPStatus.ACCEPTED, commands.send(platform(), caller(), station_id, "Reset", {"type": body.type})
+    )

@@ -26,7 +26,9 @@ _STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
 
 
 def error_response(status: HTTPStatus, message: str, **extra: object) -> Response[dict[str, object]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra})
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra}
+    )
 
 
 def _field_path(location: tuple[object, ...]) -> str:
@@ -39,14 +41,18 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(DomainError)
     def handle_domain_error(error: DomainError) -> Response[dict[str, object]]:
         status = next(
-            (code for kind, code in _STATUS_BY_ERROR.items() if isinstance(error, kind)), HTTPStatus.BAD_REQUEST
+            (code for kind, code in _STATUS_BY_ERROR.items() if isinstance(error, kind)),
+            HTTPStatus.BAD_REQUEST,
         )
         return error_response(status, error.message)
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response[dict[str, object]]:
         problems = [
-            {"field": _field_path(tuple(problem.get("loc", ()))), "problem": str(problem.get("msg", problem.get("type")))}
+            {
+                "field": _field_path(tuple(problem.get("loc", ()))),
+                "problem": str(problem.get("msg", problem.get("type"))),
+            }
             for problem in error.errors()
         ]
         first = problems[0] if problems else {"field": "request", "problem": "invalid"}
@@ -56,4 +62,6 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response[dict[str, object]]:
-        return error_response(HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}")
+        return error_response(
+            HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}"
+        )

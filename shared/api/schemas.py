@@ -31,7 +31,9 @@ class ErrorBody(ApiModel):
 
 
 class SiteCreate(ApiModel):
-    site_id: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN, description="Generated when omitted")
+    site_id: str | None = Field(
+        default=None, pattern=IDENTIFIER_PATTERN, description="Generated when omitted"
+    )
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     timezone: str = Field(default="UTC", max_length=64)
@@ -52,7 +54,10 @@ class StationCreate(ApiModel):
     station_id: str = Field(pattern=STATION_ID_PATTERN, description="The id the station puts in its URL")
     site_id: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
     password: str | None = Field(
-        default=None, min_length=16, max_length=40, description="OCPP Basic auth password (16–40 characters)"
+        default=None,
+        min_length=16,
+        max_length=40,
+        description="OCPP Basic auth password (16 to 40 characters)",
     )
     registration: RegistrationPolicy = RegistrationPolicy.ACCEPTED
 

@@ -13,5 +13,9 @@ def handle_status_notification(platform: Platform, station: StationContext, stat
     if not platform.stations.record_connector_status(station.station_id, state, now):
         logger.info(
             "older status ignored",
-            extra={"stationId": station.station_id, "evseId": state.evse_id, "connectorId": state.connector_id},
+            extra={
+                "stationId": station.station_id,
+                "evseId": state.evse_id,
+                "connectorId": state.connector_id,
+            },
         )

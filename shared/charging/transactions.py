@@ -46,7 +46,9 @@ class SessionStop:
     message_id: str
 
 
-def start_session(platform: Platform, station: StationContext, start: SessionStart) -> tuple[Session, IdTokenInfo | None]:
+def start_session(
+    platform: Platform, station: StationContext, start: SessionStart
+) -> tuple[Session, IdTokenInfo | None]:
     """Records the session (once) and announces it. The token is checked but never blocks the record:
     the car may already be charging, and the station decides what to do with the answer."""
     now = platform.clock()
@@ -69,7 +71,14 @@ def start_session(platform: Platform, station: StationContext, start: SessionSta
     )
     if platform.sessions.create(session):
         platform.events.publish(
-            [SessionStarted(tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now, session=session)]
+            [
+                SessionStarted(
+                    tenant_id=station.tenant_id,
+                    station_id=station.station_id,
+                    occurred_at=now,
+                    session=session,
+                )
+            ]
         )
         return session, token_info
     existing = platform.sessions.get(session.session_id)
@@ -187,5 +196,9 @@ def stop_session(platform: Platform, station: StationContext, stop: SessionStop)
 
 def _announce_stop(platform: Platform, station: StationContext, session: Session, now: datetime) -> None:
     platform.events.publish(
-        [SessionStopped(tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now, session=session)]
+        [
+            SessionStopped(
+                tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now, session=session
+            )
+        ]
     )

@@ -1,1 +1,1 @@
-"""Edges of the charger gateway: the Management API adapter, the event publisher and the WebSocket lifecycle."""
+"""Edges of the charger gateway: Management API adapter, event publisher, WebSocket lifecycle."""

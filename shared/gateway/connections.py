@@ -29,7 +29,7 @@ class SendFailedError(Exception):
 
 @lru_cache(maxsize=4)
 def management_api_client(endpoint: str) -> ApiGatewayManagementApiClient:
-    """Always the execute-api endpoint of the stage, never the CloudFront or custom domain (they answer 403)."""
+    """Always the stage's execute-api endpoint: the CloudFront or custom domain answer 403."""
     return boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=endpoint,

@@ -66,7 +66,9 @@ class LoggingPublisher:
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
         for event in events:
-            logger.info("domain event", extra={"detailType": event.detail_type, "detail": event.to_document()})
+            logger.info(
+                "domain event", extra={"detailType": event.detail_type, "detail": event.to_document()}
+            )
 
 
 class RecordingPublisher:

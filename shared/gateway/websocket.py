@@ -88,11 +88,17 @@ def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str,
         return _policy_response(event, _Policy(False, station_id, {}))
     if station.password_hash is not None:
         credentials = _basic_credentials(_header(event.get("headers"), "Authorization"))
-        if credentials is None or credentials[0] != station_id or not verify_password(credentials[1], station.password_hash):
+        if (
+            credentials is None
+            or credentials[0] != station_id
+            or not verify_password(credentials[1], station.password_hash)
+        ):
             logger.info("wrong credentials", extra={"stationId": station_id})
             metrics.add_metric(name="ConnectionsRefused", unit="Count", value=1)
             raise UnauthorizedError()
-    protocol = negotiate_subprotocol(_header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS)
+    protocol = negotiate_subprotocol(
+        _header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
+    )
     if protocol is None:
         # Refused here already so no connection is recorded; $connect would answer 400 anyway.
         return _policy_response(event, _Policy(False, station_id, {}))
@@ -115,19 +121,30 @@ def station_context(event: dict[str, Any]) -> StationContext:
 
 
 def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
-    """$connect: picks the subprotocol (the only header that reaches the charger) and records the connection."""
-    protocol = negotiate_subprotocol(_header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS)
+    """$connect: picks the subprotocol (the one header that reaches the charger), records the connection."""
+    protocol = negotiate_subprotocol(
+        _header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
+    )
     if protocol is None:
-        return {"statusCode": 400, "body": f"offer one of these subprotocols: {', '.join(SUPPORTED_SUBPROTOCOLS)}"}
+        return {
+            "statusCode": 400,
+            "body": f"offer one of these subprotocols: {', '.join(SUPPORTED_SUBPROTOCOLS)}",
+        }
     station = station_context(event)
     now = utc_now()
     source_ip = (event["requestContext"].get("identity") or {}).get("sourceIp")
     platform.stations.record_connection(
         station.station_id,
-        Connection(connection_id=station.connection_id, protocol=protocol, connected_at=now, source_ip=source_ip),
+        Connection(
+            connection_id=station.connection_id, protocol=protocol, connected_at=now, source_ip=source_ip
+        ),
     )
     platform.events.publish(
-        [StationConnected(tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now, protocol=protocol)]
+        [
+            StationConnected(
+                tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now, protocol=protocol
+            )
+        ]
     )
     metrics.add_metric(name="StationConnections", unit="Count", value=1)
     return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": protocol}}

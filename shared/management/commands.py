@@ -26,19 +26,27 @@ def command_view(platform: Platform, command: Command) -> CommandView:
     )
 
 
-def send(platform: Platform, principal: Principal, station_id: str, action: str, payload: dict[str, Any]) -> CommandView:
+def send(
+    platform: Platform, principal: Principal, station_id: str, action: str, payload: dict[str, Any]
+) -> CommandView:
     principal.require_write()
-    return command_view(platform, outbound.send_command(platform, principal.tenant_id, station_id, action, payload))
+    return command_view(
+        platform, outbound.send_command(platform, principal.tenant_id, station_id, action, payload)
+    )
 
 
-def remote_start(platform: Platform, principal: Principal, station_id: str, request: RemoteStart) -> CommandView:
+def remote_start(
+    platform: Platform, principal: Principal, station_id: str, request: RemoteStart
+) -> CommandView:
     payload: dict[str, Any] = {"idTag": request.id_token}
     if request.evse_id is not None:
         payload["connectorId"] = request.evse_id
     return send(platform, principal, station_id, "RemoteStartTransaction", payload)
 
 
-def remote_stop(platform: Platform, principal: Principal, station_id: str, request: RemoteStop) -> CommandView:
+def remote_stop(
+    platform: Platform, principal: Principal, station_id: str, request: RemoteStop
+) -> CommandView:
     principal.require_write()
     if request.session_id is not None:
         session = platform.sessions.get_for_tenant(principal.tenant_id, request.session_id)
@@ -54,4 +62,10 @@ def remote_stop(platform: Platform, principal: Principal, station_id: str, reque
         raise InvalidRequestError("give sessionId or evseId")
     if not session.transaction_id.isdigit():
         raise InvalidRequestError("this session's transaction id is not an OCPP 1.6 transaction id")
-    return send(platform, principal, station_id, "RemoteStopTransaction", {"transactionId": int(session.transaction_id)})
+    return send(
+        platform,
+        principal,
+        station_id,
+        "RemoteStopTransaction",
+        {"transactionId": int(session.transaction_id)},
+    )

@@ -69,7 +69,9 @@ def register_station(platform: Platform, principal: Principal, request: StationC
     return station_view(platform, station)
 
 
-def update_station(platform: Platform, principal: Principal, station_id: str, request: StationUpdate) -> StationView:
+def update_station(
+    platform: Platform, principal: Principal, station_id: str, request: StationUpdate
+) -> StationView:
     principal.require_write()
     changes: dict[str, Any] = {}
     given = request.model_fields_set

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from ocpp.exceptions import (
     FormatViolationError,
@@ -21,7 +21,7 @@ UNKNOWN_MESSAGE_ID = "-1"
 MAX_MESSAGE_ID_LENGTH = 36
 _MAX_CAUSE_LENGTH = 200
 
-Frame = Call | CallResult | CallError
+Frame: TypeAlias = Call | CallResult | CallError
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,14 @@ def parse_frame(raw: str | bytes | None) -> Frame | FrameRejection:
     try:
         decoded = json.loads(raw) if raw is not None else None
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
-        return FrameRejection(FormatViolationError(details={"cause": "frame is not valid JSON"}), UNKNOWN_MESSAGE_ID, True)
+        return FrameRejection(
+            FormatViolationError(details={"cause": "frame is not valid JSON"}), UNKNOWN_MESSAGE_ID, True
+        )
     if not isinstance(decoded, list) or not decoded:
         return FrameRejection(
-            ProtocolError(details={"cause": "an OCPP-J frame is a JSON array [MessageTypeId, MessageId, ...]"}),
+            ProtocolError(
+                details={"cause": "an OCPP-J frame is a JSON array [MessageTypeId, MessageId, ...]"}
+            ),
             UNKNOWN_MESSAGE_ID,
             True,
         )
@@ -51,7 +55,9 @@ def parse_frame(raw: str | bytes | None) -> Frame | FrameRejection:
     if message_type in (MessageType.CallResult, MessageType.CallError):
         return _parse_answer(decoded, message_id)
     return FrameRejection(
-        PropertyConstraintViolationError(details={"cause": f"MessageTypeId {message_type!r} is not 2, 3 or 4"}),
+        PropertyConstraintViolationError(
+            details={"cause": f"MessageTypeId {message_type!r} is not 2, 3 or 4"}
+        ),
         message_id,
         True,
     )
@@ -81,7 +87,9 @@ def _parse_call(frame: list[Any], message_id: str) -> Call | FrameRejection:
         )
     _, _, action, payload = frame
     if not isinstance(action, str) or not action:
-        return FrameRejection(TypeConstraintViolationError(details={"cause": "Action must be a string"}), message_id, True)
+        return FrameRejection(
+            TypeConstraintViolationError(details={"cause": "Action must be a string"}), message_id, True
+        )
     if not isinstance(payload, dict):
         return FrameRejection(
             TypeConstraintViolationError(details={"cause": "Payload must be a JSON object"}), message_id, True
@@ -103,7 +111,9 @@ def _parse_answer(frame: list[Any], message_id: str) -> CallResult | CallError |
             and isinstance(frame[4], dict)
         ):
             return CallError(message_id, frame[2], frame[3], frame[4])
-        problem = ProtocolError(details={"cause": "a CALLERROR is [4, MessageId, ErrorCode, Description, Details]"})
+        problem = ProtocolError(
+            details={"cause": "a CALLERROR is [4, MessageId, ErrorCode, Description, Details]"}
+        )
     assert problem is not None
     return FrameRejection(problem, message_id, False)
 

@@ -25,7 +25,9 @@ from shared.ocpp.protocols import protocol_for
 from shared.wiring import Platform
 
 
-def send_command(platform: Platform, tenant_id: str, station_id: str, action: str, payload: dict[str, Any]) -> Command:
+def send_command(
+    platform: Platform, tenant_id: str, station_id: str, action: str, payload: dict[str, Any]
+) -> Command:
     station = platform.stations.get_for_tenant(tenant_id, station_id)
     now = platform.clock()
     protocol_name = station.connection.protocol if station.connection else "ocpp1.6"
@@ -61,7 +63,9 @@ def send_command(platform: Platform, tenant_id: str, station_id: str, action: st
     if station.connection is None:
         return command
     if platform.connections is None:
-        raise ConflictError("this deployment has no Management API endpoint configured (MANAGEMENT_API_ENDPOINT)")
+        raise ConflictError(
+            "this deployment has no Management API endpoint configured (MANAGEMENT_API_ENDPOINT)"
+        )
     frame = json.dumps([MessageType.Call, command_id, action, payload], separators=(",", ":"))
     try:
         platform.connections.post_frame(station.connection.connection_id, frame)
@@ -69,12 +73,18 @@ def send_command(platform: Platform, tenant_id: str, station_id: str, action: st
         platform.stations.clear_connection(station_id, station.connection.connection_id, now)
         return _finish(platform, command, CommandStatus.OFFLINE, None)
     except SendFailedError as error:
-        return _finish(platform, command, CommandStatus.FAILED, CommandError(code=error.code, description=str(error)))
+        return _finish(
+            platform, command, CommandStatus.FAILED, CommandError(code=error.code, description=str(error))
+        )
     return command
 
 
-def _finish(platform: Platform, command: Command, status: CommandStatus, error: CommandError | None) -> Command:
-    completed = platform.commands.complete(command.command_id, command.station_id, status, platform.clock(), error=error)
+def _finish(
+    platform: Platform, command: Command, status: CommandStatus, error: CommandError | None
+) -> Command:
+    completed = platform.commands.complete(
+        command.command_id, command.station_id, status, platform.clock(), error=error
+    )
     return completed or command
 
 
@@ -101,7 +111,12 @@ def complete_from_call_result(platform: Platform, station: StationContext, resul
 
 
 def complete_from_call_error(
-    platform: Platform, station: StationContext, message_id: str, code: str, description: str, details: dict[str, Any]
+    platform: Platform,
+    station: StationContext,
+    message_id: str,
+    code: str,
+    description: str,
+    details: dict[str, Any],
 ) -> None:
     completed = platform.commands.complete(
         message_id,

@@ -49,7 +49,9 @@ def handle_station_frame(platform: Platform, station: StationContext, raw: str |
     return None
 
 
-def _handle_call(platform: Platform, station: StationContext, protocol: OcppProtocol, call: Call) -> str | None:
+def _handle_call(
+    platform: Platform, station: StationContext, protocol: OcppProtocol, call: Call
+) -> str | None:
     handler = V16Station(platform, station)
     reply = _event_loop().run_until_complete(handler.handle_call(call))
     if reply is not None and reply.startswith("[4"):
@@ -62,5 +64,5 @@ def _respell_call_error(reply: str, protocol: OcppProtocol) -> str:
     details; answer in the station's version, with a short cause only."""
     _, message_id, code, description, details = json.loads(reply)
     error = OCPPError(description=description, details=details if isinstance(details, dict) else {})
-    error.code = code  # type: ignore[attr-defined]
+    error.code = code
     return call_error_frame(message_id, error, protocol.error_code(code))

@@ -55,7 +55,7 @@ def _from_dynamo_numbers(value: Any) -> Any:
 
 
 def to_attribute_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_to_dynamo_numbers(value))  # type: ignore[no-any-return]
+    return _serializer.serialize(_to_dynamo_numbers(value))
 
 
 def to_item(document: dict[str, Any]) -> dict[str, Any]:

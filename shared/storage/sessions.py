@@ -178,7 +178,9 @@ class MeterValuesRepository:
         records: list[MeterValuesRecord] = []
         while len(records) < limit:
             response = self._client.query(**request)
-            records.extend(MeterValuesRecord.model_validate(from_item(item)) for item in response.get("Items", []))
+            records.extend(
+                MeterValuesRecord.model_validate(from_item(item)) for item in response.get("Items", [])
+            )
             last_key = response.get("LastEvaluatedKey")
             if not last_key:
                 break

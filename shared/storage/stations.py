@@ -59,9 +59,14 @@ class StationRepository:
                 raise AlreadyExistsError(f"station {station.station_id} already exists") from error
             raise
 
-    def update_settings(self, tenant_id: str, station_id: str, changes: dict[str, Any], now: datetime) -> Station:
+    def update_settings(
+        self, tenant_id: str, station_id: str, changes: dict[str, Any], now: datetime
+    ) -> Station:
         """Operator changes; ``None`` values remove the attribute."""
-        sets = {**{key: value for key, value in changes.items() if value is not None}, "updatedAt": to_iso(now)}
+        sets = {
+            **{key: value for key, value in changes.items() if value is not None},
+            "updatedAt": to_iso(now),
+        }
         removes = [key for key, value in changes.items() if value is None]
         names = {f"#{key}": key for key in [*sets, *removes]}
         expression = "SET " + ", ".join(f"#{key} = :{key}" for key in sets)

@@ -55,7 +55,9 @@ class TenantRecordRepository(Generic[RecordT]):
     def create(self, record: RecordT) -> None:
         document = record.to_document()
         try:
-            self._client.put_item(TableName=self._table, Item=to_item(document), ConditionExpression=_RECORD_IS_NEW)
+            self._client.put_item(
+                TableName=self._table, Item=to_item(document), ConditionExpression=_RECORD_IS_NEW
+            )
         except ClientError as error:
             if is_conditional_check_failure(error):
                 raise AlreadyExistsError(f"{self.noun} {document[self.sort_key]} already exists") from error
@@ -63,7 +65,10 @@ class TenantRecordRepository(Generic[RecordT]):
 
     def update(self, tenant_id: str, record_id: str, changes: dict[str, Any], now: datetime) -> RecordT:
         """``None`` values remove the attribute."""
-        sets = {**{key: value for key, value in changes.items() if value is not None}, "updatedAt": to_iso(now)}
+        sets = {
+            **{key: value for key, value in changes.items() if value is not None},
+            "updatedAt": to_iso(now),
+        }
         removes = [key for key, value in changes.items() if value is None]
         expression = "SET " + ", ".join(f"#{key} = :{key}" for key in sets)
         if removes:
@@ -75,7 +80,9 @@ class TenantRecordRepository(Generic[RecordT]):
                 UpdateExpression=expression,
                 ConditionExpression=_RECORD_EXISTS,
                 ExpressionAttributeNames={f"#{key}": key for key in [*sets, *removes]},
-                ExpressionAttributeValues={f":{key}": to_attribute_value(value) for key, value in sets.items()},
+                ExpressionAttributeValues={
+                    f":{key}": to_attribute_value(value) for key, value in sets.items()
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:

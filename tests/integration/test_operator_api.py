@@ -36,7 +36,13 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[PlatformUnderTest]:
         yield test_platform
 
 
-def call(method: str, path: str, claims: dict[str, str] | None = ALICE, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
+def call(
+    method: str,
+    path: str,
+    claims: dict[str, str] | None = ALICE,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     response = handler(http_event(method, path, body=body, claims=claims, query=query), LambdaContextStub())  # type: ignore[arg-type]
     text = response.get("body") or ""
     return response["statusCode"], json.loads(text) if text else None
@@ -44,7 +50,12 @@ def call(method: str, path: str, claims: dict[str, str] | None = ALICE, body: An
 
 def test_register_and_read_station(env: PlatformUnderTest) -> None:
     status, created = call("POST", "/v1/stations", body={"stationId": "CP-1", "password": "0123456789abcdef"})
-    assert status == 201 and created["stationId"] == "CP-1" and created["online"] is False and created["hasPassword"]
+    assert (
+        status == 201
+        and created["stationId"] == "CP-1"
+        and created["online"] is False
+        and created["hasPassword"]
+    )
     assert "password" not in json.dumps(created).lower().replace("haspassword", "")
     status, fetched = call("GET", "/v1/stations/CP-1")
     assert status == 200 and fetched["connectivity"] == "offline"
@@ -73,7 +84,15 @@ def test_other_tenant_sees_nothing(env: PlatformUnderTest) -> None:
     assert call("GET", "/v1/id-tokens/TAG-1", claims=BOB)[0] == 404
     assert call("PATCH", "/v1/stations/CP-1", claims=BOB, body={"blocked": True})[0] == 404
     assert call("DELETE", "/v1/stations/CP-1", claims=BOB)[0] == 404
-    assert call("POST", "/v1/stations/CP-1/commands", claims=BOB, body={"action": "Reset", "payload": {"type": "Soft"}})[0] == 404
+    assert (
+        call(
+            "POST",
+            "/v1/stations/CP-1/commands",
+            claims=BOB,
+            body={"action": "Reset", "payload": {"type": "Soft"}},
+        )[0]
+        == 404
+    )
     assert call("GET", "/v1/stations/CP-1")[0] == 200
 
 
@@ -87,7 +106,10 @@ def test_token_without_tenant_is_forbidden(env: PlatformUnderTest) -> None:
 
 
 def test_id_token_block_unblock(env: PlatformUnderTest) -> None:
-    assert call("POST", "/v1/id-tokens", body={"idToken": "TAG-1", "expiresAt": "2030-01-01T00:00:00Z"})[0] == 201
+    assert (
+        call("POST", "/v1/id-tokens", body={"idToken": "TAG-1", "expiresAt": "2030-01-01T00:00:00Z"})[0]
+        == 201
+    )
     assert call("POST", "/v1/id-tokens/TAG-1/block")[1]["status"] == "Blocked"
     assert call("POST", "/v1/id-tokens/TAG-1/unblock")[1]["status"] == "Accepted"
     assert call("GET", "/v1/id-tokens/TAG-1")[1]["expiresAt"].startswith("2030-01-01")
@@ -99,12 +121,16 @@ def test_command_round_trip(env: PlatformUnderTest) -> None:
     authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
     websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
     # When an operator sends a reset
-    status, sent = call("POST", "/v1/stations/CP-1/commands", body={"action": "Reset", "payload": {"type": "Hard"}})
+    status, sent = call(
+        "POST", "/v1/stations/CP-1/commands", body={"action": "Reset", "payload": {"type": "Hard"}}
+    )
     # Then the frame reaches the charger, and its answer completes the command
     assert status == 202 and sent["status"] == "pending"
     [frame] = env.connections.frames_to("conn-1")
     assert frame == [2, sent["commandId"], "Reset", {"type": "Hard"}]
-    reply = websocket.handle_message(env.platform, message_event(authorizer, [3, sent["commandId"], {"status": "Accepted"}]))
+    reply = websocket.handle_message(
+        env.platform, message_event(authorizer, [3, sent["commandId"], {"status": "Accepted"}])
+    )
     assert "body" not in reply
     status, command = call("GET", f"/v1/commands/{sent['commandId']}")
     assert status == 200 and command["status"] == "accepted" and command["response"] == {"status": "Accepted"}
@@ -129,9 +155,13 @@ def test_command_to_gone_connection_is_offline(env: PlatformUnderTest) -> None:
 
 def test_invalid_command_payload_is_400(env: PlatformUnderTest) -> None:
     call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    status, body = call("POST", "/v1/stations/CP-1/commands", body={"action": "Reset", "payload": {"type": "Sideways"}})
+    status, body = call(
+        "POST", "/v1/stations/CP-1/commands", body={"action": "Reset", "payload": {"type": "Sideways"}}
+    )
     assert status == 400 and "Reset" in body["message"]
-    status, body = call("POST", "/v1/stations/CP-1/commands", body={"action": "BootNotification", "payload": {}})
+    status, body = call(
+        "POST", "/v1/stations/CP-1/commands", body={"action": "BootNotification", "payload": {}}
+    )
     assert status == 400 and "not a call the CSMS can send" in body["message"]
 
 
@@ -140,7 +170,9 @@ def test_command_error_answer_marks_failed(env: PlatformUnderTest) -> None:
     authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
     websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
     _, sent = call("POST", "/v1/stations/CP-1/commands", body={"action": "GetConfiguration", "payload": {}})
-    websocket.handle_message(env.platform, message_event(authorizer, [4, sent["commandId"], "NotImplemented", "nope", {}]))
+    websocket.handle_message(
+        env.platform, message_event(authorizer, [4, sent["commandId"], "NotImplemented", "nope", {}])
+    )
     command = call("GET", f"/v1/commands/{sent['commandId']}")[1]
     assert command["status"] == "failed" and command["error"]["code"] == "NotImplemented"
 
@@ -163,14 +195,50 @@ def test_sessions_listed_with_energy(env: PlatformUnderTest) -> None:
     def send(frame: list[Any]) -> Any:
         return json.loads(websocket.handle_message(env.platform, message_event(authorizer, frame))["body"])
 
-    start = send([2, "s1", "StartTransaction", {"connectorId": 1, "idTag": "TAG-1", "meterStart": 100, "timestamp": "2026-11-27T08:00:00Z"}])
+    start = send(
+        [
+            2,
+            "s1",
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "TAG-1", "meterStart": 100, "timestamp": "2026-11-27T08:00:00Z"},
+        ]
+    )
     tx = start[2]["transactionId"]
-    send([2, "m1", "MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": [{"timestamp": "2026-11-27T08:10:00Z", "sampledValue": [{"value": "1.1", "unit": "kWh"}]}]}])
+    send(
+        [
+            2,
+            "m1",
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "transactionId": tx,
+                "meterValue": [
+                    {"timestamp": "2026-11-27T08:10:00Z", "sampledValue": [{"value": "1.1", "unit": "kWh"}]}
+                ],
+            },
+        ]
+    )
     live = call("GET", "/v1/sessions", query={"status": "Active"})[1]["items"]
     assert [item["energyWh"] for item in live] == [1000]
-    send([2, "x1", "StopTransaction", {"transactionId": tx, "meterStop": 2100, "timestamp": "2026-11-27T09:00:00Z", "reason": "EVDisconnected"}])
+    send(
+        [
+            2,
+            "x1",
+            "StopTransaction",
+            {
+                "transactionId": tx,
+                "meterStop": 2100,
+                "timestamp": "2026-11-27T09:00:00Z",
+                "reason": "EVDisconnected",
+            },
+        ]
+    )
     listed = call("GET", "/v1/sessions", query={"stationId": "CP-1"})[1]["items"]
-    assert listed[0]["energyWh"] == 2000 and listed[0]["status"] == "Completed" and listed[0]["stopReason"] == "EVDisconnected"
+    assert (
+        listed[0]["energyWh"] == 2000
+        and listed[0]["status"] == "Completed"
+        and listed[0]["stopReason"] == "EVDisconnected"
+    )
     detail = call("GET", f"/v1/sessions/{listed[0]['sessionId']}")[1]
     assert detail["meterValues"][0]["sampledValue"][0]["value"] == "1.1"
     assert call("GET", "/v1/sessions", claims=BOB)[1]["items"] == []

@@ -23,7 +23,9 @@ def env() -> Iterator[PlatformUnderTest]:
 
 
 def connected(env: PlatformUnderTest, connection_id: str = "conn-1") -> dict[str, Any]:
-    decision = websocket.authorize_connection(env.platform, authorizer_event("CP-1", password="s3cret-s3cret"))
+    decision = websocket.authorize_connection(
+        env.platform, authorizer_event("CP-1", password="s3cret-s3cret")
+    )
     assert decision["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     authorizer = decision["context"]
     assert websocket.connect(env.platform, connect_event(authorizer, connection_id))["statusCode"] == 200
@@ -39,12 +41,65 @@ def test_boot_authorize_charge_stop(env: PlatformUnderTest) -> None:
     # Given a connected station
     authorizer = connected(env)
     # When it boots, authorizes, starts, meters and stops
-    boot = send(env, authorizer, [2, "b1", "BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "X1", "firmwareVersion": "1.2"}])
+    boot = send(
+        env,
+        authorizer,
+        [
+            2,
+            "b1",
+            "BootNotification",
+            {"chargePointVendor": "Acme", "chargePointModel": "X1", "firmwareVersion": "1.2"},
+        ],
+    )
     auth = send(env, authorizer, [2, "a1", "Authorize", {"idTag": "TAG-1"}])
-    start = send(env, authorizer, [2, "s1", "StartTransaction", {"connectorId": 1, "idTag": "TAG-1", "meterStart": 1000, "timestamp": "2026-11-27T08:00:00Z"}])
+    start = send(
+        env,
+        authorizer,
+        [
+            2,
+            "s1",
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "TAG-1", "meterStart": 1000, "timestamp": "2026-11-27T08:00:00Z"},
+        ],
+    )
     transaction_id = start[2]["transactionId"]
-    meter = send(env, authorizer, [2, "m1", "MeterValues", {"connectorId": 1, "transactionId": transaction_id, "meterValue": [{"timestamp": "2026-11-27T08:05:00Z", "sampledValue": [{"value": "1500", "measurand": "Energy.Active.Import.Register", "unit": "Wh"}, {"value": "7.1", "measurand": "Power.Active.Import", "unit": "kW"}]}]}])
-    stop = send(env, authorizer, [2, "x1", "StopTransaction", {"transactionId": transaction_id, "meterStop": 9000, "timestamp": "2026-11-27T09:00:00Z", "reason": "Local"}])
+    meter = send(
+        env,
+        authorizer,
+        [
+            2,
+            "m1",
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "transactionId": transaction_id,
+                "meterValue": [
+                    {
+                        "timestamp": "2026-11-27T08:05:00Z",
+                        "sampledValue": [
+                            {"value": "1500", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                            {"value": "7.1", "measurand": "Power.Active.Import", "unit": "kW"},
+                        ],
+                    }
+                ],
+            },
+        ],
+    )
+    stop = send(
+        env,
+        authorizer,
+        [
+            2,
+            "x1",
+            "StopTransaction",
+            {
+                "transactionId": transaction_id,
+                "meterStop": 9000,
+                "timestamp": "2026-11-27T09:00:00Z",
+                "reason": "Local",
+            },
+        ],
+    )
     # Then every answer is right and the session is complete with its energy
     assert boot[:2] == [3, "b1"] and boot[2]["status"] == "Accepted" and boot[2]["interval"] == 300
     assert auth == [3, "a1", {"idTagInfo": {"status": "Accepted"}}]
@@ -55,7 +110,12 @@ def test_boot_authorize_charge_stop(env: PlatformUnderTest) -> None:
     assert session is not None and session.status == "Completed" and session.energy_wh == 8000
     station = env.platform.stations.get("CP-1")
     assert station is not None and station.vendor == "Acme" and station.firmware_version == "1.2"
-    assert [event.detail_type for event in env.events.events] == ["StationConnected", "SessionStarted", "MeterValuesReceived", "SessionStopped"]
+    assert [event.detail_type for event in env.events.events] == [
+        "StationConnected",
+        "SessionStarted",
+        "MeterValuesReceived",
+        "SessionStopped",
+    ]
     assert env.events.events[2].power_w == 7100  # type: ignore[attr-defined]
 
 
@@ -64,14 +124,25 @@ def test_start_transaction_retry_gets_same_id(env: PlatformUnderTest) -> None:
     payload = {"connectorId": 1, "idTag": "TAG-1", "meterStart": 0, "timestamp": "2026-11-27T08:00:00Z"}
     first = send(env, authorizer, [2, "s1", "StartTransaction", payload])
     again = send(env, authorizer, [2, "s2", "StartTransaction", payload])
-    other = send(env, authorizer, [2, "s3", "StartTransaction", {**payload, "timestamp": "2026-11-27T09:00:00Z"}])
+    other = send(
+        env, authorizer, [2, "s3", "StartTransaction", {**payload, "timestamp": "2026-11-27T09:00:00Z"}]
+    )
     assert first[2]["transactionId"] == again[2]["transactionId"]
     assert other[2]["transactionId"] != first[2]["transactionId"]
 
 
 def test_repeated_stop_closes_once(env: PlatformUnderTest) -> None:
     authorizer = connected(env)
-    start = send(env, authorizer, [2, "s1", "StartTransaction", {"connectorId": 1, "idTag": "TAG-1", "meterStart": 0, "timestamp": "2026-11-27T08:00:00Z"}])
+    start = send(
+        env,
+        authorizer,
+        [
+            2,
+            "s1",
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "TAG-1", "meterStart": 0, "timestamp": "2026-11-27T08:00:00Z"},
+        ],
+    )
     stop = {"transactionId": start[2]["transactionId"], "meterStop": 500, "timestamp": "2026-11-27T08:30:00Z"}
     assert send(env, authorizer, [2, "x1", "StopTransaction", stop]) == [3, "x1", {}]
     assert send(env, authorizer, [2, "x2", "StopTransaction", {**stop, "meterStop": 999}]) == [3, "x2", {}]
@@ -85,7 +156,11 @@ def test_late_disconnect_keeps_new_connection(env: PlatformUnderTest) -> None:
     connected(env, "conn-new")
     websocket.disconnect(env.platform, disconnect_event(old, "conn-old"))
     station = env.platform.stations.get("CP-1")
-    assert station is not None and station.connection is not None and station.connection.connection_id == "conn-new"
+    assert (
+        station is not None
+        and station.connection is not None
+        and station.connection.connection_id == "conn-new"
+    )
 
 
 def test_wrong_password_is_unauthorized(env: PlatformUnderTest) -> None:

@@ -45,14 +45,18 @@ def _timestamp(value: str, field: str) -> datetime:
     try:
         return parse_timestamp(value)
     except ValueError as error:
-        raise TypeConstraintViolationError(details={"cause": f"{field} is not an RFC 3339 date-time"}) from error
+        raise TypeConstraintViolationError(
+            details={"cause": f"{field} is not an RFC 3339 date-time"}
+        ) from error
 
 
 def _meter_values(raw: list[dict[str, Any]] | None) -> list[MeterValue]:
     try:
         return [MeterValue.model_validate(entry) for entry in raw or []]
     except ValidationError as error:
-        raise TypeConstraintViolationError(details={"cause": f"meterValue: {error.errors()[0]['msg']}"}) from error
+        raise TypeConstraintViolationError(
+            details={"cause": f"meterValue: {error.errors()[0]['msg']}"}
+        ) from error
 
 
 def _id_tag_info(info: IdTokenInfo) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def _id_tag_info(info: IdTokenInfo) -> dict[str, Any]:
     }
 
 
-class V16Station(ChargePoint):  # type: ignore[misc]
+class V16Station(ChargePoint):
     def __init__(self, platform: Platform, station: StationContext) -> None:
         super().__init__(station.station_id, connection=None)
         self._platform = platform
@@ -112,7 +116,9 @@ class V16Station(ChargePoint):  # type: ignore[misc]
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
-        return call_result.Heartbeat(current_time=to_iso(provisioning.handle_heartbeat(self._platform, self._station)))
+        return call_result.Heartbeat(
+            current_time=to_iso(provisioning.handle_heartbeat(self._platform, self._station))
+        )
 
     @on(Action.status_notification)
     def on_status_notification(
@@ -176,7 +182,9 @@ class V16Station(ChargePoint):  # type: ignore[misc]
                 "reservationId": reservation_id,
             }
         )
-        return call_result.StartTransaction(transaction_id=result["transactionId"], id_tag_info=result["idTagInfo"])
+        return call_result.StartTransaction(
+            transaction_id=result["transactionId"], id_tag_info=result["idTagInfo"]
+        )
 
     def _start_transaction(self, request: dict[str, Any]) -> dict[str, Any]:
         transaction_id = self._platform.stations.allocate_transaction_id(self._station.station_id)
@@ -244,9 +252,16 @@ class V16Station(ChargePoint):  # type: ignore[misc]
 
     @on(Action.data_transfer)
     def on_data_transfer(
-        self, vendor_id: str, call_unique_id: str, message_id: str | None = None, data: str | None = None, **_: Any
+        self,
+        vendor_id: str,
+        call_unique_id: str,
+        message_id: str | None = None,
+        data: str | None = None,
+        **_: Any,
     ) -> call_result.DataTransfer:
-        self._keep_message("DataTransfer", call_unique_id, {"vendorId": vendor_id, "messageId": message_id, "data": data})
+        self._keep_message(
+            "DataTransfer", call_unique_id, {"vendorId": vendor_id, "messageId": message_id, "data": data}
+        )
         return call_result.DataTransfer(status=DataTransferStatus.accepted)
 
     # --- Firmware management: kept for operators now, drives OTA campaigns later ------------------
