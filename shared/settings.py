@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         default=None, description="EventBridge bus for domain events; unset means events are only logged."
     )
 
+    publish_meter_value_events: bool = Field(
+        default=False,
+        description="Also publish MeterValuesReceived to EventBridge. Off by default: it would double the cost "
+        "of every MeterValues message, and the meter-values table's DynamoDB stream carries each sample anyway.",
+    )
+
     heartbeat_interval_seconds: int = Field(
         default=300,
         ge=10,

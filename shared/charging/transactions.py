@@ -115,7 +115,7 @@ def record_meter_values(
             received_at=now,
         )
     )
-    if source == "MeterValues":
+    if source == "MeterValues" and platform.settings.publish_meter_value_events:
         platform.events.publish(
             [
                 MeterValuesReceived(

@@ -38,6 +38,8 @@ class TableDefinition:
     ttl_attribute: str | None = None
     holds_business_data: bool = True
     """Business data is retained on stack deletion and protected from deletion."""
+    stream: bool = False
+    """Whether the table has a DynamoDB stream (NEW_IMAGE): the free event feed for high-rate data."""
 
     def key_attributes(self) -> list[KeyAttribute]:
         attributes: dict[str, KeyAttribute] = {}
@@ -76,6 +78,7 @@ METER_VALUES = TableDefinition(
     env_var="METER_VALUES_TABLE",
     partition_key=KeyAttribute("sessionId"),
     sort_key=KeyAttribute("sampleKey"),
+    stream=True,
 )
 
 ID_TOKENS = TableDefinition(
@@ -151,6 +154,8 @@ def create_table_request(table: TableDefinition, table_name: str | None = None) 
         ],
         "KeySchema": key_schema(table.partition_key, table.sort_key),
     }
+    if table.stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     if table.indexes:
         request["GlobalSecondaryIndexes"] = [
             {

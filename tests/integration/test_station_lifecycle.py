@@ -16,7 +16,7 @@ from tests.events import authorizer_event, connect_event, disconnect_event, mess
 
 @pytest.fixture
 def env() -> Iterator[PlatformUnderTest]:
-    with platform_on_moto() as test_platform:
+    with platform_on_moto(publish_meter_value_events=True) as test_platform:
         test_platform.platform.stations.create(a_station(password_hash=hash_password("s3cret-s3cret")))
         test_platform.platform.id_tokens.create(an_id_token())
         yield test_platform
