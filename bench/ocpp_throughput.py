@@ -33,8 +33,8 @@ os.environ.update(
     }
 )
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
 
 RESULTS = Path(__file__).parent / "results" / "ocpp-throughput.json"
 READS = {"GetItem", "Query", "Scan", "BatchGetItem"}
@@ -274,7 +274,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(
-        f"{result['frames']} frames in {result['seconds']} s: {result['framesPerSecond']} frames/s (moto in-process)"
+        f"{result['frames']} frames in {result['seconds']} s: "
+        f"{result['framesPerSecond']} frames/s (moto in-process)"
     )
     print(f"{'message':<20}{'mean ms':>9}{'p95 ms':>9}{'reads':>7}{'writes':>8}{'events':>8}")
     for kind, row in result["perMessageType"].items():

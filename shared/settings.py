@@ -44,8 +44,9 @@ class Settings(BaseSettings):
 
     publish_meter_value_events: bool = Field(
         default=False,
-        description="Also publish MeterValuesReceived to EventBridge. Off by default: it would double the cost "
-        "of every MeterValues message, and the meter-values table's DynamoDB stream carries each sample anyway.",
+        description="Also publish MeterValuesReceived to EventBridge. Off by default: it would double "
+        "the cost of every MeterValues message, and the meter-values table's DynamoDB stream carries "
+        "each sample anyway.",
     )
 
     heartbeat_interval_seconds: int = Field(
