@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from shared.domain.base import UtcDatetime
 from shared.domain.commands import CommandStatus
 from shared.domain.id_tokens import IdTokenStatus
 from shared.domain.sessions import SessionStatus
@@ -46,8 +46,8 @@ class SiteView(ViewModel):
     address: str | None = None
     timezone: str
     max_current_amps: float | None = None
-    created_at: datetime
-    updated_at: datetime | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime | None = None
 
 
 class StationCreate(ApiModel):
@@ -77,7 +77,7 @@ class ConnectorView(ViewModel):
     error_code: str | None = None
     info: str | None = None
     vendor_error_code: str | None = None
-    reported_at: datetime
+    reported_at: UtcDatetime
 
 
 class EvseView(ViewModel):
@@ -91,8 +91,8 @@ class StationView(ViewModel):
     online: bool
     connectivity: Connectivity
     protocol: str | None = None
-    connected_at: datetime | None = None
-    last_seen: datetime | None = None
+    connected_at: UtcDatetime | None = None
+    last_seen: UtcDatetime | None = None
     vendor: str | None = None
     model: str | None = None
     serial_number: str | None = None
@@ -104,7 +104,7 @@ class StationView(ViewModel):
     status: str | None = Field(default=None, description="Status of the station as a whole (connector 0)")
     error_code: str | None = None
     evses: list[EvseView]
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class StationList(ViewModel):
@@ -115,23 +115,23 @@ class StationList(ViewModel):
 class IdTokenCreate(ApiModel):
     id_token: str = Field(min_length=1, max_length=36, pattern=r"^[\x21-\x7e]+$")
     status: IdTokenStatus = IdTokenStatus.ACCEPTED
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
     parent_id_token: str | None = Field(default=None, min_length=1, max_length=36)
 
 
 class IdTokenUpdate(ApiModel):
     status: IdTokenStatus | None = None
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
     parent_id_token: str | None = Field(default=None, min_length=1, max_length=36)
 
 
 class IdTokenView(ViewModel):
     id_token: str
     status: IdTokenStatus
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
     parent_id_token: str | None = None
-    created_at: datetime
-    updated_at: datetime | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime | None = None
 
 
 class IdTokenList(ViewModel):
@@ -150,7 +150,7 @@ class SampledValueView(ViewModel):
 
 
 class MeterValueView(ViewModel):
-    timestamp: datetime
+    timestamp: UtcDatetime
     sampled_value: list[SampledValueView]
 
 
@@ -164,8 +164,8 @@ class SessionView(ViewModel):
     status: SessionStatus
     id_token: str | None = None
     id_token_status: str | None = None
-    started_at: datetime
-    stopped_at: datetime | None = None
+    started_at: UtcDatetime
+    stopped_at: UtcDatetime | None = None
     meter_start_wh: float | None = None
     meter_stop_wh: float | None = None
     energy_wh: float | None = None
@@ -210,8 +210,8 @@ class CommandView(ViewModel):
     status: CommandStatus
     response: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
-    created_at: datetime
-    completed_at: datetime | None = None
+    created_at: UtcDatetime
+    completed_at: UtcDatetime | None = None
 
 
 class CommandList(ViewModel):
