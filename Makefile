@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
+LOCAL_STAMP := $(VENV)/.installed-local
 
 .PHONY: run test install lint typecheck bench bench-energy bench-energy-baselines synth clean
 
@@ -14,10 +15,14 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(LOCAL_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[local]'
+	touch $(LOCAL_STAMP)
+
 install: $(STAMP)
 
-run: $(STAMP)
-	$(VENV)/bin/csms-local
+run: $(LOCAL_STAMP)
+	$(VENV)/bin/csms-local $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup
