@@ -34,6 +34,8 @@ def error_response(status: HTTPStatus, message: str, **extra: object) -> Respons
 def _field_path(location: tuple[object, ...]) -> str:
     # loc is ("body", "stationId") or ("query", "limit"): say where, then which field.
     parts = [str(part) for part in location]
+    if parts and parts[0] == "body" and all(part.isdigit() for part in parts[1:]):
+        return "body"  # pydantic points JSON syntax errors at a character offset
     return f"{parts[0]} field '{'.'.join(parts[1:])}'" if len(parts) > 1 else parts[0] if parts else "request"
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.api.schemas import ConnectorView, EvseView, StationCreate, StationUpdate, StationView
+from shared.domain.errors import InvalidRequestError
 from shared.domain.stations import Station
 from shared.domain.tenancy import Principal
 from shared.gateway.passwords import hash_password
@@ -53,10 +54,15 @@ def station_view(platform: Platform, station: Station) -> StationView:
     )
 
 
+def _require_site(platform: Platform, principal: Principal, site_id: str) -> None:
+    if platform.sites.find(principal.tenant_id, site_id) is None:
+        raise InvalidRequestError(f"siteId: site {site_id} does not exist")
+
+
 def register_station(platform: Platform, principal: Principal, request: StationCreate) -> StationView:
     principal.require_write()
     if request.site_id is not None:
-        platform.sites.get(principal.tenant_id, request.site_id)
+        _require_site(platform, principal, request.site_id)
     station = Station(
         station_id=request.station_id,
         tenant_id=principal.tenant_id,
@@ -77,7 +83,7 @@ def update_station(
     given = request.model_fields_set
     if "site_id" in given:
         if request.site_id is not None:
-            platform.sites.get(principal.tenant_id, request.site_id)
+            _require_site(platform, principal, request.site_id)
         changes["siteId"] = request.site_id
     if "password" in given:
         changes["passwordHash"] = hash_password(request.password) if request.password else None

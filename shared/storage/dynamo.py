@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from shared.domain.errors import InvalidRequestError
 
@@ -94,3 +94,23 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(decoded, dict):
         raise InvalidRequestError("cursor is not one this API issued")
     return decoded
+
+
+def query_page(
+    client: DynamoDBClient, request: dict[str, Any], cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a query, resumed from an API cursor. A cursor that was tampered with, or belongs to
+    another query, is the caller's error, not ours."""
+    start = decode_cursor(cursor)
+    if start is not None:
+        request = {**request, "ExclusiveStartKey": start}
+    try:
+        response = client.query(**request)
+    except ParamValidationError as error:
+        raise InvalidRequestError("cursor is not one this API issued") from error
+    except ClientError as error:
+        if start is not None and error.response.get("Error", {}).get("Code") == "ValidationException":
+            raise InvalidRequestError("cursor does not belong to this query") from error
+        raise
+    items = [from_item(item) for item in response.get("Items", [])]
+    return items, encode_cursor(response.get("LastEvaluatedKey"))

@@ -8,14 +8,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
-from shared.domain.errors import InvalidRequestError, NotFoundError
+from shared.domain.errors import NotFoundError
 from shared.domain.sessions import MeterValuesRecord, Session, SessionStatus
 from shared.storage.dynamo import (
     DynamoDBClient,
-    decode_cursor,
-    encode_cursor,
     from_item,
     is_conditional_check_failure,
+    query_page,
     to_attribute_value,
     to_item,
 )
@@ -124,17 +123,8 @@ class SessionRepository:
             request["FilterExpression"] = " AND ".join(filters)
         if names:
             request["ExpressionAttributeNames"] = names
-        start = decode_cursor(cursor)
-        if start is not None:
-            request["ExclusiveStartKey"] = start
-        try:
-            response = self._client.query(**request)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ValidationException" and start is not None:
-                raise InvalidRequestError("cursor does not belong to this query") from error
-            raise
-        sessions = [Session.model_validate(from_item(item)) for item in response.get("Items", [])]
-        return sessions, encode_cursor(response.get("LastEvaluatedKey"))
+        items, next_cursor = query_page(self._client, request, cursor)
+        return [Session.model_validate(item) for item in items], next_cursor
 
     def active_for_evse(self, station_id: str, evse_id: int) -> Session | None:
         paginator_request: dict[str, Any] = {

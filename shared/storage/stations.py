@@ -12,10 +12,9 @@ from shared.domain.errors import AlreadyExistsError, NotFoundError
 from shared.domain.stations import Connection, ConnectorState, RegistrationPolicy, Station, connector_key
 from shared.storage.dynamo import (
     DynamoDBClient,
-    decode_cursor,
-    encode_cursor,
     from_item,
     is_conditional_check_failure,
+    query_page,
     to_attribute_value,
     to_item,
 )
@@ -108,12 +107,8 @@ class StationRepository:
         if site_id is not None:
             request["FilterExpression"] = "siteId = :site"
             request["ExpressionAttributeValues"][":site"] = {"S": site_id}
-        start = decode_cursor(cursor)
-        if start is not None:
-            request["ExclusiveStartKey"] = start
-        response = self._client.query(**request)
-        stations = [Station.model_validate(from_item(item)) for item in response.get("Items", [])]
-        return stations, encode_cursor(response.get("LastEvaluatedKey"))
+        items, next_cursor = query_page(self._client, request, cursor)
+        return [Station.model_validate(item) for item in items], next_cursor
 
     # --- connection lifecycle -----------------------------------------------------------------
 

@@ -13,10 +13,9 @@ from shared.domain.id_tokens import IdToken
 from shared.domain.sites import Site
 from shared.storage.dynamo import (
     DynamoDBClient,
-    decode_cursor,
-    encode_cursor,
     from_item,
     is_conditional_check_failure,
+    query_page,
     to_attribute_value,
     to_item,
 )
@@ -108,12 +107,8 @@ class TenantRecordRepository(Generic[RecordT]):
             "ExpressionAttributeValues": {":tenant": {"S": tenant_id}},
             "Limit": limit,
         }
-        start = decode_cursor(cursor)
-        if start is not None:
-            request["ExclusiveStartKey"] = start
-        response = self._client.query(**request)
-        records = [self.model.model_validate(from_item(item)) for item in response.get("Items", [])]
-        return records, encode_cursor(response.get("LastEvaluatedKey"))
+        items, next_cursor = query_page(self._client, request, cursor)
+        return [self.model.model_validate(item) for item in items], next_cursor
 
 
 class IdTokenRepository(TenantRecordRepository[IdToken]):

@@ -253,3 +253,62 @@ def test_openapi_document_is_served(env: PlatformUnderTest) -> None:
 def test_unknown_route_is_json_404(env: PlatformUnderTest) -> None:
     status, body = call("GET", "/v1/nothing-here")
     assert status == 404 and "no route" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "message_part"),
+    [
+        ("POST", "/v1/stations", {"body": "not json"}, 400, "body"),
+        ("GET", "/v1/stations", {"query": {"limit": "abc"}}, 400, "limit"),
+        ("GET", "/v1/stations", {"query": {"limit": "1000"}}, 400, "limit"),
+        ("GET", "/v1/stations", {"query": {"cursor": "garbage!!"}}, 400, "cursor"),
+        ("GET", "/v1/sessions", {"query": {"cursor": "eyJhIjogMX0"}}, 400, "cursor"),
+        ("GET", "/v1/sessions", {"query": {"from": "yesterday"}}, 400, "from"),
+        ("POST", "/v1/stations", {"body": {"stationId": "CP-9", "extra": 1}}, 400, "extra"),
+        ("POST", "/v1/stations", {"body": {"stationId": "CP-9", "siteId": "nosuch"}}, 400, "siteId"),
+        ("POST", "/v1/stations", {"body": {"stationId": "CP-9", "password": "short"}}, 400, "password"),
+        ("PATCH", "/v1/stations/CP-404", {"body": {"blocked": True}}, 404, "CP-404"),
+        ("POST", "/v1/stations/CP-404/remote-stop", {"body": {}}, 400, "sessionId"),
+    ],
+)
+def test_bad_requests_get_clear_errors(
+    env: PlatformUnderTest, method: str, path: str, kwargs: dict[str, Any], status: int, message_part: str
+) -> None:
+    body = kwargs.get("body")
+    event = http_event(
+        method, path, claims=ALICE, query=kwargs.get("query"), body=None if isinstance(body, str) else body
+    )
+    if isinstance(body, str):
+        event["body"] = body
+    response = handler(event, LambdaContextStub())  # type: ignore[arg-type]
+    assert response["statusCode"] == status
+    assert message_part in json.loads(response["body"])["message"]
+
+
+def test_sites_and_station_placement(env: PlatformUnderTest) -> None:
+    status, site = call(
+        "POST", "/v1/sites", body={"siteId": "depot-1", "name": "Depot", "maxCurrentAmps": 60}
+    )
+    assert status == 201 and site["siteId"] == "depot-1"
+    assert (
+        call("POST", "/v1/stations", body={"stationId": "CP-1", "siteId": "depot-1"})[1]["siteId"]
+        == "depot-1"
+    )
+    assert call("GET", "/v1/stations", query={"siteId": "depot-1"})[1]["items"][0]["stationId"] == "CP-1"
+    assert call("PATCH", "/v1/stations/CP-1", body={"siteId": None})[1]["siteId"] is None
+    assert call("GET", "/v1/sites/depot-1", claims=BOB)[0] == 404
+
+
+def test_pagination_walks_every_station(env: PlatformUnderTest) -> None:
+    for index in range(5):
+        call("POST", "/v1/stations", body={"stationId": f"CP-{index}"})
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = call("GET", "/v1/stations", query=query)[1]
+        seen += [item["stationId"] for item in page["items"]]
+        cursor = page["nextCursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == [f"CP-{index}" for index in range(5)]
