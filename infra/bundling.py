@@ -1,0 +1,97 @@
+"""The one Lambda code asset: ``shared/``, ``functions/`` and the runtime dependencies, built without Docker.
+
+``pip install --platform manylinux2014_aarch64 --only-binary=:all:`` fetches the wheels Lambda's
+Python 3.11 arm64 runtime needs, whatever machine synthesizes. With ``bundleDependencies=false`` only
+the project's own packages are copied: the tests' fast path, no network.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, IgnoreMode, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+from infra.constants import CODE_ASSET_PACKAGES, LAMBDA_PIP_PLATFORM, LAMBDA_PYTHON_VERSION
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_NEVER_BUNDLED = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
+
+
+def runtime_dependencies(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
+    """The ``[project] dependencies`` of pyproject.toml: what the Lambdas import at run time."""
+    with pyproject.open("rb") as file:
+        dependencies: list[str] = tomllib.load(file)["project"]["dependencies"]
+    return dependencies
+
+
+def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--platform",
+        LAMBDA_PIP_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        LAMBDA_PYTHON_VERSION,
+        "--only-binary=:all:",
+        "--target",
+        str(target),
+        *requirements,
+    ]
+
+
+@jsii.implements(ILocalBundling)
+class LocalPythonBundler:
+    """Copies the project's packages and (optionally) installs the dependencies into the asset."""
+
+    def __init__(self, project_root: Path, *, install_dependencies: bool) -> None:
+        self._project_root = project_root
+        self._install_dependencies = install_dependencies
+
+    def try_bundle(self, output_dir: str, *_args: Any, **_options: Any) -> bool:
+        output = Path(output_dir)
+        if self._install_dependencies:
+            # Dependencies first, so the project's own packages win any name clash.
+            subprocess.run(pip_install_command(output, runtime_dependencies()), check=True)
+        for package in CODE_ASSET_PACKAGES:
+            source = self._project_root / package
+            if source.is_dir():
+                shutil.copytree(source, output / package, ignore=_NEVER_BUNDLED, dirs_exist_ok=True)
+        return True
+
+
+def lambda_code(*, install_dependencies: bool, project_root: Path = PROJECT_ROOT) -> lambda_.Code:
+    """The code asset shared by every function (handlers differ only in their import path)."""
+    return lambda_.Code.from_asset(
+        str(project_root),
+        # Fingerprint only what goes into the asset (gitignore semantics, so .venv is never walked).
+        ignore_mode=IgnoreMode.GIT,
+        exclude=[
+            "/*",
+            "!/pyproject.toml",
+            *(f"!/{package}/" for package in CODE_ASSET_PACKAGES),
+            "__pycache__/",
+            "*.pyc",
+        ],
+        asset_hash_type=AssetHashType.SOURCE,
+        bundling=BundlingOptions(
+            # Never pulled: the local bundler always succeeds or raises. CDK requires an image.
+            image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON_VERSION}"),
+            local=LocalPythonBundler(project_root, install_dependencies=install_dependencies),
+            # Part of the asset hash: a code-only asset is never mistaken for a full one in cdk.out.
+            environment={"CSMS_BUNDLE_DEPENDENCIES": "1" if install_dependencies else "0"},
+        ),
+    )

@@ -1,0 +1,103 @@
+"""Cognito: operator identities, their tenant and their role, and the JWT authorizer built on them.
+
+How tenant and role reach the operator API (``requestContext.authorizer.jwt.claims``):
+
+* role: the user's Cognito groups (``admin``, ``operator``, ``viewer``) → ``cognito:groups``;
+* tenant: the custom attribute ``tenant_id`` → ``custom:tenant_id``.
+
+Cognito puts custom attributes in the ID token only (the access token would need a pre-token-
+generation V2 trigger, which requires the Essentials/Plus feature plan and one more Lambda). So the
+dashboard sends the **ID token** as the bearer token, and the HTTP API's JWT authorizer checks its
+issuer (this pool), signature, expiry and audience (``aud`` = this app client's id). The app client
+can read but never write ``custom:tenant_id``: only an administrator (``AdminUpdateUserAttributes``,
+an IAM-authorised call) can move a user between tenants.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from aws_cdk.aws_apigatewayv2_authorizers import HttpUserPoolAuthorizer
+from constructs import Construct
+
+from infra.constants import (
+    ID_TOKEN_VALIDITY_MINUTES,
+    OPERATOR_GROUPS,
+    PASSWORD_MIN_LENGTH,
+    REFRESH_TOKEN_VALIDITY_HOURS,
+    TENANT_ATTRIBUTE,
+    USER_POOL_NAME,
+)
+from infra.nag import acknowledge
+from infra.naming import pascal_case
+
+
+class OperatorIdentity(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=USER_POOL_NAME,
+            self_sign_up_enabled=False,  # administrators invite operators, into a tenant
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
+            custom_attributes={
+                TENANT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True)
+            },
+            password_policy=cognito.PasswordPolicy(
+                min_length=PASSWORD_MIN_LENGTH,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG8",
+            "The Plus feature plan (threat protection) is billed per monthly active user; MFA is required "
+            "and self sign-up disabled, so the Essentials plan is the default. Switch FeaturePlan.PLUS on "
+            "when the operator count or risk warrants it.",
+        )
+        for group in OPERATOR_GROUPS:
+            cognito.CfnUserPoolGroup(
+                self,
+                f"{pascal_case(group)}Group",
+                user_pool_id=self.user_pool.user_pool_id,
+                group_name=group,
+                description=f"Operator role '{group}' (cognito:groups claim)",
+            )
+        self.dashboard_client = self.user_pool.add_client(
+            "DashboardClient",
+            generate_secret=False,  # a browser app cannot keep a secret
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            id_token_validity=Duration.minutes(ID_TOKEN_VALIDITY_MINUTES),
+            access_token_validity=Duration.minutes(ID_TOKEN_VALIDITY_MINUTES),
+            refresh_token_validity=Duration.hours(REFRESH_TOKEN_VALIDITY_HOURS),
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True)
+            .with_custom_attributes(TENANT_ATTRIBUTE),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True),
+        )
+
+    def jwt_authorizer(self) -> HttpUserPoolAuthorizer:
+        """Issuer = this pool, audience = the dashboard client (the ID token's ``aud``)."""
+        return HttpUserPoolAuthorizer(
+            "OperatorJwtAuthorizer",
+            self.user_pool,
+            user_pool_clients=[self.dashboard_client],
+        )

@@ -1,0 +1,95 @@
+"""The CSMS stack: a thin composition of one construct per capability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.api_gateway_account import ApiGatewayAccount
+from infra.bundling import lambda_code
+from infra.config import StackConfig
+from infra.dashboard_site import DashboardSite
+from infra.domain_events import DomainEvents
+from infra.functions import Functions
+from infra.object_storage import ObjectStorage
+from infra.ocpp_edge import OcppEdge
+from infra.operations import Operations
+from infra.operator_api import OperatorApi
+from infra.operator_identity import OperatorIdentity
+from infra.storage import Tables
+from infra.websocket_api import OcppWebSocketApi
+from shared.catalog import OCPP_PATH_PREFIX, OPERATOR_API
+
+
+class CsmsStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description="Serverless CSMS (OCPP 1.6J / 2.0.1)", **kwargs)
+        self.config = config
+
+        self.tables = Tables(self, "Tables")
+        self.events = DomainEvents(self, "DomainEvents")
+        self.storage = ObjectStorage(self, "ObjectStorage")
+
+        self.websocket = OcppWebSocketApi(self, "OcppWebSocket")
+        if config.manage_api_gateway_account:
+            account = ApiGatewayAccount(self, "ApiGatewayAccount")
+            self.websocket.stage.node.add_dependency(account.account)
+
+        self.functions = Functions(
+            self,
+            "Functions",
+            code=lambda_code(install_dependencies=config.bundle_dependencies),
+            tables=self.tables,
+            event_bus=self.events.bus,
+            connections_stage=self.websocket.stage,
+            config=config,
+        )
+        self.websocket.connect_routes(self.functions)
+
+        self.edge = OcppEdge(
+            self,
+            "OcppEdge",
+            stage=self.websocket.stage,
+            log_bucket=self.storage.access_logs,
+            custom_domain=config.custom_domain,
+            web_acl_arn=config.web_acl_arn,
+        )
+        self.dashboard_site = DashboardSite(
+            self, "DashboardSite", bucket=self.storage.dashboard, log_bucket=self.storage.access_logs
+        )
+        self.identity = OperatorIdentity(self, "OperatorIdentity")
+        self.operator_api = OperatorApi(
+            self,
+            "OperatorApi",
+            handler=self.functions.function(OPERATOR_API),
+            identity=self.identity,
+            cors_allowed_origins=[self.dashboard_site.origin, *config.cors_allowed_origins],
+        )
+        self.operations = Operations(
+            self,
+            "Operations",
+            functions=self.functions.all,
+            dead_letter_queues=self.functions.dead_letter_queues,
+            websocket_stage=self.websocket.stage,
+            alarm_email=config.alarm_email,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        outputs = {
+            "ChargerUrl": (f"wss://{self.edge.domain_name}{OCPP_PATH_PREFIX}", "Chargers append their id"),
+            "ManagementApiEndpoint": (self.websocket.stage.callback_url, "@connections endpoint"),
+            "OperatorApiUrl": (self.operator_api.api.api_endpoint, "Operator HTTP API"),
+            "DashboardUrl": (self.dashboard_site.origin, "Operator dashboard"),
+            "DashboardBucketName": (self.storage.dashboard.bucket_name, "Upload the built dashboard here"),
+            "FirmwareBucketName": (self.storage.firmware.bucket_name, "Firmware images"),
+            "DiagnosticsBucketName": (self.storage.diagnostics.bucket_name, "Charger diagnostics uploads"),
+            "UserPoolId": (self.identity.user_pool.user_pool_id, "Operator identities"),
+            "UserPoolClientId": (self.identity.dashboard_client.user_pool_client_id, "Dashboard app client"),
+            "EventBusName": (self.events.bus.event_bus_name, "Domain events"),
+            "AlarmTopicArn": (self.operations.alarm_topic.topic_arn, "Subscribe on-call here"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)
