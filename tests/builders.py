@@ -40,11 +40,16 @@ class RecordingConnections:
 
     posted: list[tuple[str, str]] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)
+    closed: list[str] = field(default_factory=list)
 
     def post_frame(self, connection_id: str, frame: str) -> None:
         if connection_id in self.gone:
             raise StationUnreachableError(connection_id)
         self.posted.append((connection_id, frame))
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        self.gone.add(connection_id)
 
     def frames_to(self, connection_id: str) -> list[list[Any]]:
         return [json.loads(frame) for target, frame in self.posted if target == connection_id]

@@ -138,9 +138,7 @@ def update_station(station_id: str, body: schemas.StationUpdate) -> schemas.Stat
 
 @app.delete("/v1/stations/<station_id>", tags=["stations"])
 def delete_station(station_id: str) -> Response[None]:
-    principal = caller()
-    principal.require_write()
-    platform().stations.delete(principal.tenant_id, station_id)
+    stations.delete_station(platform(), caller(), station_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 

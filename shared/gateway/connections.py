@@ -40,6 +40,8 @@ def management_api_client(endpoint: str) -> ApiGatewayManagementApiClient:
 class FramePoster(Protocol):
     def post_frame(self, connection_id: str, frame: str) -> None: ...
 
+    def close(self, connection_id: str) -> None: ...
+
 
 class ConnectionGateway:
     def __init__(self, client: ApiGatewayManagementApiClient) -> None:
@@ -53,3 +55,11 @@ class ConnectionGateway:
             if code == "GoneException":
                 raise StationUnreachableError(connection_id) from error
             raise SendFailedError(code, error.response.get("Error", {}).get("Message", "")) from error
+
+    def close(self, connection_id: str) -> None:
+        """Drops the socket; a connection already gone is fine."""
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "GoneException":
+                raise

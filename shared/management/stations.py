@@ -92,4 +92,20 @@ def update_station(
     if request.registration is not None:
         changes["registration"] = request.registration.value
     station = platform.stations.update_settings(principal.tenant_id, station_id, changes, platform.clock())
+    if station.blocked:
+        _disconnect(platform, station)
     return station_view(platform, station)
+
+
+def delete_station(platform: Platform, principal: Principal, station_id: str) -> None:
+    principal.require_write()
+    station = platform.stations.get_for_tenant(principal.tenant_id, station_id)
+    platform.stations.delete(principal.tenant_id, station_id)
+    _disconnect(platform, station)
+
+
+def _disconnect(platform: Platform, station: Station) -> None:
+    """A blocked or deleted station loses its socket now, not at its next reconnect; the authorizer
+    refuses it from then on."""
+    if station.connection is not None and platform.connections is not None:
+        platform.connections.close(station.connection.connection_id)

@@ -312,3 +312,22 @@ def test_pagination_walks_every_station(env: PlatformUnderTest) -> None:
         if not cursor:
             break
     assert sorted(seen) == [f"CP-{index}" for index in range(5)]
+
+
+def test_blocking_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
+    call("POST", "/v1/stations", body={"stationId": "CP-1"})
+    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
+    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    assert call("PATCH", "/v1/stations/CP-1", body={"blocked": True})[1]["blocked"] is True
+    assert env.connections.closed == ["conn-1"]
+    refused = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))
+    assert refused["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+
+
+def test_deleting_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
+    call("POST", "/v1/stations", body={"stationId": "CP-1"})
+    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
+    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    assert call("DELETE", "/v1/stations/CP-1")[0] == 204
+    assert env.connections.closed == ["conn-1"]
+    assert call("GET", "/v1/stations/CP-1")[0] == 404
