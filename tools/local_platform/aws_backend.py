@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.request
 from typing import Any
 
 import boto3
@@ -56,6 +57,10 @@ class MotoBackend:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
+        # moto keeps its state per process, not per server: a platform started again in the same
+        # process (tests) must not find the previous one's tables.
+        with urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")):
+            pass
         return self.url
 
     def stop(self) -> None:
