@@ -33,7 +33,13 @@ class _FrameLimitedReader(WebSocketReader):
 
 class GatewayWebSocket(web.WebSocketResponse):
     def __init__(self, selected_protocol: str | None) -> None:
-        super().__init__(max_msg_size=MESSAGE_LIMIT_BYTES, compress=False, autoping=True)
+        # Listing the chosen protocol only keeps aiohttp from logging a mismatch; _handshake decides.
+        super().__init__(
+            protocols=(selected_protocol,) if selected_protocol else (),
+            max_msg_size=MESSAGE_LIMIT_BYTES,
+            compress=False,
+            autoping=True,
+        )
         self._selected_protocol = selected_protocol
 
     def _handshake(self, request: BaseRequest) -> tuple[CIMultiDict[str], str | None, int, bool]:

@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _all_sessions_done(chargers: list[SimulatedCharger]) -> None:
+    for charger in chargers:
+        await charger.planned_sessions_done.wait()
+
+
 async def _run(arguments: argparse.Namespace) -> None:
     chargers = [
         SimulatedCharger(
@@ -57,7 +62,7 @@ async def _run(arguments: argparse.Namespace) -> None:
         await charger.start()
     finished: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
     if arguments.exit_when_done:
-        finished.append(asyncio.gather(*(charger.planned_sessions_done.wait() for charger in chargers)))
+        finished.append(asyncio.ensure_future(_all_sessions_done(chargers)))
     await asyncio.wait(finished, return_when=asyncio.FIRST_COMPLETED)
     for charger in chargers:
         await charger.stop()
