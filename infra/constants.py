@@ -90,9 +90,8 @@ LOCAL_DASHBOARD_ORIGIN: Final = "http://localhost:5173"
 
 USER_POOL_NAME: Final = "csms-operators"
 TENANT_ATTRIBUTE: Final = "tenant_id"
-"""Custom attribute; appears in the ID token as ``custom:tenant_id``."""
-OPERATOR_GROUPS: Final = ("admin", "operator", "viewer")
-"""Cognito groups → ``cognito:groups`` claim → the operator API's roles."""
+"""Custom attribute; appears in the ID token as ``custom:tenant_id`` (shared/api/auth.py TENANT_CLAIMS).
+The Cognito groups are the roles of ``shared.domain.tenancy.Role`` (claim ``cognito:groups``)."""
 PASSWORD_MIN_LENGTH: Final = 12
 ID_TOKEN_VALIDITY_MINUTES: Final = 60
 REFRESH_TOKEN_VALIDITY_HOURS: Final = 12

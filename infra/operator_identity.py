@@ -2,7 +2,7 @@
 
 How tenant and role reach the operator API (``requestContext.authorizer.jwt.claims``):
 
-* role: the user's Cognito groups (``admin``, ``operator``, ``viewer``) → ``cognito:groups``;
+* role: the user's Cognito groups, one per ``shared.domain.tenancy.Role`` → ``cognito:groups``;
 * tenant: the custom attribute ``tenant_id`` → ``custom:tenant_id``.
 
 Cognito puts custom attributes in the ID token only (the access token would need a pre-token-
@@ -22,7 +22,6 @@ from constructs import Construct
 
 from infra.constants import (
     ID_TOKEN_VALIDITY_MINUTES,
-    OPERATOR_GROUPS,
     PASSWORD_MIN_LENGTH,
     REFRESH_TOKEN_VALIDITY_HOURS,
     TENANT_ATTRIBUTE,
@@ -30,6 +29,8 @@ from infra.constants import (
 )
 from infra.nag import acknowledge
 from infra.naming import pascal_case
+from shared.api.auth import TENANT_CLAIMS
+from shared.domain.tenancy import Role
 
 
 class OperatorIdentity(Construct):
@@ -70,7 +71,11 @@ class OperatorIdentity(Construct):
             "and self sign-up disabled, so the Essentials plan is the default. Switch FeaturePlan.PLUS on "
             "when the operator count or risk warrants it.",
         )
-        for group in OPERATOR_GROUPS:
+        # The JWT contract of shared/api/auth.py: this attribute must be one of the claims it reads.
+        if f"custom:{TENANT_ATTRIBUTE}" not in TENANT_CLAIMS:
+            raise ValueError(f"custom:{TENANT_ATTRIBUTE} is not a claim the API reads: {TENANT_CLAIMS}")
+        for role in Role:
+            group = role.value
             cognito.CfnUserPoolGroup(
                 self,
                 f"{pascal_case(group)}Group",

@@ -48,11 +48,10 @@ ACCESS_LOG_FORMAT = json.dumps(
         "status": "$context.status",
         "sourceIp": "$context.identity.sourceIp",
         "userAgent": "$context.identity.userAgent",
+        "stationId": "$context.authorizer.principalId",
         "error": "$context.error.message",
         "authorizerError": "$context.authorizer.error",
-        "integrationError": "$context.integration.error",
-        "integrationStatus": "$context.integration.status",
-        "integrationLatency": "$context.integration.latency",
+        "integrationLatency": "$context.integrationLatency",
     },
     separators=(",", ":"),
 )

@@ -1,10 +1,14 @@
-"""Context values are validated at synth, before anything reaches CloudFormation (no synthesis here)."""
+"""Context values are validated before anything reaches CloudFormation; suppressions need reasons."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
 
 from infra.config import ConfigError, StackConfig
 from infra.nag import acknowledge
@@ -64,3 +68,13 @@ def test_inconsistent_context_is_refused(context: dict[str, Any]) -> None:
 def test_a_suppression_without_a_real_reason_is_refused() -> None:
     with pytest.raises(ValueError, match="real reason"):
         acknowledge(None, "AwsSolutions-S1", "because")  # type: ignore[arg-type]
+
+
+def test_an_unacknowledged_finding_fails_synthesis(tmp_path: Path) -> None:
+    # Given the same plugin wiring as infra.application, on a bucket that breaks AwsSolutions-S1/S10
+    app = App(outdir=str(tmp_path))
+    s3.Bucket(Stack(app, "Bad"), "Bucket")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # Then synthesis fails: the green synth in test_stack.py is a real gate, not a silent report
+    with pytest.raises(RuntimeError, match="AwsSolutions-S1"):
+        app.synth()

@@ -15,7 +15,6 @@ from infra.constants import (
     HTTP_THROTTLE_BURST,
     HTTP_THROTTLE_RATE_PER_SECOND,
     METRICS_NAMESPACE,
-    OPERATOR_GROUPS,
     SERVICE_NAME,
     TENANT_ATTRIBUTE,
     WEBSOCKET_FORWARDED_HEADERS,
@@ -34,6 +33,7 @@ from shared.catalog import (
     WS_AUTHORIZER,
     FunctionSpec,
 )
+from shared.domain.tenancy import Role
 from shared.storage.tables import ALL_TABLES, TableDefinition
 from tests.infra.conftest import Synth
 
@@ -583,7 +583,7 @@ def test_user_pool_carries_tenant_and_roles(template: Template, resources: dict[
     groups = {
         g["Properties"]["GroupName"] for g in of_type(resources, "AWS::Cognito::UserPoolGroup").values()
     }
-    assert groups == set(OPERATOR_GROUPS)
+    assert groups == {role.value for role in Role}
     (client,) = [c["Properties"] for c in of_type(resources, "AWS::Cognito::UserPoolClient").values()]
     assert client["GenerateSecret"] is False
     assert f"custom:{TENANT_ATTRIBUTE}" in client["ReadAttributes"]
