@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import urllib.request
 from typing import Any
 
@@ -12,8 +11,6 @@ from moto.server import ThreadedMotoServer
 
 from shared.settings import Settings
 from shared.storage.tables import ALL_TABLES, create_table_request
-
-log = logging.getLogger("csms.local.aws")
 
 EVENT_BUS_NAME = "csms-events"
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

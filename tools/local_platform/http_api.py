@@ -21,7 +21,7 @@ from tools.local_platform.http_events import (
 from tools.local_platform.lambda_runtime import LambdaRuntime
 from tools.local_platform.operator_tokens import InvalidTokenError, TokenIssuer
 
-log = logging.getLogger("csms.local.http")
+log = logging.getLogger(__name__)
 
 _UNAUTHORIZED_HEADERS = [("www-authenticate", 'Bearer error="invalid_token"')]
 

@@ -21,7 +21,7 @@ from shared.catalog import FunctionSpec
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
-log = logging.getLogger("csms.local.lambda")
+log = logging.getLogger(__name__)
 
 
 class FunctionUnavailableError(Exception):

@@ -4,7 +4,6 @@ started and stopped as one unit (from the CLI or in-process from tests)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,8 +19,6 @@ from tools.local_platform.lambda_runtime import Handler, LambdaRuntime
 from tools.local_platform.management_api import ManagementApi
 from tools.local_platform.operator_tokens import TokenIssuer, load_or_create_secret, write_demo_token
 from tools.local_platform.websocket_gateway import WebSocketGateway
-
-log = logging.getLogger("csms.local")
 
 
 @dataclass(frozen=True)

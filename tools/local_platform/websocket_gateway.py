@@ -40,7 +40,7 @@ from tools.local_platform.websocket_events import (
     new_connection_id,
 )
 
-log = logging.getLogger("csms.local.websocket")
+log = logging.getLogger(__name__)
 
 GOING_AWAY = (1001, "Going away")
 CLOSED_BY_DELETE = (1000, "Connection Closed Normally")

@@ -46,7 +46,7 @@ from tools.simulator.configuration import ConfigurationKeys
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
 
-log = logging.getLogger("csms.sim")
+log = logging.getLogger(__name__)
 
 OCPP16 = Subprotocol("ocpp1.6")
 _MAX_RECONNECT_DELAY_SECONDS = 30.0
