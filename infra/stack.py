@@ -20,6 +20,7 @@ from infra.operator_api import OperatorApi
 from infra.operator_identity import OperatorIdentity
 from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
+from infra.workflows import WORKFLOW_DEFINITIONS, Workflows
 from shared.catalog import OCPP_PATH_PREFIX, OPERATOR_API
 
 
@@ -67,12 +68,16 @@ class CsmsStack(Stack):
             identity=self.identity,
             cors_allowed_origins=[self.dashboard_site.origin, *config.cors_allowed_origins],
         )
+        self.workflows = Workflows(
+            self, "Workflows", definitions=WORKFLOW_DEFINITIONS, functions=self.functions.all
+        )
         self.operations = Operations(
             self,
             "Operations",
             functions=self.functions.all,
             dead_letter_queues=self.functions.dead_letter_queues,
             websocket_stage=self.websocket.stage,
+            state_machines=self.workflows.state_machines,
             alarm_email=config.alarm_email,
         )
         self._outputs()
