@@ -91,7 +91,11 @@ def main(argv: list[str] | None = None) -> None:
         max_connection_seconds=arguments.max_connection_seconds,
         state_dir=arguments.state_dir,
     )
-    asyncio.run(_serve(config))
+    try:
+        asyncio.run(_serve(config))
+    except OSError as error:
+        hint = "choose other ports with --port/--moto-port"
+        raise SystemExit(f"csms-local: cannot start: {error} ({hint})") from None
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.request
 from typing import Any
 
@@ -45,12 +46,30 @@ def provision(endpoint_url: str, region: str) -> None:
     _client("events", endpoint_url, region).create_event_bus(Name=EVENT_BUS_NAME)
 
 
+class PortInUseError(OSError):
+    pass
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    """ThreadedMotoServer waits forever when its thread cannot bind, so find out first."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUseError(f"moto port {host}:{port} is in use ({error.strerror})") from error
+
+
 class MotoBackend:
     def __init__(self, host: str, port: int) -> None:
+        self._host = host
+        self._port = port
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         self.url = ""
 
     def start(self) -> str:
+        _ensure_port_free(self._host, self._port)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -61,4 +80,6 @@ class MotoBackend:
         return self.url
 
     def stop(self) -> None:
-        self._server.stop()
+        if self.url:
+            self._server.stop()
+            self.url = ""

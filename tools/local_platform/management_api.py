@@ -48,11 +48,15 @@ class ManagementApi:
         if len(data) > MESSAGE_LIMIT_BYTES:
             return _error(413, "PayloadTooLargeException", "Message too long")
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            await found.socket.send_bytes(data)
-        else:
-            await found.socket.send_str(text)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                await found.socket.send_bytes(data)
+            else:
+                await found.socket.send_str(text)
+        except (ConnectionError, RuntimeError):
+            # The socket closed between the lookup and the send: to the caller it is already gone.
+            return _error(410, "GoneException", None)
         found.touch()
         return web.Response(status=200)
 

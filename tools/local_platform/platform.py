@@ -92,6 +92,13 @@ class LocalPlatform:
         return app
 
     async def start(self) -> PlatformEndpoints:
+        try:
+            return await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> PlatformEndpoints:
         config = self.config
         moto_url = None
         if config.start_moto:

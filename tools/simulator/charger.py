@@ -202,6 +202,7 @@ class SimulatedCharger:
 
         self._heartbeat_interval = 300.0
         self._session: _OcppSession | None = None
+        self._socket: ClientConnection | None = None
         self._session_closed: asyncio.Event = asyncio.Event()
         self._online = asyncio.Event()
         self._stopping = False
@@ -245,10 +246,9 @@ class SimulatedCharger:
         self._reconnect_now.set()
         for task in list(self._tasks):
             task.cancel()
-        session = self._session
-        if session is not None:
+        if self._socket is not None:
             with contextlib.suppress(Exception):
-                await session._connection.close()
+                await self._socket.close()
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -325,6 +325,7 @@ class SimulatedCharger:
     async def _serve(self, socket: ClientConnection) -> None:
         session = _OcppSession(self, socket)
         self._session = session
+        self._socket = socket
         self._session_closed = asyncio.Event()
         reader = asyncio.create_task(session.start())
         reader.add_done_callback(lambda _: self._session_closed.set())
@@ -333,11 +334,7 @@ class SimulatedCharger:
             if await self._boot(session):
                 self._online.set()
                 heartbeat = asyncio.create_task(self._heartbeat_loop())
-                for connector_id in (0, *self.connector_ids):
-                    self.spawn(self.send_status(connector_id))
-                if not self._planned_started:
-                    self._planned_started = True
-                    self.spawn(self._run_planned_sessions())
+                self.spawn(self._after_boot())
             with contextlib.suppress(ConnectionClosed):
                 await reader
         finally:
@@ -346,7 +343,16 @@ class SimulatedCharger:
                 if task is not None:
                     task.cancel()
             self._session = None
+            self._socket = None
             log.info("%s: disconnected (%s)", self.settings.station_id, socket.close_code)
+
+    async def _after_boot(self) -> None:
+        # Every connector's status first (OCPP 1.6 §4.9), then the planned sessions, in this order.
+        for connector_id in (0, *self.connector_ids):
+            await self.send_status(connector_id)
+        if not self._planned_started:
+            self._planned_started = True
+            await self._run_planned_sessions()
 
     async def _call_on(self, session: _OcppSession, payload: Any) -> Any:
         """One CALL on one connection; fails fast when that connection closes meanwhile."""
@@ -415,9 +421,8 @@ class SimulatedCharger:
         for transaction_id in stopping:
             self.request_stop(transaction_id, reason)
         await self.wait_until(lambda charger: not charger.active, within=60)
-        session = self._session
-        if session is not None:
-            await session._connection.close()
+        if self._socket is not None:
+            await self._socket.close()
         self._reconnect_now.set()
 
     # --- connectors and sessions -----------------------------------------------------------------
