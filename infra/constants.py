@@ -98,8 +98,6 @@ REFRESH_TOKEN_VALIDITY_HOURS: Final = 12
 
 # --- Edge (CloudFront) ----------------------------------------------------------------------------
 
-STATION_ID_MAX_LENGTH: Final = 255
-"""The edge refuses longer ids (400) before they reach a Lambda or a log line."""
 WEBSOCKET_FORWARDED_HEADERS: Final = (
     "Sec-WebSocket-Key",
     "Sec-WebSocket-Version",
