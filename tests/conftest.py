@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 
 # Before anything imports boto3 clients: no real credentials, no real endpoints.
-for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_EVENTS"):
+for _name in (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_SFN",
+    "MANAGEMENT_API_ENDPOINT",
+    "EVENT_BUS_NAME",
+):
     os.environ.pop(_name, None)
 os.environ.update(
     {

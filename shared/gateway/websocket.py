@@ -96,13 +96,14 @@ def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str,
             logger.info("wrong credentials", extra={"stationId": station_id})
             metrics.add_metric(name="ConnectionsRefused", unit="Count", value=1)
             raise UnauthorizedError()
+    context = {"stationId": station.station_id, "tenantId": station.tenant_id}
     protocol = negotiate_subprotocol(
         _header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
     )
-    if protocol is None:
-        # Refused here already so no connection is recorded; $connect would answer 400 anyway.
-        return _policy_response(event, _Policy(False, station_id, {}))
-    context = {"stationId": station.station_id, "tenantId": station.tenant_id, "protocol": protocol}
+    if protocol is not None:
+        # $connect negotiates the same way and refuses (400) when nothing matches; the context carries
+        # the result so that $default knows the version without a lookup.
+        context["protocol"] = protocol
     if station.site_id:
         context["siteId"] = station.site_id
     return _policy_response(event, _Policy(True, station_id, context))

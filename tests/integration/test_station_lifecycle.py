@@ -173,3 +173,15 @@ def test_wrong_password_is_unauthorized(env: PlatformUnderTest) -> None:
 def test_unknown_station_is_denied(env: PlatformUnderTest) -> None:
     decision = websocket.authorize_connection(env.platform, authorizer_event("CP-404"))
     assert decision["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+
+
+def test_no_common_subprotocol_is_refused_by_connect(env: PlatformUnderTest) -> None:
+    decision = websocket.authorize_connection(
+        env.platform, authorizer_event("CP-1", password="s3cret-s3cret", protocols="ocpp2.0.1")
+    )
+    assert decision["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert "protocol" not in decision["context"]
+    refused = websocket.connect(env.platform, connect_event(decision["context"], protocols="ocpp2.0.1"))
+    assert refused["statusCode"] == 400 and "ocpp1.6" in refused["body"]
+    station = env.platform.stations.get("CP-1")
+    assert station is not None and station.connection is None
