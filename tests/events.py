@@ -1,13 +1,45 @@
-"""API Gateway WebSocket events as AWS delivers them (docs: 'WebSocket API Lambda proxy integration')."""
+"""API Gateway events for handler tests, built by the local platform's own event builders so that the
+shapes the tests use and the shapes the local platform sends are one and the same."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
+from urllib.parse import urlencode
+
+from shared.catalog import STATION_ID_QUERY_PARAMETER
+from tools.local_platform import http_events, websocket_events
 
 API_ID = "abc123"
 STAGE = "prod"
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+
+
+def _identity(
+    station_id: str | None,
+    connection_id: str,
+    headers: list[tuple[str, str]] | None = None,
+    authorizer: dict[str, Any] | None = None,
+) -> websocket_events.ConnectionIdentity:
+    return websocket_events.ConnectionIdentity(
+        connection_id=connection_id,
+        api_id=API_ID,
+        stage=STAGE,
+        domain_name=f"{API_ID}.execute-api.{REGION}.amazonaws.com",
+        source_ip="198.51.100.7",
+        user_agent="pytest-charger",
+        connected_at=time.time(),
+        headers=headers or [],
+        query=[(STATION_ID_QUERY_PARAMETER, station_id)] if station_id is not None else [],
+        authorizer=(
+            {"principalId": str(authorizer.get("stationId", "")), **authorizer}
+            if authorizer is not None
+            else None
+        ),
+    )
 
 
 def authorizer_event(
@@ -16,68 +48,34 @@ def authorizer_event(
     protocols: str | None = "ocpp1.6",
     password: str | None = None,
     user: str | None = None,
+    connection_id: str = "conn-1",
 ) -> dict[str, Any]:
-    headers: dict[str, str] = {"Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com"}
+    headers = [("Host", f"{API_ID}.execute-api.{REGION}.amazonaws.com")]
     if protocols is not None:
-        headers["Sec-WebSocket-Protocol"] = protocols
+        headers.append(("Sec-WebSocket-Protocol", protocols))
     if password is not None:
         token = base64.b64encode(f"{user or station_id}:{password}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    return {
-        "type": "REQUEST",
-        "methodArn": f"arn:aws:execute-api:us-east-1:000000000000:{API_ID}/{STAGE}/$connect",
-        "headers": headers,
-        "queryStringParameters": {"stationId": station_id} if station_id is not None else {},
-        "requestContext": {
-            "routeKey": "$connect",
-            "eventType": "CONNECT",
-            "connectionId": "conn-1",
-            "apiId": API_ID,
-            "stage": STAGE,
-        },
-    }
-
-
-def _request_context(
-    route: str, event_type: str, connection_id: str, authorizer: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "routeKey": route,
-        "eventType": event_type,
-        "connectionId": connection_id,
-        "apiId": API_ID,
-        "stage": STAGE,
-        "domainName": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
-        "requestTimeEpoch": 1764230400000,
-        "identity": {"sourceIp": "198.51.100.7"},
-        "authorizer": {"principalId": authorizer.get("stationId", ""), **authorizer},
-    }
+        headers.append(("Authorization", f"Basic {token}"))
+    return websocket_events.authorizer_event(_identity(station_id, connection_id, headers), REGION, ACCOUNT)
 
 
 def connect_event(
     authorizer: dict[str, Any], connection_id: str = "conn-1", protocols: str | None = "ocpp1.6"
 ) -> dict[str, Any]:
-    headers = {"Sec-WebSocket-Protocol": protocols} if protocols is not None else {}
-    return {
-        "headers": headers,
-        "requestContext": _request_context("$connect", "CONNECT", connection_id, authorizer),
-        "isBase64Encoded": False,
-    }
+    headers = [("Sec-WebSocket-Protocol", protocols)] if protocols is not None else []
+    identity = _identity(authorizer.get("stationId"), connection_id, headers, authorizer)
+    return websocket_events.connect_event(identity)
 
 
 def message_event(authorizer: dict[str, Any], frame: Any, connection_id: str = "conn-1") -> dict[str, Any]:
     body = frame if isinstance(frame, str) else json.dumps(frame)
-    return {
-        "body": body,
-        "requestContext": _request_context("$default", "MESSAGE", connection_id, authorizer),
-        "isBase64Encoded": False,
-    }
+    identity = _identity(authorizer.get("stationId"), connection_id, authorizer=authorizer)
+    return websocket_events.message_event(identity, body)
 
 
 def disconnect_event(authorizer: dict[str, Any], connection_id: str = "conn-1") -> dict[str, Any]:
-    context = _request_context("$disconnect", "DISCONNECT", connection_id, authorizer)
-    context.update({"disconnectStatusCode": 1001, "disconnectReason": "Going away"})
-    return {"headers": {}, "requestContext": context, "isBase64Encoded": False}
+    identity = _identity(authorizer.get("stationId"), connection_id, authorizer=authorizer)
+    return websocket_events.disconnect_event(identity, 1001, "Going away")
 
 
 def http_event(
@@ -85,46 +83,28 @@ def http_event(
     path: str,
     *,
     body: Any = None,
-    claims: dict[str, str] | None = None,
+    claims: dict[str, Any] | None = None,
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """HTTP API payload format 2.0; claims rendered as API Gateway does (strings, lists as "[a b]")."""
-    from urllib.parse import urlencode
-
-    return {
-        "version": "2.0",
-        "routeKey": "ANY /v1/{proxy+}",
-        "rawPath": path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": {"content-type": "application/json", "host": "api.example.com"},
-        "queryStringParameters": query,
-        "pathParameters": {"proxy": path.removeprefix("/v1/")},
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "httpapi",
-            "domainName": "api.example.com",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "198.51.100.1",
-                "userAgent": "pytest",
-            },
-            "requestId": "req-1",
-            "routeKey": "ANY /v1/{proxy+}",
-            "stage": "$default",
-            "time": "27/Nov/2026:08:00:00 +0000",
-            "timeEpoch": 1764230400000,
-            "authorizer": {"jwt": {"claims": claims or {}, "scopes": None}},
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
+    request = http_events.HttpRequest(
+        method=method,
+        path=path,
+        raw_query_string=urlencode(query or {}),
+        headers=[("content-type", "application/json"), ("host", "api.example.com"), ("user-agent", "pytest")],
+        body=json.dumps(body).encode() if body is not None else b"",
+        source_ip="198.51.100.1",
+    )
+    return http_events.build_http_event(
+        request,
+        route_key="ANY /v1/{proxy+}",
+        path_parameters={"proxy": path.removeprefix("/v1/")},
+        authorizer=http_events.jwt_authorizer_context(claims or {}),
+        api_id="httpapi",
+        account_id=ACCOUNT,
+    )
 
 
-def claims_for(tenant: str, *roles: str) -> dict[str, str]:
-    return {
-        "sub": f"user-of-{tenant}",
-        "tenant_id": tenant,
-        "cognito:groups": f"[{' '.join(roles or ('admin',))}]",
-    }
+def claims_for(tenant: str, *roles: str) -> dict[str, Any]:
+    """Claims as the token carries them; http_event renders them the way API Gateway delivers them."""
+    return {"sub": f"user-of-{tenant}", "tenant_id": tenant, "cognito:groups": list(roles or ("admin",))}
