@@ -92,15 +92,28 @@ class OperatorApi(Construct):
                 authorizer=authorizer if route.authorized else apigwv2.HttpNoneAuthorizer(),
             )
             if not route.authorized:
-                for unauthenticated in routes:
-                    acknowledge(
-                        unauthenticated,
-                        "AwsSolutions-APIG4",
-                        f"{route.method} {route.path} is public by design (shared.catalog): the OpenAPI "
-                        "document describes the API and holds no tenant data; every other route needs a JWT.",
-                    )
+                self._acknowledge_public(
+                    routes,
+                    f"{route.method} {route.path} is public by design "
+                    "(shared.catalog): the OpenAPI document holds no tenant data.",
+                )
+            if route.authorized and route.method == "ANY":
+                # ANY also matches the browser's CORS preflight, which carries no token: the JWT
+                # authorizer would answer 401 and the browser would block every call. A more specific,
+                # unauthenticated OPTIONS route on the same path takes the preflight instead.
+                preflight = self.api.add_routes(
+                    path=route.path,
+                    methods=[apigwv2.HttpMethod.OPTIONS],
+                    integration=integration,
+                    authorizer=apigwv2.HttpNoneAuthorizer(),
+                )
+                self._acknowledge_public(
+                    preflight,
+                    f"OPTIONS {route.path} only answers CORS preflights, "
+                    "which browsers send without credentials; it returns no data.",
+                )
 
-    @property
-    def url(self) -> str:
-        url = self.api.api_endpoint
-        return url
+    @staticmethod
+    def _acknowledge_public(routes: list[apigwv2.HttpRoute], reason: str) -> None:
+        for public in routes:
+            acknowledge(public, "AwsSolutions-APIG4", reason)

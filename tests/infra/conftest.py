@@ -55,8 +55,16 @@ def _credential_free_environment(context: dict[str, Any], outdir: Path) -> dict[
     return environment
 
 
-@pytest.fixture(scope="session")
-def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+@dataclass(frozen=True)
+class _Running:
+    process: subprocess.Popen[str]
+    outdir: Path
+    stack_name: str
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _synths_started(tmp_path_factory: pytest.TempPathFactory) -> dict[str, _Running]:
+    """Started with the first infra test and left running: the other tests use the wait."""
     configurations = {
         "default": ({"bundleDependencies": False}, "Csms"),
         "custom_domain": ({"bundleDependencies": False, **CUSTOM_DOMAIN_CONTEXT}, "CsmsCustomDomain"),
@@ -72,11 +80,16 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        running[name] = (process, outdir, stack_name)
+        running[name] = _Running(process, outdir, stack_name)
+    return running
+
+
+@pytest.fixture(scope="session")
+def synths(_synths_started: dict[str, _Running]) -> dict[str, Synth]:
     results = {}
-    for name, (process, outdir, stack_name) in running.items():
-        output, _ = process.communicate(timeout=240)
-        results[name] = Synth(outdir, stack_name, process.returncode, output)
+    for name, run in _synths_started.items():
+        output, _ = run.process.communicate(timeout=240)
+        results[name] = Synth(run.outdir, run.stack_name, run.process.returncode, output)
     return results
 
 

@@ -514,7 +514,11 @@ def test_http_routes_come_from_the_catalog(resources: dict[str, Any]) -> None:
         for route in of_type(resources, "AWS::ApiGatewayV2::Route").values()
         if route["Properties"]["ApiId"] == {"Ref": api_key}
     }
-    assert set(routes) == {f"{route.method} {route.path}" for route in HTTP_ROUTES}
+    preflights = {f"OPTIONS {r.path}" for r in HTTP_ROUTES if r.authorized and r.method == "ANY"}
+    assert set(routes) == {f"{route.method} {route.path}" for route in HTTP_ROUTES} | preflights
+    for key in preflights:
+        # The CORS preflight carries no token: it must not meet the JWT authorizer.
+        assert routes[key]["AuthorizationType"] == "NONE"
     for route in HTTP_ROUTES:
         properties = routes[f"{route.method} {route.path}"]
         assert properties["AuthorizationType"] == ("JWT" if route.authorized else "NONE")
