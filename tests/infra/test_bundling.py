@@ -9,7 +9,8 @@ import pytest
 
 from infra.bundling import PROJECT_ROOT, LocalPythonBundler, pip_install_command, runtime_dependencies
 
-pytestmark = pytest.mark.infra
+# One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 
 def test_runtime_dependencies_are_the_pyproject_project_dependencies() -> None:

@@ -13,7 +13,8 @@ from cdk_nag import AwsSolutionsChecks
 from infra.config import ConfigError, StackConfig
 from infra.nag import acknowledge
 
-pytestmark = pytest.mark.infra
+# One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 CERTIFICATE = "arn:aws:acm:us-east-1:111111111111:certificate/abc"
 

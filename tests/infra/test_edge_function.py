@@ -18,6 +18,7 @@ from shared.catalog import STATION_ID_QUERY_PARAMETER
 
 pytestmark = [
     pytest.mark.infra,
+    pytest.mark.xdist_group("infra"),
     pytest.mark.skipif(shutil.which("node") is None, reason="node is needed to run the CloudFront Function"),
 ]
 

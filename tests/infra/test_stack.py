@@ -37,7 +37,8 @@ from shared.domain.tenancy import Role
 from shared.storage.tables import ALL_TABLES, TableDefinition
 from tests.infra.conftest import Synth
 
-pytestmark = pytest.mark.infra
+# One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 
 # --- helpers --------------------------------------------------------------------------------------

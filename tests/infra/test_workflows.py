@@ -13,7 +13,8 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.workflows import WorkflowDefinition, Workflows
 
-pytestmark = pytest.mark.infra
+# One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 
 def test_workflows_are_logged_traced_and_invoke_only_what_their_asl_names(tmp_path: Path) -> None:
