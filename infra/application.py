@@ -27,6 +27,8 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
     ``context`` overrides cdk.json; context given by the CDK CLI (``-c key=value``) overrides both.
     No account lookups: the stack is environment-agnostic unless CDK_DEFAULT_ACCOUNT/REGION are set.
     """
+    # The CDK CLI passes CDK_OUTDIR; run directly, CDK would pick a temporary directory instead.
+    outdir = outdir or os.environ.get("CDK_OUTDIR") or str(PROJECT_ROOT / "cdk.out")
     app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
     config = StackConfig.from_node(app.node)
     env = None
