@@ -22,7 +22,7 @@ from infra.constants import (
 from infra.log_groups import log_group
 from infra.nag import acknowledge
 from infra.operator_identity import OperatorIdentity
-from shared.catalog import HTTP_ROUTES
+from shared.catalog import HTTP_ROUTES, OPENAPI_PATH
 
 DEFAULT_STAGE = "$default"
 ACCESS_LOG_FORMAT = json.dumps(
@@ -94,8 +94,8 @@ class OperatorApi(Construct):
             if not route.authorized:
                 self._acknowledge_public(
                     routes,
-                    f"{route.method} {route.path} is public by design "
-                    "(shared.catalog): the OpenAPI document holds no tenant data.",
+                    f"{route.method} {route.path} is declared public in shared.catalog (authorized=False)"
+                    + (": the OpenAPI document holds no tenant data." if route.path == OPENAPI_PATH else "."),
                 )
             if route.authorized and route.method == "ANY":
                 # ANY also matches the browser's CORS preflight, which carries no token: the JWT
