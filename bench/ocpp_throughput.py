@@ -41,7 +41,7 @@ READS = {"GetItem", "Query", "Scan", "BatchGetItem"}
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 # The reference workload of ../shared/aws-facts.md, per charger and month (30 days).
-MONTH_MESSAGES = {
+MONTH_MESSAGES: dict[str, int] = {
     "Heartbeat": 30 * 24 * 3600 // 300,
     "MeterValues": 30 * 4 * 120,
     "StartTransaction": 30 * 4,
@@ -50,16 +50,6 @@ MONTH_MESSAGES = {
     "StatusNotification": 30 * 4 * 4,
 }
 PRICE_PER_MILLION = {"write": 0.625, "read": 0.125, "events": 1.0}
-
-
-class LambdaContextStub:
-    function_name = "ws_default"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:ws_default"
-    aws_request_id = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
 
 
 class RequestCounter:
@@ -168,12 +158,13 @@ def frames_for_station(station: int, heartbeats: int, meter_values: int) -> list
 
 def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
     from functions.ws_default.handler import handler
+    from shared.catalog import WS_DEFAULT
     from shared.domain.base import utc_now
     from shared.domain.id_tokens import IdToken
     from shared.domain.stations import Station
     from shared.storage.tables import ALL_TABLES, create_table_request
     from shared.wiring import get_platform
-    from tests.events import connect_event, message_event
+    from tests.events import connect_event, lambda_context, message_event
 
     with mock_aws():
         client = boto3.client("dynamodb")
@@ -192,7 +183,7 @@ def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
         timings: dict[str, list[float]] = defaultdict(list)
         requests: dict[str, Counter[str]] = defaultdict(Counter)
         messages: Counter[str] = Counter()
-        context = LambdaContextStub()
+        context = lambda_context(WS_DEFAULT)
         started = time.perf_counter()
         quiet = contextlib.redirect_stdout(io.StringIO())  # EMF metric lines, printed by powertools
         quiet.__enter__()
@@ -205,7 +196,7 @@ def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
             for kind, frame in frames_for_station(index, heartbeats, meter_values):
                 event = message_event(authorizer, frame, f"conn-{index}")
                 begin = time.perf_counter()
-                response = handler(event, context)  # type: ignore[arg-type]
+                response = handler(event, context)
                 timings[kind].append(time.perf_counter() - begin)
                 reply = json.loads(response["body"])
                 if reply[0] != 3:
@@ -215,7 +206,7 @@ def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         quiet.__exit__(None, None, None)
     total = sum(messages.values())
-    per_type = {}
+    per_type: dict[str, dict[str, Any]] = {}
     for kind, count in sorted(messages.items()):
         reads = sum(n for op, n in requests[kind].items() if op in READS) / count
         writes = sum(n for op, n in requests[kind].items() if op in WRITES) / count

@@ -6,8 +6,12 @@ variables (POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAM
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-logger = Logger(service="csms")
-tracer = Tracer(service="csms")
-metrics = Metrics(namespace="Csms", service="csms")
+_SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "csms")
+
+logger = Logger(service=_SERVICE)
+tracer = Tracer(service=_SERVICE)
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Csms"), service=_SERVICE)

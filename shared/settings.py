@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         "each sample anyway.",
     )
 
+    cors_allowed_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:9000"],
+        description="Origins the operator API answers CORS preflights for. In the cloud the HTTP API's own "
+        "CORS configuration answers for these headers; the Lambda only has to answer OPTIONS with 2xx.",
+    )
+
     heartbeat_interval_seconds: int = Field(
         default=300,
         ge=10,

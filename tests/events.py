@@ -9,8 +9,9 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from shared.catalog import STATION_ID_QUERY_PARAMETER
+from shared.catalog import STATION_ID_QUERY_PARAMETER, FunctionSpec
 from tools.local_platform import http_events, websocket_events
+from tools.local_platform.lambda_runtime import LambdaContext
 
 API_ID = "abc123"
 STAGE = "prod"
@@ -108,3 +109,14 @@ def http_event(
 def claims_for(tenant: str, *roles: str) -> dict[str, Any]:
     """Claims as the token carries them; http_event renders them the way API Gateway delivers them."""
     return {"sub": f"user-of-{tenant}", "tenant_id": tenant, "cognito:groups": list(roles or ("admin",))}
+
+
+def lambda_context(spec: FunctionSpec) -> LambdaContext:
+    """The context object the Lambda runtime hands the function's handler."""
+    return LambdaContext(
+        function_name=spec.name,
+        memory_limit_in_mb=spec.memory_mb,
+        invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{spec.name}",
+        aws_request_id="test-request",
+        timeout_seconds=spec.timeout_seconds,
+    )

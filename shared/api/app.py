@@ -7,7 +7,7 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -20,9 +20,20 @@ from shared.domain.sessions import SessionStatus
 from shared.domain.sites import Site
 from shared.domain.tenancy import Principal
 from shared.management import commands, sessions, stations
+from shared.settings import get_settings
 from shared.wiring import Platform, get_platform
 
-app = APIGatewayHttpResolver(enable_validation=True)
+_origins = get_settings().cors_allowed_origins
+# Browsers send CORS preflights without a token; the resolver answers them (204) before any route.
+app = APIGatewayHttpResolver(
+    enable_validation=True,
+    cors=CORSConfig(
+        allow_origin=_origins[0] if _origins else "*",
+        extra_origins=_origins[1:],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        max_age=3600,
+    ),
+)
 app.configure_openapi(
     title="Serverless CSMS operator API",
     version="1.0.0",

@@ -21,6 +21,7 @@ from shared.domain.sessions import (
     session_id_for,
 )
 from shared.domain.stations import StationContext
+from shared.observability import metrics
 from shared.wiring import Platform
 
 
@@ -70,6 +71,7 @@ def start_session(
         created_at=now,
     )
     if platform.sessions.create(session):
+        metrics.add_metric(name="SessionsStarted", unit="Count", value=1)
         platform.events.publish(
             [
                 SessionStarted(
@@ -195,6 +197,7 @@ def stop_session(platform: Platform, station: StationContext, stop: SessionStop)
 
 
 def _announce_stop(platform: Platform, station: StationContext, session: Session, now: datetime) -> None:
+    metrics.add_metric(name="SessionsStopped", unit="Count", value=1)
     platform.events.publish(
         [
             SessionStopped(

@@ -10,23 +10,21 @@ import pytest
 
 import shared.api.app as api_app
 from functions.operator_api.handler import handler
+from shared.catalog import OPERATOR_API
 from shared.gateway import websocket
 from tests.builders import PlatformUnderTest, platform_on_moto
-from tests.events import authorizer_event, claims_for, connect_event, http_event, message_event
+from tests.events import (
+    authorizer_event,
+    claims_for,
+    connect_event,
+    http_event,
+    lambda_context,
+    message_event,
+)
 
 ALICE = claims_for("tenant-a", "admin")
 BOB = claims_for("tenant-b", "admin")
 VIEWER = claims_for("tenant-a", "viewer")
-
-
-class LambdaContextStub:
-    function_name = "operator_api"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:operator_api"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
 
 
 @pytest.fixture
@@ -43,7 +41,8 @@ def call(
     body: Any = None,
     query: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    response = handler(http_event(method, path, body=body, claims=claims, query=query), LambdaContextStub())  # type: ignore[arg-type]
+    event = http_event(method, path, body=body, claims=claims, query=query)
+    response = handler(event, lambda_context(OPERATOR_API))
     text = response.get("body") or ""
     return response["statusCode"], json.loads(text) if text else None
 
@@ -280,7 +279,7 @@ def test_bad_requests_get_clear_errors(
     )
     if isinstance(body, str):
         event["body"] = body
-    response = handler(event, LambdaContextStub())  # type: ignore[arg-type]
+    response = handler(event, lambda_context(OPERATOR_API))
     assert response["statusCode"] == status
     assert message_part in json.loads(response["body"])["message"]
 
@@ -331,3 +330,11 @@ def test_deleting_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
     assert call("DELETE", "/v1/stations/CP-1")[0] == 204
     assert env.connections.closed == ["conn-1"]
     assert call("GET", "/v1/stations/CP-1")[0] == 404
+
+
+def test_cors_preflight_needs_no_token(env: PlatformUnderTest) -> None:
+    event = http_event("OPTIONS", "/v1/stations", claims=None)
+    event["headers"].update({"origin": "http://127.0.0.1:9000", "access-control-request-method": "POST"})
+    response = handler(event, lambda_context(OPERATOR_API))
+    assert response["statusCode"] == 204
+    assert response["headers"]["Access-Control-Allow-Origin"] == "http://127.0.0.1:9000"
