@@ -4,7 +4,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api.app import app
-from shared.observability import logger, metrics, tracer
+from shared.observability import get_tracer, logger, metrics
+
+tracer = get_tracer()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
