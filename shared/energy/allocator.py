@@ -43,6 +43,8 @@ class Tuning:
     """A car drawing this much less than offered is capped at its draw plus this much."""
     profit_power_margin: float = 0.05
     use_linear_program: bool = True
+    greedy_step_amps: float = 1.0
+    """Without the linear program, currents rise by this much per round, to keep phases balanced."""
 
 
 DEFAULT_TUNING = Tuning()
@@ -288,9 +290,10 @@ def _solve_linear_program(
     return currents
 
 
-def _fill(demands: list[_Demand], loads: _Loads, order: list[_Demand]) -> None:
-    """Raise each session, in the given order, as far as its bounds and the exact limits allow,
-    rounding onto its allowed pilots; repeat while anything moved."""
+def _fill(demands: list[_Demand], loads: _Loads, order: list[_Demand], step_amps: float = math.inf) -> None:
+    """Raise each session, in the given order, by up to ``step_amps`` (one pilot step for discrete
+    EVSEs) as far as its bounds and the exact limits allow; repeat while anything moved. Small
+    steps share the room out round by round, which keeps the phases balanced."""
     moving = list(order)
     while moving:
         still_moving = []
@@ -308,11 +311,13 @@ def _fill(demands: list[_Demand], loads: _Loads, order: list[_Demand]) -> None:
                     loads.change(demand.index, target)
                     still_moving.append(demand)
                 continue
-            target = min(current + room, demand.upper)
+            target = min(current + room, demand.upper, current + max(step_amps, demand.evse.min_current_amps))
             if current == 0 and target < demand.evse.min_current_amps - TOLERANCE_AMPS:
                 continue
             if target > current + TOLERANCE_AMPS:
                 loads.change(demand.index, target)
+                if target < demand.upper - TOLERANCE_AMPS and math.isfinite(step_amps):
+                    still_moving.append(demand)
         moving = still_moving
 
 
@@ -361,6 +366,15 @@ def _priority(demands: list[_Demand]) -> list[_Demand]:
     return sorted(demands, key=lambda d: (-d.weight, d.laxity_minutes, d.evse.evse_id))
 
 
+def _fill_by_urgency_tier(demands: list[_Demand], loads: _Loads, step_amps: float) -> None:
+    """The greedy path: most urgent tier first; inside a tier, small steps round by round."""
+    tiers: dict[float, list[_Demand]] = {}
+    for demand in _priority(demands):
+        tiers.setdefault(round(demand.weight, 1), []).append(demand)
+    for tier in sorted(tiers, reverse=True):
+        _fill(demands, loads, tiers[tier], step_amps)
+
+
 def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocation:
     """Currents for every EVSE now, never breaking a limit of the site; deterministic."""
     compiled = compile_network(snapshot.network)
@@ -386,9 +400,12 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
             loads.change(demand.index, amps)
         if loads.power_limit_kw is not None and loads.power_kw > loads.power_limit_kw:
             loads.power_limit_kw = loads.power_kw
-    _fill(demands, loads, [d for d in _priority(demands) if d.evse.pilot_values is None])
-    _round_into_allowed(demands, loads)
-    _fill(demands, loads, _priority(demands))
+    if method == "lp":
+        _fill(demands, loads, [d for d in _priority(demands) if d.evse.pilot_values is None])
+        _round_into_allowed(demands, loads)
+        _fill(demands, loads, _priority(demands))
+    else:
+        _fill_by_urgency_tier(demands, loads, tuning.greedy_step_amps)
 
     if violations(compiled, loads.currents):
         method = "greedy"
@@ -396,7 +413,7 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
         for demand in demands:
             demand.lower = 0.0
         _keep_charging_cars_on(demands, loads)
-        _fill(demands, loads, _priority(demands))
+        _fill_by_urgency_tier(demands, loads, tuning.greedy_step_amps)
     currents = loads.currents
     return Allocation(
         currents_amps={evse_id: currents[i] for i, evse_id in enumerate(compiled.evse_ids)},

@@ -1,0 +1,117 @@
+"""Our allocator behind acnportal's algorithm interface, on the Caltech ACN's network."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from acnportal.algorithms import BaseAlgorithm
+
+from bench.energy.scenarios import MAX_BATTERY_POWER_KW, VOLTAGE
+from shared.energy import (
+    ActiveSession,
+    Circuit,
+    Evse,
+    SiteNetwork,
+    SiteSnapshot,
+    Tariff,
+    Transformer,
+    Tuning,
+    Wiring,
+    allocate,
+)
+from shared.energy.models import Objective
+
+WIRING_BY_ANGLE = {30: Wiring.AB, -90: Wiring.BC, 150: Wiring.CA}
+CC_POD = ("CA-322", "CA-493", "CA-496", "CA-320", "CA-495", "CA-321", "CA-323", "CA-494")
+AV_POD = ("CA-324", "CA-325", "CA-326", "CA-327", "CA-489", "CA-490", "CA-491", "CA-492")
+POD_LIMIT_AMPS = 80.0
+
+
+def caltech_network(interface: Any, capacity_kw: float) -> SiteNetwork:
+    """The Caltech ACN as circuits: two 80 A pods under a 277 V delta / 120 V wye transformer."""
+    info = interface.infrastructure_info()
+    evses = []
+    for i, station_id in enumerate(info.station_ids):
+        pod = "cc-pod" if station_id in CC_POD else "av-pod" if station_id in AV_POD else None
+        pilots = None
+        if not info.is_continuous[i]:
+            pilots = tuple(float(p) for p in info.allowable_pilots[i])
+        evses.append(
+            Evse(
+                evse_id=station_id,
+                circuit_id=pod,
+                wiring=WIRING_BY_ANGLE[round(float(info.phases[i]))],
+                voltage=float(info.voltages[i]),
+                max_current_amps=float(info.max_pilot[i]),
+                min_current_amps=float(info.min_pilot[i]),
+                allowed_pilots_amps=pilots,
+            )
+        )
+    return SiteNetwork(
+        transformer=Transformer(
+            secondary_limit_amps=capacity_kw * 1000 / 3 / 120,
+            primary_limit_amps=capacity_kw * 1000 / 3 / 277,
+            turns_ratio=4.0,
+        ),
+        circuits=(
+            Circuit(circuit_id="cc-pod", limit_amps=POD_LIMIT_AMPS),
+            Circuit(circuit_id="av-pod", limit_amps=POD_LIMIT_AMPS),
+        ),
+        evses=tuple(evses),
+    )
+
+
+class OurAllocator(BaseAlgorithm):  # type: ignore[misc]
+    """Builds a site snapshot from the simulator each period and applies the allocation."""
+
+    def __init__(self, capacity_kw: float, objective: Objective = "energy", tuning: Tuning | None = None):
+        super().__init__()
+        self.capacity_kw = capacity_kw
+        self.objective = objective
+        self.tuning = tuning or Tuning()
+        self.max_recompute = 1
+        self._network: SiteNetwork | None = None
+        self.methods: dict[str, int] = {}
+
+    def schedule(self, active_sessions: list[Any]) -> dict[str, list[float]]:
+        interface = self.interface
+        if self._network is None:
+            self._network = caltech_network(interface, self.capacity_kw)
+        now = interface.current_datetime
+        period = interface.period
+        offered = interface.last_applied_pilot_signals
+        observed = interface.last_actual_charging_rate
+        sessions = []
+        for s in active_sessions:
+            drawn = observed.get(s.session_id)
+            sessions.append(
+                ActiveSession(
+                    evse_id=s.station_id,
+                    energy_wanted_kwh=max(float(s.remaining_demand), 0.0),
+                    estimated_departure=now
+                    + timedelta(minutes=period * (s.estimated_departure - s.current_time)),
+                    vehicle_max_current_amps=MAX_BATTERY_POWER_KW * 1000 / VOLTAGE,
+                    offered_current_amps=offered.get(s.session_id),
+                    observed_current_amps=drawn,
+                    is_charging=drawn is not None and drawn > 0,
+                )
+            )
+        tariff = Tariff()
+        if self.objective == "profit":
+            tariff = Tariff(
+                energy_prices_per_kwh=tuple(float(p) for p in interface.get_prices(1)),
+                demand_charge_per_kw=float(interface.get_demand_charge()),
+                peak_so_far_kw=float(interface.get_prev_peak()) * VOLTAGE / 1000,
+            )
+        snapshot = SiteSnapshot(
+            now=now,
+            period_minutes=period,
+            network=self._network,
+            sessions=tuple(sessions),
+            tariff=tariff,
+            objective=self.objective,
+        )
+        allocation = allocate(snapshot, self.tuning)
+        self.methods[allocation.method] = self.methods.get(allocation.method, 0) + 1
+        return {evse_id: [amps] for evse_id, amps in allocation.currents_amps.items()}

@@ -1,0 +1,189 @@
+"""Unit tests for the allocator's rules, on the greedy path and (where installed) the LP path."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from datetime import timedelta
+
+import pytest
+
+from shared.energy import Circuit, Evse, SiteNetwork, Tuning, Wiring, allocate
+from shared.energy.network import compile_network, violations
+from tests.energy.builders import NOW, a_session, a_snapshot, a_three_phase_site
+
+HAS_HIGHS = importlib.util.find_spec("highspy") is not None and importlib.util.find_spec("numpy") is not None
+PATHS = [
+    pytest.param(Tuning(use_linear_program=False), id="greedy"),
+    pytest.param(
+        Tuning(), id="lp", marks=pytest.mark.skipif(not HAS_HIGHS, reason="highspy/numpy not installed")
+    ),
+]
+
+
+def one_circuit_site(limit_amps: float, count: int = 2, **evse_fields: object) -> SiteNetwork:
+    return SiteNetwork(
+        circuits=(Circuit(circuit_id="c", limit_amps=limit_amps),),
+        evses=tuple(
+            Evse.model_validate(
+                {
+                    "evse_id": f"e{n}",
+                    "circuit_id": "c",
+                    "wiring": Wiring.A,
+                    "max_current_amps": 32,
+                    **evse_fields,
+                }
+            )
+            for n in range(count)
+        ),
+    )
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_shares_a_full_circuit_without_exceeding_it(tuning: Tuning) -> None:
+    # Given two cars that each want 32 A on a 32 A circuit
+    snapshot = a_snapshot(one_circuit_site(32), [a_session("e0"), a_session("e1")])
+
+    # When
+    allocation = allocate(snapshot, tuning)
+
+    # Then the circuit is used to the full, and not beyond
+    assert sum(allocation.currents_amps.values()) == pytest.approx(32, abs=0.01)
+    assert sum(allocation.currents_amps.values()) <= 32 + 1e-6
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_the_car_leaving_first_gets_the_current(tuning: Tuning) -> None:
+    snapshot = a_snapshot(
+        one_circuit_site(32),
+        [
+            a_session("e0", estimated_departure=NOW + timedelta(hours=10)),
+            a_session("e1", estimated_departure=NOW + timedelta(hours=3)),
+        ],
+    )
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    assert currents["e1"] == pytest.approx(32)
+    assert currents["e0"] == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_never_offers_a_current_between_zero_and_the_minimum(tuning: Tuning) -> None:
+    # Given 10 A of room for two cars whose chargers cannot go below 6 A
+    snapshot = a_snapshot(one_circuit_site(10, min_current_amps=6), [a_session("e0"), a_session("e1")])
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    assert all(c == 0 or c >= 6 for c in currents.values())
+    assert sum(currents.values()) <= 10 + 1e-6
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_keeps_a_charging_car_at_its_minimum_rather_than_pausing_it(tuning: Tuning) -> None:
+    # Given a car already charging with lots of time, and an urgent newcomer that could use everything
+    snapshot = a_snapshot(
+        one_circuit_site(32, min_current_amps=6),
+        [
+            a_session("e0", is_charging=True, estimated_departure=NOW + timedelta(hours=12)),
+            a_session("e1", estimated_departure=NOW + timedelta(hours=2)),
+        ],
+    )
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    assert currents["e0"] == pytest.approx(6)
+    assert currents["e1"] == pytest.approx(26)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_only_allowed_pilots_are_offered(tuning: Tuning) -> None:
+    snapshot = a_snapshot(
+        one_circuit_site(30, allowed_pilots_amps=(8, 16, 24, 32)), [a_session("e0"), a_session("e1")]
+    )
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    assert set(currents.values()) <= {0.0, 8.0, 16.0, 24.0, 32.0}
+    assert sum(currents.values()) == 24
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_a_car_drawing_less_than_offered_releases_the_rest(tuning: Tuning) -> None:
+    # Given a car offered 32 A that only takes 10 A, beside another that wants all it can get
+    snapshot = a_snapshot(
+        one_circuit_site(40),
+        [
+            a_session("e0", offered_current_amps=32, observed_current_amps=10, is_charging=True),
+            a_session("e1", estimated_departure=NOW + timedelta(hours=12)),
+        ],
+    )
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    assert currents["e0"] == pytest.approx(11)
+    assert currents["e1"] == pytest.approx(29)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_offers_no_more_than_the_car_still_needs(tuning: Tuning) -> None:
+    # Given 0.5 kWh wanted at 230 V over a 5 minute period: 26.1 A covers it
+    snapshot = a_snapshot(one_circuit_site(64), [a_session("e0", energy_wanted_kwh=0.5)])
+
+    current = allocate(snapshot, tuning).currents_amps["e0"]
+
+    assert current == pytest.approx(0.5 * 1000 / (230 * 5 / 60))
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_balances_phases_on_a_three_phase_transformer(tuning: Tuning) -> None:
+    # Given one car per pair of lines and 30 A per line: one pair alone could take only 30 A
+    site = a_three_phase_site(secondary_limit_amps=30)
+    snapshot = a_snapshot(site, [a_session("AB-1"), a_session("BC-1"), a_session("CA-1")])
+
+    allocation = allocate(snapshot, tuning)
+
+    total = sum(allocation.currents_amps.values())
+    assert violations(compile_network(site), list(allocation.currents_amps.values())) == []
+    if tuning.use_linear_program:
+        # Balanced, each line carries sqrt(3) times the per-pair current: 3 * 30 / sqrt(3) in all
+        assert total == pytest.approx(3 * 30 / math.sqrt(3), rel=0.01)
+    else:
+        # One pair alone is held to 26 A by the primary (it loads primary B with half its current)
+        assert total > 26
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_profit_spreads_the_load_up_to_departures(tuning: Tuning) -> None:
+    # Given one car wanting 10 kWh over the next 5 hours: 2 kW is enough
+    snapshot = a_snapshot(
+        one_circuit_site(64),
+        [a_session("e0", energy_wanted_kwh=10, estimated_departure=NOW + timedelta(hours=5))],
+        objective="profit",
+    )
+
+    current = allocate(snapshot, tuning).currents_amps["e0"]
+
+    assert current * 230 / 1000 == pytest.approx(2 * (1 + tuning.profit_power_margin), rel=1e-3)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_same_input_same_output(tuning: Tuning) -> None:
+    site = a_three_phase_site(secondary_limit_amps=45)
+    snapshot = a_snapshot(
+        site, [a_session(e.evse_id, energy_wanted_kwh=5 + n) for n, e in enumerate(site.evses)]
+    )
+
+    assert allocate(snapshot, tuning) == allocate(snapshot, tuning)
+
+
+def test_schedule_holds_the_current_until_the_energy_is_delivered() -> None:
+    # Given 1 kWh wanted and room for 32 A at 230 V (0.613 kWh a period)
+    snapshot = a_snapshot(one_circuit_site(32, count=1), [a_session("e0", energy_wanted_kwh=1.0)])
+
+    allocation = allocate(snapshot, Tuning(use_linear_program=False))
+
+    plan = allocation.schedule_amps["e0"]
+    assert plan[0] == pytest.approx(32)
+    assert sum(a * 230 * 5 / 60 / 1000 for a in plan) == pytest.approx(1.0)
+    assert plan[2:] == (0.0,) * (len(plan) - 2)
