@@ -19,6 +19,6 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Csms
 
 @lru_cache(maxsize=1)
 def get_tracer() -> Tracer:
-    """Built on first use: the X-Ray SDK costs ~0.2–0.3 s of cold start, which the charger-facing
+    """Built on first use: the X-Ray SDK costs 0.2 to 0.3 s of cold start, which the charger-facing
     functions (authorizer, $connect, $default) do not pay; Lambda's active tracing still records them."""
     return Tracer(service=_SERVICE)

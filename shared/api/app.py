@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
@@ -151,6 +151,24 @@ def update_station(station_id: str, body: schemas.StationUpdate) -> schemas.Stat
 def delete_station(station_id: str) -> Response[None]:
     stations.delete_station(platform(), caller(), station_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+StationMessageKind = Literal["DataTransfer", "FirmwareStatusNotification", "DiagnosticsStatusNotification"]
+
+
+@app.get("/v1/stations/<station_id>/messages", tags=["stations"])
+def list_station_messages(
+    station_id: str, kind: Annotated[StationMessageKind, Query()] = "DataTransfer", limit: Limit = 50
+) -> schemas.StationMessageList:
+    """What the station sent that is kept for operators: DataTransfer payloads, firmware and diagnostics
+    status notifications (newest first, kept for STATION_MESSAGE_RETENTION_DAYS)."""
+    principal = caller()
+    principal.require_read()
+    platform().stations.get_for_tenant(principal.tenant_id, station_id)
+    documents = platform().station_messages.list_for_station(station_id, f"{kind}#", limit)
+    return schemas.StationMessageList(
+        items=[schemas.StationMessageView.model_validate(doc) for doc in documents]
+    )
 
 
 # --- ID tokens -----------------------------------------------------------------------------------

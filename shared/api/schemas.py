@@ -216,3 +216,16 @@ class CommandView(ViewModel):
 
 class CommandList(ViewModel):
     items: list[CommandView]
+
+
+class StationMessageView(ViewModel):
+    kind: str
+    received_at: UtcDatetime
+    vendor_id: str | None = None
+    message_id: str | None = None
+    data: str | None = None
+    status: str | None = None
+
+
+class StationMessageList(ViewModel):
+    items: list[StationMessageView]

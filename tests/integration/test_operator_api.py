@@ -338,3 +338,19 @@ def test_cors_preflight_needs_no_token(env: PlatformUnderTest) -> None:
     response = handler(event, lambda_context(OPERATOR_API))
     assert response["statusCode"] == 204
     assert response["headers"]["Access-Control-Allow-Origin"] == "http://127.0.0.1:9000"
+
+
+def test_data_transfer_is_kept_and_readable(env: PlatformUnderTest) -> None:
+    call("POST", "/v1/stations", body={"stationId": "CP-1"})
+    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
+    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    data = json.dumps({"t": 41})
+    frame = [2, "d1", "DataTransfer", {"vendorId": "com.acme", "messageId": "diag", "data": data}]
+    reply = websocket.handle_message(env.platform, message_event(authorizer, frame))
+    assert json.loads(reply["body"]) == [3, "d1", {"status": "Accepted"}]
+    status, listing = call("GET", "/v1/stations/CP-1/messages", query={"kind": "DataTransfer"})
+    assert status == 200
+    kept = [(message["vendorId"], message["messageId"], message["data"]) for message in listing["items"]]
+    assert kept == [("com.acme", "diag", data)]
+    assert call("GET", "/v1/stations/CP-1/messages", claims=BOB)[0] == 404
+    assert call("GET", "/v1/stations/CP-1/messages", query={"kind": "Other"})[0] == 400
