@@ -86,9 +86,9 @@ class Station(DomainModel):
         """API Gateway drops every connection after 2 h; a station back within the grace is not offline."""
         if self.connection is not None:
             return "online"
-        if self.disconnected_at is not None and now - self.disconnected_at <= reconnect_grace:
-            return "reconnecting"
-        return "offline"
+        if self.blocked or self.disconnected_at is None:
+            return "offline"
+        return "reconnecting" if now - self.disconnected_at <= reconnect_grace else "offline"
 
 
 class StationContext(DomainModel):

@@ -154,3 +154,17 @@ def test_command_status_from_answer(payload: dict[str, object], expected: Comman
 def test_settings_reject_heartbeat_beyond_idle_timeout() -> None:
     with pytest.raises(ValueError, match="heartbeat_interval_seconds"):
         Settings(heartbeat_interval_seconds=600)
+
+
+def test_connectivity_grace_after_routine_disconnect() -> None:
+    from shared.domain.stations import Connection
+    from tests.builders import a_station
+
+    grace = timedelta(seconds=120)
+    online = a_station(connection=Connection(connection_id="c", protocol="ocpp1.6", connected_at=T0))
+    dropped = a_station(disconnected_at=T0)
+    assert online.connectivity(T0, grace) == "online"
+    assert dropped.connectivity(T0 + timedelta(seconds=60), grace) == "reconnecting"
+    assert dropped.connectivity(T0 + timedelta(seconds=121), grace) == "offline"
+    assert a_station(disconnected_at=T0, blocked=True).connectivity(T0, grace) == "offline"
+    assert a_station().connectivity(T0, grace) == "offline"
