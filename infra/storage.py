@@ -40,6 +40,7 @@ class Tables(Construct):
             deletion_protection=business,
             removal_policy=RemovalPolicy.RETAIN if business else RemovalPolicy.DESTROY,
             time_to_live_attribute=definition.ttl_attribute,
+            stream=dynamodb.StreamViewType.NEW_IMAGE if definition.stream else None,
         )
         for index in definition.indexes:
             table.add_global_secondary_index(

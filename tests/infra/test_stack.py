@@ -174,6 +174,10 @@ def test_table_follows_its_shared_definition(
         }
     else:
         assert "TimeToLiveSpecification" not in properties
+    if definition.stream:
+        assert properties["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    else:
+        assert "StreamSpecification" not in properties
     business = definition.holds_business_data
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is business
     assert properties.get("DeletionProtectionEnabled", False) is business
