@@ -157,12 +157,19 @@ def build_events(sessions: list[SessionRecord], variant: Variant) -> acnsim.Even
     events = []
     for s in sessions:
         battery: Battery
+        requested = s.requested_kwh
         if variant == "ideal":
-            battery = Battery(s.requested_kwh, 0, MAX_BATTERY_POWER_KW)
+            battery = Battery(requested, 0, MAX_BATTERY_POWER_KW)
         else:
-            capacity, initial = batt_cap_fn(s.requested_kwh, s.departure - s.arrival, VOLTAGE, PERIOD_MINUTES)
-            battery = Linear2StageBattery(capacity, initial, MAX_BATTERY_POWER_KW)
-        ev = acnsim.EV(s.arrival, s.departure, s.requested_kwh, s.station_id, s.session_id, battery)
+            # As the paper's practical scenarios do (force_feasible): no car asks for more than
+            # 6.6 kW could deliver in its stay, which a two-stage battery needs to be sized at all.
+            requested = min(requested, MAX_BATTERY_POWER_KW * (s.departure - s.arrival) * PERIOD_MINUTES / 60)
+            try:
+                capacity, initial = batt_cap_fn(requested, s.departure - s.arrival, VOLTAGE, PERIOD_MINUTES)
+                battery = Linear2StageBattery(capacity, initial, MAX_BATTERY_POWER_KW)
+            except ValueError:
+                battery = Battery(requested, 0, MAX_BATTERY_POWER_KW)
+        ev = acnsim.EV(s.arrival, s.departure, requested, s.station_id, s.session_id, battery)
         events.append(acnsim.PluginEvent(s.arrival, ev))
     return acnsim.EventQueue(events)
 

@@ -230,7 +230,19 @@ def _solve_linear_program(
     starts = [0]
     indexes: list[np.ndarray] = []
     values: list[np.ndarray] = []
+    lowers: list[float] = []
     uppers: list[float] = []
+    # A mixed-angle line gets two helper columns holding the real and imaginary parts of its
+    # phasor sum; its polygon rows then touch only those two, which keeps the matrix small.
+    helper_count = 0
+
+    def add_row(columns: np.ndarray, coefficients: np.ndarray, lower: float, upper: float) -> None:
+        indexes.append(columns)
+        values.append(coefficients)
+        lowers.append(lower)
+        uppers.append(upper)
+        starts.append(starts[-1] + len(columns))
+
     for row in compiled.rows:
         members = [
             (column_of[i], c) for i, c in zip(row.members, row.coefficients, strict=True) if i in column_of
@@ -243,32 +255,43 @@ def _solve_linear_program(
         columns = np.array([m[0] for m in members], dtype=np.int32)
         coefficients = np.array([m[1] for m in members], dtype=complex)
         if row.single_angle and abs(fixed_sum) == 0:
-            indexes.append(columns)
-            values.append(np.abs(coefficients))
-            uppers.append(row.limit_amps)
-            starts.append(starts[-1] + len(columns))
+            add_row(columns, np.abs(coefficients), -highspy.kHighsInf, row.limit_amps)
             continue
-        projected = (np.conj(normals)[:, None] * coefficients[None, :]).real
-        offsets = (np.conj(normals) * fixed_sum).real
+        real_column = len(free) + helper_count
+        helper_count += 2
+        helpers = np.array([real_column, real_column + 1], dtype=np.int32)
+        # helper_re - sum Re(c) r = Re(fixed), helper_im - sum Im(c) r = Im(fixed)
+        for part, column in ((np.real, real_column), (np.imag, real_column + 1)):
+            target = float(part(fixed_sum))
+            add_row(
+                np.append(columns, column).astype(np.int32),
+                np.append(-part(coefficients), 1.0),
+                target,
+                target,
+            )
+        bound = row.limit_amps * shrink
         for k in range(sides):
-            indexes.append(columns)
-            values.append(projected[k])
-            uppers.append(row.limit_amps * shrink - float(offsets[k]))
-            starts.append(starts[-1] + len(columns))
+            add_row(helpers, np.array([normals[k].real, normals[k].imag]), -highspy.kHighsInf, bound)
     if power_limit_kw is not None:
         fixed_kw = sum(d.evse.voltage * d.lower for d in demands if d.index not in column_of) / 1000.0
-        indexes.append(np.arange(len(free), dtype=np.int32))
-        values.append(np.array([d.evse.voltage / 1000.0 for d in free]))
-        uppers.append(power_limit_kw - fixed_kw)
-        starts.append(starts[-1] + len(free))
+        add_row(
+            np.arange(len(free), dtype=np.int32),
+            np.array([d.evse.voltage / 1000.0 for d in free]),
+            -highspy.kHighsInf,
+            power_limit_kw - fixed_kw,
+        )
 
     lp = highspy.HighsLp()
-    lp.num_col_ = len(free)
+    lp.num_col_ = len(free) + helper_count
     lp.num_row_ = len(uppers)
-    lp.col_cost_ = np.array([-d.weight for d in free])
-    lp.col_lower_ = np.array([d.lower for d in free])
-    lp.col_upper_ = np.array([d.upper for d in free])
-    lp.row_lower_ = np.full(len(uppers), -highspy.kHighsInf)
+    lp.col_cost_ = np.concatenate([np.array([-d.weight for d in free]), np.zeros(helper_count)])
+    lp.col_lower_ = np.concatenate(
+        [np.array([d.lower for d in free]), np.full(helper_count, -highspy.kHighsInf)]
+    )
+    lp.col_upper_ = np.concatenate(
+        [np.array([d.upper for d in free]), np.full(helper_count, highspy.kHighsInf)]
+    )
+    lp.row_lower_ = np.array(lowers)
     lp.row_upper_ = np.array(uppers)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
@@ -339,25 +362,22 @@ def _round_into_allowed(demands: list[_Demand], loads: _Loads) -> None:
 def _project_schedule(
     snapshot: SiteSnapshot, demands: list[_Demand], currents: list[float]
 ) -> dict[str, tuple[float, ...]]:
-    """Hold each session's current until its energy is delivered or it leaves."""
+    """Hold each session's current until its energy is delivered or it leaves; the periods after
+    the plan's end are zero."""
     period_hours = snapshot.period_minutes / 60.0
-    schedule = {}
+    schedule: dict[str, tuple[float, ...]] = {}
     for demand in demands:
         amps = currents[demand.index]
         periods_left = min(snapshot.horizon_periods, max(1, math.ceil(demand.hours_left / period_hours)))
         if amps <= 0:
-            schedule[demand.evse.evse_id] = (0.0,) * periods_left
+            schedule[demand.evse.evse_id] = ()
             continue
         kwh_per_period = amps * demand.evse.voltage * period_hours / 1000.0
-        remaining = demand.session.energy_wanted_kwh
-        plan = []
-        for _ in range(periods_left):
-            if remaining <= 1e-9:
-                plan.append(0.0)
-                continue
-            share = min(1.0, remaining / kwh_per_period)
-            plan.append(amps if share >= 1.0 else amps * share)
-            remaining -= kwh_per_period * share
+        full_periods = min(int(demand.session.energy_wanted_kwh / kwh_per_period + 1e-9), periods_left)
+        plan = [amps] * full_periods
+        rest = demand.session.energy_wanted_kwh - full_periods * kwh_per_period
+        if full_periods < periods_left and rest > 1e-9:
+            plan.append(amps * rest / kwh_per_period)
         schedule[demand.evse.evse_id] = tuple(plan)
     return schedule
 

@@ -206,6 +206,7 @@ class Allocation(_Frozen):
     currents_amps: dict[str, float]
     """The current to offer at each EVSE now (0 for EVSEs without a session)."""
     schedule_amps: dict[str, tuple[float, ...]]
-    """Per session, the planned current for each coming period (a projection of the current allocation)."""
+    """Per session, the planned current for each coming period (a projection of the current
+    allocation); zero after the plan's last period."""
     method: str
     """Which path produced it (``lp`` or the ``greedy`` fallback), for logs and metrics."""

@@ -21,14 +21,13 @@ class LimitRow:
     members: tuple[int, ...]
     coefficients: tuple[complex, ...]
     limit_amps: float
+    single_angle: bool
+    """Whether every member pushes the same direction, so the magnitude is a plain weighted sum."""
 
-    @property
-    def single_angle(self) -> bool:
-        """Whether every member pushes the same direction, so the magnitude is a plain weighted sum."""
-        first = self.coefficients[0]
-        return all(
-            abs((c / first).imag) <= 1e-9 * abs(c / first) and (c / first).real > 0 for c in self.coefficients
-        )
+
+def _same_direction(coefficients: tuple[complex, ...]) -> bool:
+    first = coefficients[0]
+    return all(abs((c / first).imag) <= 1e-9 * abs(c / first) and (c / first).real > 0 for c in coefficients)
 
 
 @dataclass(frozen=True)
@@ -94,12 +93,14 @@ def compile_network(network: SiteNetwork) -> CompiledNetwork:
         if not members:
             continue
         indexes = tuple(sorted(members))
+        coefficients = tuple(members[i] for i in indexes)
         rows.append(
             LimitRow(
                 name=f"{key[0]}:{key[1]}",
                 members=indexes,
-                coefficients=tuple(members[i] for i in indexes),
+                coefficients=coefficients,
                 limit_amps=row_limits[key],
+                single_angle=_same_direction(coefficients),
             )
         )
     rows_of_evse: list[list[int]] = [[] for _ in evse_ids]
