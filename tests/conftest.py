@@ -23,5 +23,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_METRICS_NAMESPACE": "CsmsTest",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # jsii (aws-cdk-lib) works on this machine's Node 20; its end-of-life banner would bury failures.
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
     }
 )
