@@ -24,6 +24,6 @@ os.environ.update(
         "POWERTOOLS_METRICS_NAMESPACE": "CsmsTest",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         # jsii (aws-cdk-lib) works on this machine's Node 20; its end-of-life banner would bury failures.
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
 )

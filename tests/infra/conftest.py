@@ -53,7 +53,7 @@ def _credential_free_environment(context: dict[str, Any], outdir: Path) -> dict[
     environment.pop("CDK_DEFAULT_REGION", None)
     environment.update(CDK_CONTEXT_JSON=json.dumps(context), CDK_OUTDIR=str(outdir))
     # The machine's Node 20 works with jsii; its end-of-life banner would bury real failures.
-    environment.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    environment.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     return environment
 
 
