@@ -40,3 +40,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .local
+
+# The energy benchmark runs in its own venv: acnportal and cvxpy are never part of the platform.
+bench-energy:
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet -e '.[bench-energy]'
+	.venv-bench/bin/python -m bench.energy.run $(BENCH_ARGS)
+
+# Hours: ASA (both configurations) and the offline optimum; BENCH_ARGS=--full adds the month.
+bench-energy-baselines:
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet -e '.[bench-energy]'
+	.venv-bench/bin/python -m bench.energy.baselines.run $(BENCH_ARGS)

@@ -33,7 +33,7 @@ from shared.energy.network import TOLERANCE_AMPS, CompiledNetwork, compile_netwo
 
 @dataclass(frozen=True)
 class Tuning:
-    urgency_weight: float = 0.5
+    urgency_weight: float = 5.0
     """How much more an ampere to the most urgent car is worth than one to a car with time to spare."""
     urgency_scale_minutes: float = 60.0
     polygon_sides: int = 24
