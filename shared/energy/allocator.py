@@ -41,7 +41,7 @@ class Tuning:
     """Assumed time left for a car whose departure is not known."""
     released_headroom_amps: float = 1.0
     """A car drawing this much less than offered is capped at its draw plus this much."""
-    profit_power_margin: float = 0.05
+    profit_power_margin: float = 0.15
     use_linear_program: bool = True
     greedy_step_amps: float = 1.0
     """Without the linear program, currents rise by this much per round, to keep phases balanced."""
