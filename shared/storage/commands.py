@@ -9,11 +9,13 @@ from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
 from shared.domain.commands import Command, CommandError, CommandStatus
-from shared.domain.errors import NotFoundError
+from shared.domain.errors import ConflictError, NotFoundError
 from shared.storage.dynamo import (
     DynamoDBClient,
     from_item,
+    get_document,
     is_conditional_check_failure,
+    put_if_absent,
     to_attribute_value,
     to_item,
 )
@@ -29,16 +31,12 @@ class CommandRepository:
         self._table = table_name
 
     def create(self, command: Command) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(command.to_document()),
-            ConditionExpression="attribute_not_exists(commandId)",
-        )
+        if not put_if_absent(self._client, self._table, command.to_document(), "commandId"):
+            raise ConflictError(f"command {command.command_id} already exists")
 
     def get(self, command_id: str) -> Command | None:
-        response = self._client.get_item(TableName=self._table, Key={"commandId": {"S": command_id}})
-        item = response.get("Item")
-        return Command.model_validate(from_item(item)) if item else None
+        document = get_document(self._client, self._table, {"commandId": {"S": command_id}})
+        return Command.model_validate(document) if document else None
 
     def get_for_tenant(self, tenant_id: str, command_id: str) -> Command:
         command = self.get(command_id)

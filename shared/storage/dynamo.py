@@ -114,3 +114,25 @@ def query_page(
         raise
     items = [from_item(item) for item in response.get("Items", [])]
     return items, encode_cursor(response.get("LastEvaluatedKey"))
+
+
+def get_document(client: DynamoDBClient, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    response = client.get_item(TableName=table, Key=key)
+    item = response.get("Item")
+    return from_item(item) if item else None
+
+
+def put_if_absent(client: DynamoDBClient, table: str, document: dict[str, Any], key_attribute: str) -> bool:
+    """Writes a new item; False (and nothing written) when an item with the same key exists."""
+    try:
+        client.put_item(
+            TableName=table,
+            Item=to_item(document),
+            ConditionExpression="attribute_not_exists(#key)",
+            ExpressionAttributeNames={"#key": key_attribute},
+        )
+    except ClientError as error:
+        if is_conditional_check_failure(error):
+            return False
+        raise
+    return True

@@ -13,13 +13,14 @@ from shared.domain.sessions import MeterValuesRecord, Session, SessionStatus
 from shared.storage.dynamo import (
     DynamoDBClient,
     from_item,
+    get_document,
     is_conditional_check_failure,
+    put_if_absent,
     query_page,
     to_attribute_value,
     to_item,
 )
 
-_SESSION_IS_NEW = "attribute_not_exists(sessionId)"
 # A StopTransaction the station repeats (it got no answer) must not close the session twice.
 _SESSION_IS_ACTIVE = "#status = :active"
 
@@ -31,22 +32,11 @@ class SessionRepository:
 
     def create(self, session: Session) -> bool:
         """False when a session with that id already exists (left untouched)."""
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(session.to_document()),
-                ConditionExpression=_SESSION_IS_NEW,
-            )
-        except ClientError as error:
-            if is_conditional_check_failure(error):
-                return False
-            raise
-        return True
+        return put_if_absent(self._client, self._table, session.to_document(), "sessionId")
 
     def get(self, session_id: str) -> Session | None:
-        response = self._client.get_item(TableName=self._table, Key={"sessionId": {"S": session_id}})
-        item = response.get("Item")
-        return Session.model_validate(from_item(item)) if item else None
+        document = get_document(self._client, self._table, {"sessionId": {"S": session_id}})
+        return Session.model_validate(document) if document else None
 
     def get_for_tenant(self, tenant_id: str, session_id: str) -> Session:
         session = self.get(session_id)

@@ -13,14 +13,14 @@ from shared.domain.stations import Connection, ConnectorState, RegistrationPolic
 from shared.storage.dynamo import (
     DynamoDBClient,
     from_item,
+    get_document,
     is_conditional_check_failure,
+    put_if_absent,
     query_page,
     to_attribute_value,
-    to_item,
 )
 
 # Conditions, named for what they guard.
-_STATION_IS_NEW = "attribute_not_exists(stationId)"
 _STATION_EXISTS = "attribute_exists(stationId)"
 _STATION_OF_TENANT = "attribute_exists(stationId) AND tenantId = :tenant"
 # $disconnect may arrive after the station already reconnected on a new connection id: only the
@@ -36,9 +36,8 @@ class StationRepository:
         self._table = table_name
 
     def get(self, station_id: str) -> Station | None:
-        response = self._client.get_item(TableName=self._table, Key={"stationId": {"S": station_id}})
-        item = response.get("Item")
-        return Station.model_validate(from_item(item)) if item else None
+        document = get_document(self._client, self._table, {"stationId": {"S": station_id}})
+        return Station.model_validate(document) if document else None
 
     def get_for_tenant(self, tenant_id: str, station_id: str) -> Station:
         station = self.get(station_id)
@@ -47,16 +46,8 @@ class StationRepository:
         return station
 
     def create(self, station: Station) -> None:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(station.to_document()),
-                ConditionExpression=_STATION_IS_NEW,
-            )
-        except ClientError as error:
-            if is_conditional_check_failure(error):
-                raise AlreadyExistsError(f"station {station.station_id} already exists") from error
-            raise
+        if not put_if_absent(self._client, self._table, station.to_document(), "stationId"):
+            raise AlreadyExistsError(f"station {station.station_id} already exists")
 
     def update_settings(
         self, tenant_id: str, station_id: str, changes: dict[str, Any], now: datetime

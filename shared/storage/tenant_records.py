@@ -14,15 +14,15 @@ from shared.domain.sites import Site
 from shared.storage.dynamo import (
     DynamoDBClient,
     from_item,
+    get_document,
     is_conditional_check_failure,
+    put_if_absent,
     query_page,
     to_attribute_value,
-    to_item,
 )
 
 RecordT = TypeVar("RecordT", bound=DomainModel)
 
-_RECORD_IS_NEW = "attribute_not_exists(tenantId)"
 _RECORD_EXISTS = "attribute_exists(tenantId)"
 
 
@@ -41,9 +41,8 @@ class TenantRecordRepository(Generic[RecordT]):
         return {"tenantId": {"S": tenant_id}, self.sort_key: {"S": record_id}}
 
     def find(self, tenant_id: str, record_id: str) -> RecordT | None:
-        response = self._client.get_item(TableName=self._table, Key=self._key(tenant_id, record_id))
-        item = response.get("Item")
-        return self.model.model_validate(from_item(item)) if item else None
+        document = get_document(self._client, self._table, self._key(tenant_id, record_id))
+        return self.model.model_validate(document) if document else None
 
     def get(self, tenant_id: str, record_id: str) -> RecordT:
         record = self.find(tenant_id, record_id)
@@ -53,14 +52,9 @@ class TenantRecordRepository(Generic[RecordT]):
 
     def create(self, record: RecordT) -> None:
         document = record.to_document()
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=to_item(document), ConditionExpression=_RECORD_IS_NEW
-            )
-        except ClientError as error:
-            if is_conditional_check_failure(error):
-                raise AlreadyExistsError(f"{self.noun} {document[self.sort_key]} already exists") from error
-            raise
+        # The tenant is the partition key: absent means no record with this tenant and id.
+        if not put_if_absent(self._client, self._table, document, "tenantId"):
+            raise AlreadyExistsError(f"{self.noun} {document[self.sort_key]} already exists")
 
     def update(self, tenant_id: str, record_id: str, changes: dict[str, Any], now: datetime) -> RecordT:
         """``None`` values remove the attribute."""
