@@ -86,7 +86,7 @@ ID_TOKENS = TableDefinition(
     default_name="csms-id-tokens",
     env_var="ID_TOKENS_TABLE",
     partition_key=KeyAttribute("tenantId"),
-    sort_key=KeyAttribute("idToken"),
+    sort_key=KeyAttribute("idTokenKey"),
 )
 
 SITES = TableDefinition(

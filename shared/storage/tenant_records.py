@@ -30,15 +30,22 @@ class TenantRecordRepository(Generic[RecordT]):
     """A table with the tenant as partition key and the record's id as sort key."""
 
     model: type[RecordT]
+    id_field: str
+    """The document field holding the record's id."""
     sort_key: str
+    """The table's sort key: the id, or a normalized form of it."""
     noun: str
+
+    @staticmethod
+    def normalize_id(record_id: str) -> str:
+        return record_id
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
     def _key(self, tenant_id: str, record_id: str) -> dict[str, Any]:
-        return {"tenantId": {"S": tenant_id}, self.sort_key: {"S": record_id}}
+        return {"tenantId": {"S": tenant_id}, self.sort_key: {"S": self.normalize_id(record_id)}}
 
     def find(self, tenant_id: str, record_id: str) -> RecordT | None:
         document = get_document(self._client, self._table, self._key(tenant_id, record_id))
@@ -52,9 +59,11 @@ class TenantRecordRepository(Generic[RecordT]):
 
     def create(self, record: RecordT) -> None:
         document = record.to_document()
+        record_id = str(document[self.id_field])
+        document[self.sort_key] = self.normalize_id(record_id)
         # The tenant is the partition key: absent means no record with this tenant and id.
         if not put_if_absent(self._client, self._table, document, "tenantId"):
-            raise AlreadyExistsError(f"{self.noun} {document[self.sort_key]} already exists")
+            raise AlreadyExistsError(f"{self.noun} {record_id} already exists")
 
     def update(self, tenant_id: str, record_id: str, changes: dict[str, Any], now: datetime) -> RecordT:
         """``None`` values remove the attribute."""
@@ -107,11 +116,19 @@ class TenantRecordRepository(Generic[RecordT]):
 
 class IdTokenRepository(TenantRecordRepository[IdToken]):
     model = IdToken
-    sort_key = "idToken"
+    id_field = "idToken"
+    sort_key = "idTokenKey"
     noun = "id token"
+
+    @staticmethod
+    def normalize_id(record_id: str) -> str:
+        """OCPP ID tokens are case-insensitive (1.6: CiString20Type; 2.0.1: identifierString compared
+        case-insensitively): a card read as 'abc1' is the token registered as 'ABC1'."""
+        return record_id.upper()
 
 
 class SiteRepository(TenantRecordRepository[Site]):
     model = Site
+    id_field = "siteId"
     sort_key = "siteId"
     noun = "site"

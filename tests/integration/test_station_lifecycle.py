@@ -185,3 +185,14 @@ def test_no_common_subprotocol_is_refused_by_connect(env: PlatformUnderTest) -> 
     assert refused["statusCode"] == 400 and "ocpp1.6" in refused["body"]
     station = env.platform.stations.get("CP-1")
     assert station is not None and station.connection is None
+
+
+def test_id_tokens_match_case_insensitively(env: PlatformUnderTest) -> None:
+    # OCPP 1.6 IdToken is a CiString20Type: a reader may report the card in lower case.
+    authorizer = connected(env)
+    assert (
+        send(env, authorizer, [2, "a1", "Authorize", {"idTag": "tag-1"}])[2]["idTagInfo"]["status"]
+        == "Accepted"
+    )
+    token = env.platform.id_tokens.find("tenant-a", "Tag-1")
+    assert token is not None and token.id_token == "TAG-1"
