@@ -217,9 +217,10 @@ def main() -> None:
     parser.add_argument("--algorithms", help="comma-separated subset of the algorithms")
     args = parser.parse_args()
 
+    whole_plan = planned_jobs(args.full)
     jobs = [
         job
-        for job in planned_jobs(args.full)
+        for job in whole_plan
         if (not args.windows or job.window in args.windows.split(","))
         and (not args.capacities or str(job.capacity_kw) in args.capacities.split(","))
         and (not args.algorithms or job.algorithm in args.algorithms.split(","))
@@ -241,8 +242,8 @@ def main() -> None:
                 and "scale" in payload,
                 "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "elapsed_s": round(time.time() - started, 1),
-                "not_run": [job.key for job in jobs if job.key not in done],
-                "results": [done[job.key] for job in jobs if job.key in done],
+                "not_run": [job.key for job in whole_plan if job.key not in done],
+                "results": list(done.values()),
                 "asa_source": "bench/results/energy-baselines.json (stored; ASA re-implemented with cvxpy)",
             }
         )
@@ -275,7 +276,7 @@ def main() -> None:
                 except Exception as error:  # one failed simulation must not lose the others
                     print(f"{job.key}: FAILED {error!r}", flush=True)
             save()
-    print_table([done[job.key] for job in jobs if job.key in done], stored_baselines())
+    print_table(list(done.values()), stored_baselines())
     from bench.energy.plot import draw
 
     draw(args.output, scenarios.RESULTS_DIR / "energy-baselines.json", scenarios.RESULTS_DIR / "energy.png")

@@ -72,28 +72,31 @@ def _ceil_to(values: tuple[float, ...], x: float) -> float:
     return values[min(position, len(values) - 1)]
 
 
-def _vehicle_cap(evse: Evse, session: ActiveSession, tuning: Tuning) -> float:
-    cap = evse.max_current_amps
+def _vehicle_caps(evse: Evse, session: ActiveSession, tuning: Tuning) -> tuple[float, float]:
+    """The hard cap (what the EVSE and the car can take) and the soft one (what the car is seen to
+    take when it takes less than offered, plus a little headroom to notice it taking more)."""
+    hard = evse.max_current_amps
     if session.vehicle_max_current_amps is not None:
-        cap = min(cap, session.vehicle_max_current_amps)
+        hard = min(hard, session.vehicle_max_current_amps)
+    soft = hard
     offered, observed = session.offered_current_amps, session.observed_current_amps
     if offered is not None and observed is not None and observed < offered - tuning.released_headroom_amps:
-        cap = min(cap, observed + tuning.released_headroom_amps)
-    return cap
+        soft = min(hard, observed + tuning.released_headroom_amps)
+    return hard, soft
 
 
-def _upper_bound(evse: Evse, session: ActiveSession, cap: float, period_hours: float) -> float:
-    """The most this session may be offered: never above what the car takes, and no more than the
-    smallest allowed value that covers what it still needs this period."""
+def _upper_bound(evse: Evse, session: ActiveSession, hard: float, soft: float, period_hours: float) -> float:
+    """The most this session may be offered: never above what the car can take, and no more than
+    the smallest allowed value that covers what it still needs and is seen to draw this period."""
     if session.energy_wanted_kwh <= 1e-9:
         return 0.0
     needed = session.energy_wanted_kwh * 1000.0 / (evse.voltage * period_hours)
     pilots = evse.pilot_values
     if pilots is not None:
-        return min(_ceil_to(pilots, min(needed, cap)), _floor_to(pilots, cap))
-    wanted = min(needed, cap)
+        return min(_ceil_to(pilots, min(needed, soft)), _floor_to(pilots, hard))
+    wanted = min(needed, soft)
     if wanted < evse.min_current_amps:
-        return evse.min_current_amps if evse.min_current_amps <= cap else 0.0
+        return evse.min_current_amps if evse.min_current_amps <= hard else 0.0
     return wanted
 
 
@@ -105,8 +108,8 @@ def _demands(snapshot: SiteSnapshot, compiled: CompiledNetwork, tuning: Tuning) 
     for session in sorted(snapshot.sessions, key=lambda s: s.evse_id):
         index = index_of[session.evse_id]
         evse = evses[index]
-        cap = _vehicle_cap(evse, session, tuning)
-        upper = _upper_bound(evse, session, cap, period_hours)
+        cap, soft_cap = _vehicle_caps(evse, session, tuning)
+        upper = _upper_bound(evse, session, cap, soft_cap, period_hours)
         if session.estimated_departure is not None:
             minutes_left = max((session.estimated_departure - snapshot.now).total_seconds() / 60.0, 0.0)
         else:
