@@ -20,6 +20,20 @@ def _series(results: list[dict[str, Any]], window: str, variant: str) -> dict[st
     return {name: sorted(points) for name, points in sorted(series.items())}
 
 
+COLOURS = {
+    "Ours-energy": "tab:green",
+    "Ours-profit": "tab:olive",
+    "ASA-energy": "tab:red",
+    "ASA-profit": "tab:pink",
+    "Offline-optimal": "black",
+    "LLF": "tab:orange",
+    "EDF": "tab:blue",
+    "RoundRobin": "tab:purple",
+    "Uncontrolled": "tab:gray",
+}
+LABELS = {"Uncontrolled": "Uncontrolled (breaks the limits)"}
+
+
 def draw(results_path: Path, baselines_path: Path, output: Path, window: str = "week") -> None:
     results = list(json.loads(results_path.read_text())["results"])
     if baselines_path.exists():
@@ -31,15 +45,22 @@ def draw(results_path: Path, baselines_path: Path, output: Path, window: str = "
                 "-o" if name.startswith("Ours") else "--s" if name.startswith(("ASA", "Offline")) else ":."
             )
             axis.plot(
-                [p[0] for p in points], [p[1] for p in points], style, label=name, linewidth=1.5, markersize=4
+                [p[0] for p in points],
+                [p[1] for p in points],
+                style,
+                label=LABELS.get(name, name),
+                color=COLOURS.get(name),
+                linewidth=1.5,
+                markersize=4,
             )
         axis.set_title(f"{variant} variant, Caltech ACN, {window} of 4-10 March 2019")
         axis.set_xlabel("transformer capacity (kW)")
         axis.set_xscale("log")
         axis.set_xticks([10, 20, 30, 50, 80, 150], labels=["10", "20", "30", "50", "80", "150"])
+        axis.minorticks_off()
         axis.grid(alpha=0.4)
+        axis.legend(loc="lower right", fontsize=8)
     axes[0].set_ylabel("requested energy delivered (%)")
-    axes[1].legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     figure.savefig(output, dpi=110)
     plt.close(figure)
