@@ -68,12 +68,60 @@ def detail_table(window: str, variant: str, capacity: int) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    for window in ("week", "month", "synthetic-month"):
+def timing_and_scale() -> str:
+    payload = json.loads((RESULTS / "energy.json").read_text())
+    lines = []
+    day = payload.get("timing_day")
+    if day:
+        ours, theirs = day["Ours-energy"], day["ASA-energy"]
+        lines += [
+            "| Tuesday 5 March 2019, 30 kW, ideal | mean ms/call (calls with sessions) | p95 ms "
+            "| mean ms (calls with > 25 active EVs) | energy % |",
+            "|---|---|---|---|---|",
+        ]
+        for name, t in (("Ours-energy", ours), ("ASA-energy", theirs)):
+            busy = "-" if t["mean_s"] is None else f"{1000 * t['mean_s']:.1f} ({t['busy_calls']} calls)"
+            lines.append(
+                f"| {name} | {1000 * t['mean_with_sessions_s']:.1f} | {1000 * t['p95_with_sessions_s']:.1f} "
+                f"| {busy} | {t['energy_delivered_pct']:.1f} |"
+            )
+        lines.append(f"\nRatio of means (ours / ASA): {day['ratio_mean_with_sessions']:.4f}.\n")
+    if payload.get("scale"):
+        lines += ["| EVSEs | sessions | median s | max s | method |", "|---|---|---|---|---|"]
+        for f in payload["scale"]:
+            timing = f"{f['median_s']:.3f} | {f['max_s']:.3f}"
+            lines.append(f"| {f['evses']:,} | {f['sessions']:,} | {timing} | {f['method']} |")
+        if payload.get("scale_note"):
+            lines.append(f"\n({payload['scale_note']}.)")
+    return "\n".join(lines)
+
+
+def results_markdown() -> str:
+    parts = []
+    for window, title in (
+        ("week", "Week of 4-10 March 2019 (Caltech ACN, 213 sessions)"),
+        ("month", "March 2019, whole month (954 sessions)"),
+        ("synthetic-month", "Synthetic workplace month (seeded, 982 sessions)"),
+    ):
         for variant in ("ideal", "realistic"):
-            print(f"\n### {window}, {variant}\n")
-            print(energy_table(window, variant))
+            table = energy_table(window, variant)
+            if table.count("\n") < 2:
+                continue
+            parts.append(f"#### Energy delivered (% of requested): {title}, {variant} variant\n\n{table}")
     for variant in ("ideal", "realistic"):
         for capacity in (10, 30, 50):
-            print(f"\n### week, {variant}, {capacity} kW\n")
-            print(detail_table("week", variant, capacity))
+            parts.append(f"#### Week, {variant}, {capacity} kW\n\n{detail_table('week', variant, capacity)}")
+    parts.append(f"#### Time per scheduling call and scale\n\n{timing_and_scale()}")
+    return "\n\n".join(parts)
+
+
+def write_readme(readme: Path) -> None:
+    text = readme.read_text()
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{results_markdown()}\n{end}{tail}")
+
+
+if __name__ == "__main__":
+    write_readme(Path(__file__).with_name("README.md"))
