@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ def _ancestors(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
     return chains
 
 
+# A site's network changes far less often than its sessions, and a warm Lambda allocates for the
+# same few sites every minute: compiling once per network saves most of the cost on large sites.
+@functools.lru_cache(maxsize=32)
 def compile_network(network: SiteNetwork) -> CompiledNetwork:
     """One row per circuit line and transformer line that any EVSE loads."""
     evse_ids = tuple(e.evse_id for e in network.evses)
