@@ -408,10 +408,6 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
 
     loads = _Loads(compiled, list(zero), power_limit, volts)
     _keep_charging_cars_on(demands, loads)
-    if power_limit is not None and loads.power_kw > power_limit:
-        # The cars that must stay on need more than the cap allows: they win over the cap.
-        power_limit = loads.power_kw
-        loads.power_limit_kw = power_limit
 
     method = "greedy"
     planned = None

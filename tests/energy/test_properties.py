@@ -96,6 +96,9 @@ def test_allocation_obeys_every_rule(snapshot: SiteSnapshot) -> None:
         currents = [allocation.currents_amps[e] for e in compiled.evse_ids]
         assert violations(compiled, currents) == []
         assert allocation == allocate(snapshot, tuning)
+        if snapshot.peak_limit_kw is not None:
+            site_kw = sum(evses[e].voltage * a for e, a in allocation.currents_amps.items()) / 1000
+            assert site_kw <= snapshot.peak_limit_kw + 1e-6
         for evse_id, amps in allocation.currents_amps.items():
             evse = evses[evse_id]
             assert amps >= 0
