@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import random
 import time
 from collections.abc import Callable
@@ -36,13 +37,9 @@ BUSY_CALL_THRESHOLD = 25
 CAPACITIES_KW = (10, 20, 30, 40, 50, 60, 80, 150)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ACN_DATA_FILE = (
-    REPO_ROOT.parent
-    / "shared"
-    / "data"
-    / "acn"
-    / "caltech_20190301T000000_20190401T000000_5m_208V_6.6kW.json.gz"
-)
+# The data set lives beside the repository (../shared/data/acn); ACN_DATA_DIR points elsewhere.
+ACN_DATA_DIR = Path(os.environ.get("ACN_DATA_DIR", REPO_ROOT.parent / "shared" / "data" / "acn"))
+ACN_DATA_FILE = ACN_DATA_DIR / "caltech_20190301T000000_20190401T000000_5m_208V_6.6kW.json.gz"
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 
 Variant = Literal["ideal", "realistic"]
