@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, datetime, timedelta
 
 from shared.energy import ActiveSession, Circuit, Evse, SiteNetwork, SiteSnapshot, Transformer, Wiring
 
 NOW = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
+# The LP path needs highspy and numpy, which the project's runtime does not (yet) install.
+HAS_HIGHS = importlib.util.find_spec("highspy") is not None and importlib.util.find_spec("numpy") is not None
 
 
 def a_session(evse_id: str, **overrides: object) -> ActiveSession:

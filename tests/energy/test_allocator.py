@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from datetime import timedelta
 
@@ -10,9 +9,8 @@ import pytest
 
 from shared.energy import Circuit, Evse, SiteNetwork, Tuning, Wiring, allocate
 from shared.energy.network import compile_network, violations
-from tests.energy.builders import NOW, a_session, a_snapshot, a_three_phase_site
+from tests.energy.builders import HAS_HIGHS, NOW, a_session, a_snapshot, a_three_phase_site
 
-HAS_HIGHS = importlib.util.find_spec("highspy") is not None and importlib.util.find_spec("numpy") is not None
 PATHS = [
     pytest.param(Tuning(use_linear_program=False), id="greedy"),
     pytest.param(

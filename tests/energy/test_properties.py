@@ -21,8 +21,7 @@ from shared.energy import (
     allocate,
 )
 from shared.energy.network import TOLERANCE_AMPS, compile_network, violations
-from tests.energy.builders import NOW
-from tests.energy.test_allocator import HAS_HIGHS
+from tests.energy.builders import HAS_HIGHS, NOW
 
 PILOT_SETS = [None, (8.0, 16.0, 24.0, 32.0), tuple(float(a) for a in range(6, 33))]
 
