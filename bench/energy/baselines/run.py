@@ -48,14 +48,12 @@ def planned_jobs(windows: list[str]) -> list[Job]:
         jobs += [Job("Offline-optimal", "ideal", window, cap) for cap in SWEEP_CAPACITIES_KW]
         jobs += [Job("ASA-energy", "ideal", window, 30)]
         jobs += [Job("ASA-energy", "realistic", window, cap) for cap in (10, 30)]
-        jobs += [Job("ASA-profit", variant, window, 30) for variant in ("ideal", "realistic")]
+        jobs += [Job("ASA-profit", "ideal", window, cap) for cap in (30, 50)]
+        jobs += [Job("ASA-energy", "realistic", window, cap) for cap in (20, 50)]
+        jobs += [Job("ASA-profit", "realistic", window, cap) for cap in (30, 50)]
+        jobs += [Job("ASA-energy", "ideal", window, cap) for cap in (20, 50)]
         jobs += [
-            Job("ASA-energy", variant, window, cap) for variant in ("ideal", "realistic") for cap in (20, 50)
-        ]
-        jobs += [
-            Job("ASA-profit", variant, window, cap)
-            for variant in ("ideal", "realistic")
-            for cap in (10, 20, 50)
+            Job("ASA-profit", variant, window, cap) for variant in ("ideal", "realistic") for cap in (10, 20)
         ]
     return jobs
 
