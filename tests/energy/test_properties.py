@@ -29,7 +29,7 @@ PILOT_SETS = [None, (8.0, 16.0, 24.0, 32.0), tuple(float(a) for a in range(6, 33
 @st.composite
 def sites(draw: st.DrawFn) -> SiteSnapshot:
     circuit_count = draw(st.integers(0, 4))
-    circuits = []
+    circuits: list[Circuit] = []
     for n in range(circuit_count):
         parent = draw(st.sampled_from([None, *[c.circuit_id for c in circuits]]))
         circuits.append(Circuit(circuit_id=f"c{n}", parent_id=parent, limit_amps=draw(st.floats(6, 120))))
