@@ -12,11 +12,11 @@ from shared.domain.commands import Command, CommandError, CommandStatus
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.storage.dynamo import (
     DynamoDBClient,
+    field_updates,
     from_item,
     get_document,
     is_conditional_check_failure,
     put_if_absent,
-    to_attribute_value,
     to_item,
 )
 
@@ -59,17 +59,13 @@ class CommandRepository:
             fields["response"] = response
         if error is not None:
             fields["error"] = error.to_document()
-        values = {f":{key}": to_attribute_value(value) for key, value in fields.items()}
-        values[":station"] = {"S": station_id}
         try:
             result = self._client.update_item(
                 TableName=self._table,
                 Key={"commandId": {"S": command_id}},
-                UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
                 ConditionExpression=_ANSWER_FROM_ADDRESSEE,
-                ExpressionAttributeNames={f"#{key}": key for key in fields},
-                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                **field_updates(fields, {":station": {"S": station_id}}),
             )
         except ClientError as client_error:
             if is_conditional_check_failure(client_error):

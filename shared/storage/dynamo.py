@@ -136,3 +136,20 @@ def put_if_absent(client: DynamoDBClient, table: str, document: dict[str, Any], 
             return False
         raise
     return True
+
+
+def field_updates(changes: dict[str, Any], condition_values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The UpdateExpression and its names and values for a set of fields: a value sets its field,
+    ``None`` removes it. ``condition_values`` are the extra ``:placeholders`` a condition uses."""
+    sets = {key: value for key, value in changes.items() if value is not None}
+    removes = [key for key, value in changes.items() if value is None]
+    expression = "SET " + ", ".join(f"#{key} = :{key}" for key in sets)
+    if removes:
+        expression += " REMOVE " + ", ".join(f"#{key}" for key in removes)
+    values = {f":{key}": to_attribute_value(value) for key, value in sets.items()}
+    values.update(condition_values or {})
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": {f"#{key}": key for key in [*sets, *removes]},
+        "ExpressionAttributeValues": values,
+    }

@@ -12,12 +12,12 @@ from shared.domain.errors import NotFoundError
 from shared.domain.sessions import MeterValuesRecord, Session, SessionStatus
 from shared.storage.dynamo import (
     DynamoDBClient,
+    field_updates,
     from_item,
     get_document,
     is_conditional_check_failure,
     put_if_absent,
     query_page,
-    to_attribute_value,
     to_item,
 )
 
@@ -47,18 +47,15 @@ class SessionRepository:
     def complete(self, session_id: str, stop_fields: dict[str, Any], now: datetime) -> Session | None:
         """Closes an active session; None when it was already closed (the stop is a repeat)."""
         fields = {**stop_fields, "status": SessionStatus.COMPLETED.value, "updatedAt": to_iso(now)}
+        # Stop fields the station did not send are left out, not removed.
         fields = {key: value for key, value in fields.items() if value is not None}
-        values = {f":{key}": to_attribute_value(value) for key, value in fields.items()}
-        values[":active"] = {"S": SessionStatus.ACTIVE.value}
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"sessionId": {"S": session_id}},
-                UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
                 ConditionExpression=_SESSION_IS_ACTIVE,
-                ExpressionAttributeNames={f"#{key}": key for key in fields},
-                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                **field_updates(fields, {":active": {"S": SessionStatus.ACTIVE.value}}),
             )
         except ClientError as error:
             if is_conditional_check_failure(error):

@@ -12,6 +12,7 @@ from shared.domain.errors import AlreadyExistsError, NotFoundError
 from shared.domain.stations import Connection, ConnectorState, RegistrationPolicy, Station, connector_key
 from shared.storage.dynamo import (
     DynamoDBClient,
+    field_updates,
     from_item,
     get_document,
     is_conditional_check_failure,
@@ -53,23 +54,10 @@ class StationRepository:
         self, tenant_id: str, station_id: str, changes: dict[str, Any], now: datetime
     ) -> Station:
         """Operator changes; ``None`` values remove the attribute."""
-        sets = {
-            **{key: value for key, value in changes.items() if value is not None},
-            "updatedAt": to_iso(now),
-        }
-        removes = [key for key, value in changes.items() if value is None]
-        names = {f"#{key}": key for key in [*sets, *removes]}
-        expression = "SET " + ", ".join(f"#{key} = :{key}" for key in sets)
-        if removes:
-            expression += " REMOVE " + ", ".join(f"#{key}" for key in removes)
-        values = {f":{key}": to_attribute_value(value) for key, value in sets.items()}
-        values[":tenant"] = {"S": tenant_id}
         return self._update(
             station_id,
-            UpdateExpression=expression,
             ConditionExpression=_STATION_OF_TENANT,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+            **field_updates({**changes, "updatedAt": to_iso(now)}, {":tenant": {"S": tenant_id}}),
         )
 
     def delete(self, tenant_id: str, station_id: str) -> None:
@@ -151,13 +139,7 @@ class StationRepository:
         fields = {key: value for key, value in boot_data.items() if value is not None}
         fields["bootedAt"] = to_iso(boot_status_for)
         fields["lastSeen"] = to_iso(boot_status_for)
-        return self._update(
-            station_id,
-            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
-            ConditionExpression=_STATION_EXISTS,
-            ExpressionAttributeNames={f"#{key}": key for key in fields},
-            ExpressionAttributeValues={f":{key}": to_attribute_value(value) for key, value in fields.items()},
-        )
+        return self._update(station_id, ConditionExpression=_STATION_EXISTS, **field_updates(fields))
 
     def record_boot_status(self, station_id: str, status: RegistrationPolicy) -> None:
         self._client.update_item(

@@ -13,12 +13,12 @@ from shared.domain.id_tokens import IdToken
 from shared.domain.sites import Site
 from shared.storage.dynamo import (
     DynamoDBClient,
+    field_updates,
     from_item,
     get_document,
     is_conditional_check_failure,
     put_if_absent,
     query_page,
-    to_attribute_value,
 )
 
 RecordT = TypeVar("RecordT", bound=DomainModel)
@@ -67,25 +67,13 @@ class TenantRecordRepository(Generic[RecordT]):
 
     def update(self, tenant_id: str, record_id: str, changes: dict[str, Any], now: datetime) -> RecordT:
         """``None`` values remove the attribute."""
-        sets = {
-            **{key: value for key, value in changes.items() if value is not None},
-            "updatedAt": to_iso(now),
-        }
-        removes = [key for key, value in changes.items() if value is None]
-        expression = "SET " + ", ".join(f"#{key} = :{key}" for key in sets)
-        if removes:
-            expression += " REMOVE " + ", ".join(f"#{key}" for key in removes)
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=self._key(tenant_id, record_id),
-                UpdateExpression=expression,
                 ConditionExpression=_RECORD_EXISTS,
-                ExpressionAttributeNames={f"#{key}": key for key in [*sets, *removes]},
-                ExpressionAttributeValues={
-                    f":{key}": to_attribute_value(value) for key, value in sets.items()
-                },
                 ReturnValues="ALL_NEW",
+                **field_updates({**changes, "updatedAt": to_iso(now)}),
             )
         except ClientError as error:
             if is_conditional_check_failure(error):
