@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from acnportal.algorithms import BaseAlgorithm
 
-from bench.energy.scenarios import MAX_BATTERY_POWER_KW, VOLTAGE
+from bench.energy.scenarios import MAX_BATTERY_POWER_KW, REVENUE_PER_KWH, VOLTAGE
 from shared.energy import (
     ActiveSession,
     Circuit,
@@ -62,6 +62,12 @@ def caltech_network(interface: Any, capacity_kw: float) -> SiteNetwork:
     )
 
 
+def _first_of_next_month(moment: datetime) -> datetime:
+    """SCE bills the demand charge per calendar month."""
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return moment.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 class OurAllocator(BaseAlgorithm):  # type: ignore[misc]
     """Builds a site snapshot from the simulator each period and applies the allocation."""
 
@@ -99,10 +105,13 @@ class OurAllocator(BaseAlgorithm):  # type: ignore[misc]
             )
         tariff = Tariff()
         if self.objective == "profit":
+            horizon = max((s.estimated_departure - s.current_time for s in active_sessions), default=1)
             tariff = Tariff(
-                energy_prices_per_kwh=tuple(float(p) for p in interface.get_prices(1)),
+                energy_prices_per_kwh=tuple(float(p) for p in interface.get_prices(max(horizon, 1))),
                 demand_charge_per_kw=float(interface.get_demand_charge()),
                 peak_so_far_kw=float(interface.get_prev_peak()) * VOLTAGE / 1000,
+                billing_period_ends=_first_of_next_month(now),
+                energy_value_per_kwh=REVENUE_PER_KWH,
             )
         snapshot = SiteSnapshot(
             now=now,

@@ -17,18 +17,29 @@ The method, chosen on the benchmark in ``bench/energy``:
    check does, the same passes run without the program (a greedy fill), which is feasible by
    construction.
 
-For ``profit`` the site's load is also capped at the least constant power that still meets every
-car's estimated departure (or this month's peak so far, which is already paid for, if higher).
+For ``profit`` the site's load now is capped at what a look-ahead plan draws now
+(``profit_plan``): the plan weighs the energy's value against time-of-use prices and the demand
+charge up to each car's estimated departure. Without HiGHS the cap is the least constant power that
+meets every departure, with a margin (or this month's peak so far, if higher).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from dataclasses import dataclass
 
+from shared.energy.linear_program import LinearProgram, solver_modules
 from shared.energy.models import ActiveSession, Allocation, Evse, SiteSnapshot
-from shared.energy.network import TOLERANCE_AMPS, CompiledNetwork, compile_network, max_increase, violations
+from shared.energy.network import (
+    TOLERANCE_AMPS,
+    CompiledNetwork,
+    compile_network,
+    max_increase,
+    violations,
+)
+from shared.energy.profit_plan import PlannedSession, periods_until, plan_power_now_kw, plan_with_network
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class Tuning:
     released_headroom_amps: float = 1.0
     """A car drawing this much less than offered is capped at its draw plus this much."""
     profit_power_margin: float = 0.15
+    """Only without HiGHS: the margin over the least constant power that meets every departure."""
+    plan_polygon_sides: int = 12
+    """The profit plan's line limits: coarser than the allocation's, as the plan only sets a cap."""
     use_linear_program: bool = True
     greedy_step_amps: float = 1.0
     """Without the linear program, currents rise by this much per round, to keep phases balanced."""
@@ -57,6 +71,8 @@ class _Demand:
     session: ActiveSession
     upper: float
     lower: float
+    cap: float
+    """What the car can take in any period (the soft cap); ``upper`` also holds what it needs now."""
     weight: float
     laxity_minutes: float
     hours_left: float
@@ -126,6 +142,7 @@ def _demands(snapshot: SiteSnapshot, compiled: CompiledNetwork, tuning: Tuning) 
                 session,
                 upper,
                 0.0,
+                soft_cap,
                 weight,
                 laxity,
                 max(minutes_left, snapshot.period_minutes) / 60,
@@ -147,7 +164,6 @@ class _Loads:
         self.compiled = compiled
         self.currents = currents
         self.row_sums = [0j] * len(compiled.rows)
-        self.position = [dict(zip(r.members, range(len(r.members)), strict=True)) for r in compiled.rows]
         for j, row in enumerate(compiled.rows):
             self.row_sums[j] = sum(
                 (c * currents[i] for i, c in zip(row.members, row.coefficients, strict=True)), 0j
@@ -162,7 +178,7 @@ class _Loads:
         room = max_increase(
             [self.row_sums[j] for j in rows],
             [self.compiled.rows[j] for j in rows],
-            [self.compiled.rows[j].coefficients[self.position[j][index]] for j in rows],
+            self.compiled.coefficients_of_evse[index],
         )
         if self.power_limit_kw is not None:
             room = min(room, max(self.power_limit_kw - self.power_kw, 0.0) * 1000.0 / self.volts[index])
@@ -170,8 +186,10 @@ class _Loads:
 
     def change(self, index: int, new_current: float) -> None:
         delta = new_current - self.currents[index]
-        for j in self.compiled.rows_of_evse[index]:
-            self.row_sums[j] += self.compiled.rows[j].coefficients[self.position[j][index]] * delta
+        for j, coefficient in zip(
+            self.compiled.rows_of_evse[index], self.compiled.coefficients_of_evse[index], strict=True
+        ):
+            self.row_sums[j] += coefficient * delta
         self.power_kw += self.volts[index] * delta / 1000.0
         self.currents[index] = new_current
 
@@ -187,14 +205,79 @@ def _critical_power_kw(demands: list[_Demand]) -> float:
     return critical
 
 
-def _power_limit_kw(snapshot: SiteSnapshot, demands: list[_Demand], tuning: Tuning) -> float | None:
-    limit = snapshot.peak_limit_kw
-    if snapshot.objective == "profit":
-        target = max(
-            snapshot.tariff.peak_so_far_kw, _critical_power_kw(demands) * (1 + tuning.profit_power_margin)
+def _deliverable_power_kw(demands: list[_Demand], compiled: CompiledNetwork, tuning: Tuning) -> float | None:
+    """The most power the site's lines let these cars take at once."""
+    most_power = [
+        dataclasses.replace(d, upper=d.cap, lower=0.0, weight=d.evse.voltage / 1000.0) for d in demands
+    ]
+    currents = _solve_linear_program(most_power, compiled, None, tuning)
+    if currents is None:
+        return None
+    return sum(d.evse.voltage * amps for d, amps in zip(demands, currents, strict=True)) / 1000.0
+
+
+def _planned_power_now_kw(
+    snapshot: SiteSnapshot, demands: list[_Demand], compiled: CompiledNetwork, tuning: Tuning
+) -> float | None:
+    planned = []
+    for d in demands:
+        planned.append(
+            PlannedSession(
+                evse_index=d.index,
+                voltage=d.evse.voltage,
+                energy_kwh=d.session.energy_wanted_kwh,
+                periods_left=periods_until(d.hours_left, snapshot.period_minutes, snapshot.horizon_periods),
+                max_amps_now=d.upper,
+                max_amps_later=d.cap,
+            )
         )
-        limit = target if limit is None else min(limit, target)
-    return limit
+    site_limit = snapshot.peak_limit_kw
+    with_network = plan_with_network(planned, compiled)
+    if not with_network:
+        deliverable = _deliverable_power_kw(demands, compiled, tuning)
+        if deliverable is not None:
+            site_limit = deliverable if site_limit is None else min(site_limit, deliverable)
+    return plan_power_now_kw(
+        planned,
+        snapshot.tariff,
+        snapshot.now,
+        snapshot.period_minutes,
+        compiled,
+        tuning.plan_polygon_sides,
+        site_limit,
+        with_network,
+    )
+
+
+def _profit_target_kw(
+    snapshot: SiteSnapshot, demands: list[_Demand], compiled: CompiledNetwork, tuning: Tuning
+) -> float | None:
+    """The power the profit objective aims to draw now; None for the energy objective."""
+    if snapshot.objective != "profit":
+        return None
+    target = _planned_power_now_kw(snapshot, demands, compiled, tuning) if tuning.use_linear_program else None
+    if target is None:
+        target = max(
+            snapshot.tariff.peak_so_far_kw,
+            _critical_power_kw(demands) * (1 + tuning.profit_power_margin),
+        )
+    return target
+
+
+def _start_loads(
+    demands: list[_Demand],
+    compiled: CompiledNetwork,
+    volts: list[float],
+    snapshot: SiteSnapshot,
+    target: float | None,
+) -> _Loads:
+    """Cars already charging keep their minimum first, within the hard peak limit; the profit
+    target only caps what comes on top, since pausing a car costs more than a little peak."""
+    loads = _Loads(compiled, [0.0] * len(compiled.evse_ids), snapshot.peak_limit_kw, volts)
+    _keep_charging_cars_on(demands, loads)
+    if target is not None:
+        loads.power_limit_kw = min(snapshot.peak_limit_kw or math.inf, max(target, loads.power_kw))
+    return loads
 
 
 def _keep_charging_cars_on(demands: list[_Demand], loads: _Loads) -> None:
@@ -212,103 +295,29 @@ def _solve_linear_program(
 ) -> list[float] | None:
     """Weighted maximum current under the (conservative) polygon limits; None if HiGHS fails or
     is not installed (the greedy fill then does the work)."""
-    try:
-        # Deferred: the models and the greedy path must not pay for importing them.
-        import highspy
-        import numpy as np
-    except ImportError:
+    modules = solver_modules()
+    if modules is None:
         return None
-
     free_positions = [p for p, d in enumerate(demands) if d.upper > d.lower + TOLERANCE_AMPS]
     if not free_positions:
         return [d.lower for d in demands]
     free = [demands[p] for p in free_positions]
+    program = LinearProgram(*modules)
+    program.add_columns([-d.weight for d in free], [d.lower for d in free], [d.upper for d in free])
     column_of = {d.index: k for k, d in enumerate(free)}
     fixed = {d.index: d.lower for d in demands if d.index not in column_of}
-    sides = tuning.polygon_sides
-    # Edge normals half a side off the axes put polygon corners on multiples of 360/sides degrees,
-    # where balanced three-phase line currents point, so the polygon costs nothing there.
-    normals = np.exp(1j * (2 * np.arange(sides) + 1) * np.pi / sides)
-    shrink = math.cos(math.pi / sides)
-    starts = [0]
-    indexes: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    lowers: list[float] = []
-    uppers: list[float] = []
-    # A mixed-angle line gets two helper columns holding the real and imaginary parts of its
-    # phasor sum; its polygon rows then touch only those two, which keeps the matrix small.
-    helper_count = 0
-
-    def add_row(columns: np.ndarray, coefficients: np.ndarray, lower: float, upper: float) -> None:
-        indexes.append(columns)
-        values.append(coefficients)
-        lowers.append(lower)
-        uppers.append(upper)
-        starts.append(starts[-1] + len(columns))
-
-    for row in compiled.rows:
-        members = [
-            (column_of[i], c) for i, c in zip(row.members, row.coefficients, strict=True) if i in column_of
-        ]
-        if not members:
-            continue
-        fixed_sum = sum(
-            (c * fixed[i] for i, c in zip(row.members, row.coefficients, strict=True) if i in fixed), 0j
-        )
-        columns = np.array([m[0] for m in members], dtype=np.int32)
-        coefficients = np.array([m[1] for m in members], dtype=complex)
-        if row.single_angle and abs(fixed_sum) == 0:
-            add_row(columns, np.abs(coefficients), -highspy.kHighsInf, row.limit_amps)
-            continue
-        real_column = len(free) + helper_count
-        helper_count += 2
-        helpers = np.array([real_column, real_column + 1], dtype=np.int32)
-        # helper_re - sum Re(c) r = Re(fixed), helper_im - sum Im(c) r = Im(fixed)
-        for part, column in ((np.real, real_column), (np.imag, real_column + 1)):
-            target = float(part(fixed_sum))
-            add_row(
-                np.append(columns, column).astype(np.int32),
-                np.append(-part(coefficients), 1.0),
-                target,
-                target,
-            )
-        bound = row.limit_amps * shrink
-        for k in range(sides):
-            add_row(helpers, np.array([normals[k].real, normals[k].imag]), -highspy.kHighsInf, bound)
+    program.add_network_limits(compiled, column_of, fixed, tuning.polygon_sides)
     if power_limit_kw is not None:
         fixed_kw = sum(d.evse.voltage * d.lower for d in demands if d.index not in column_of) / 1000.0
-        add_row(
-            np.arange(len(free), dtype=np.int32),
-            np.array([d.evse.voltage / 1000.0 for d in free]),
-            -highspy.kHighsInf,
+        program.add_row(
+            list(range(len(free))),
+            [d.evse.voltage / 1000.0 for d in free],
+            -program.infinity,
             power_limit_kw - fixed_kw,
         )
-
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(free) + helper_count
-    lp.num_row_ = len(uppers)
-    lp.col_cost_ = np.concatenate([np.array([-d.weight for d in free]), np.zeros(helper_count)])
-    lp.col_lower_ = np.concatenate(
-        [np.array([d.lower for d in free]), np.full(helper_count, -highspy.kHighsInf)]
-    )
-    lp.col_upper_ = np.concatenate(
-        [np.array([d.upper for d in free]), np.full(helper_count, highspy.kHighsInf)]
-    )
-    lp.row_lower_ = np.array(lowers)
-    lp.row_upper_ = np.array(uppers)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.concatenate(indexes) if indexes else np.array([], dtype=np.int32)
-    lp.a_matrix_.value_ = np.concatenate(values) if values else np.array([])
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("random_seed", 0)
-    solver.setOptionValue("threads", 1)
-    solver.passModel(lp)
-    solver.run()
-    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    solution = program.solve()
+    if solution is None:
         return None
-    solution = solver.getSolution().col_value
     currents = [d.lower for d in demands]
     for k, position in enumerate(free_positions):
         d = demands[position]
@@ -403,16 +412,13 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
     compiled = compile_network(snapshot.network)
     demands = _demands(snapshot, compiled, tuning)
     volts = [e.voltage for e in snapshot.network.evses]
-    power_limit = _power_limit_kw(snapshot, demands, tuning)
-    zero = [0.0] * len(compiled.evse_ids)
-
-    loads = _Loads(compiled, list(zero), power_limit, volts)
-    _keep_charging_cars_on(demands, loads)
+    target = _profit_target_kw(snapshot, demands, compiled, tuning)
+    loads = _start_loads(demands, compiled, volts, snapshot, target)
 
     method = "greedy"
     planned = None
     if tuning.use_linear_program and demands:
-        planned = _solve_linear_program(demands, compiled, power_limit, tuning)
+        planned = _solve_linear_program(demands, compiled, loads.power_limit_kw, tuning)
     if planned is not None:
         method = "lp"
         for demand, amps in zip(demands, planned, strict=True):
@@ -428,10 +434,9 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
 
     if violations(compiled, loads.currents):
         method = "greedy"
-        loads = _Loads(compiled, list(zero), power_limit, volts)
         for demand in demands:
             demand.lower = 0.0
-        _keep_charging_cars_on(demands, loads)
+        loads = _start_loads(demands, compiled, volts, snapshot, target)
         _fill_by_urgency_tier(demands, loads, tuning.greedy_step_amps)
     currents = loads.currents
     return Allocation(

@@ -171,6 +171,13 @@ class Tariff(_Frozen):
     demand_charge_per_kw: float = 0.0
     peak_so_far_kw: float = 0.0
     """This billing period's highest demand so far: demand up to it costs nothing more."""
+    billing_period_ends: datetime | None = None
+    """When the demand charge's billing period ends; a plan for today weighs the charge by the days
+    left. None weighs the whole charge against today's load."""
+    energy_value_per_kwh: float | None = Field(default=None, ge=0)
+    """What a delivered kWh earns (what drivers pay). None: every kWh the site can deliver is
+    wanted, and ``profit`` only shapes the load; a value lets it leave energy undelivered where
+    delivering it would cost more in demand charge and energy than it earns."""
 
 
 Objective = Literal["energy", "profit"]
@@ -185,8 +192,8 @@ class SiteSnapshot(_Frozen):
     peak_limit_kw: float | None = Field(default=None, gt=0)
     """A hard cap on the site's EV load, e.g. from the grid connection agreement."""
     objective: Objective = "energy"
-    """``energy``: deliver as much as the site can; ``profit``: deliver it all while keeping the
-    demand charge down by spreading the load up to each car's departure."""
+    """``energy``: deliver as much as the site can; ``profit``: plan the load up to each car's
+    departure for the most value net of time-of-use cost and demand charge (see ``Tariff``)."""
     horizon_periods: int = Field(default=288, ge=1)
 
     @model_validator(mode="after")

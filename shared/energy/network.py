@@ -37,9 +37,12 @@ class CompiledNetwork:
     rows: tuple[LimitRow, ...]
     rows_of_evse: tuple[tuple[int, ...], ...]
     """For each EVSE, the rows it appears in."""
+    coefficients_of_evse: tuple[tuple[complex, ...], ...]
+    """For each EVSE, its coefficient in each of those rows, in the same order."""
 
 
-def _ancestors(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
+def circuit_chains(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
+    """For each circuit (and None for the transformer itself), the circuits it hangs from, itself first."""
     parents = {c.circuit_id: c.parent_id for c in network.circuits}
     chains: dict[str | None, tuple[str, ...]] = {None: ()}
     for circuit_id in parents:
@@ -58,7 +61,7 @@ def _ancestors(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
 def compile_network(network: SiteNetwork) -> CompiledNetwork:
     """One row per circuit line and transformer line that any EVSE loads."""
     evse_ids = tuple(e.evse_id for e in network.evses)
-    chains = _ancestors(network)
+    chains = circuit_chains(network)
     limits = {c.circuit_id: c.limit_amps for c in network.circuits}
     # (circuit or transformer side, line) -> {evse index: coefficient}
     accumulators: dict[tuple[str, str], dict[int, complex]] = {}
@@ -108,10 +111,17 @@ def compile_network(network: SiteNetwork) -> CompiledNetwork:
             )
         )
     rows_of_evse: list[list[int]] = [[] for _ in evse_ids]
+    coefficients_of_evse: list[list[complex]] = [[] for _ in evse_ids]
     for row_index, row in enumerate(rows):
-        for member in row.members:
+        for member, coefficient in zip(row.members, row.coefficients, strict=True):
             rows_of_evse[member].append(row_index)
-    return CompiledNetwork(evse_ids, tuple(rows), tuple(tuple(r) for r in rows_of_evse))
+            coefficients_of_evse[member].append(coefficient)
+    return CompiledNetwork(
+        evse_ids,
+        tuple(rows),
+        tuple(tuple(r) for r in rows_of_evse),
+        tuple(tuple(c) for c in coefficients_of_evse),
+    )
 
 
 def row_magnitudes(compiled: CompiledNetwork, currents: Sequence[float]) -> list[float]:
@@ -139,13 +149,17 @@ def max_increase(
     |S + a d|^2 = |S|^2 + 2 d Re(conj(S) a) + |a|^2 d^2 is a quadratic in d, so the answer is exact.
     """
     best = math.inf
+    sqrt = math.sqrt
+    # Written out in real arithmetic: this runs once per EVSE and row in every fill round.
     for total, row, a in zip(row_sums, rows, coefficients, strict=True):
         limit = row.limit_amps
-        slack = limit * limit - abs(total) ** 2
+        slack = limit * limit - (total.real * total.real + total.imag * total.imag)
         if slack < 0:
             return 0.0
-        b = (total.conjugate() * a).real
-        a2 = abs(a) ** 2
-        root = (-b + math.sqrt(max(b * b + a2 * slack, 0.0))) / a2
-        best = min(best, max(root, 0.0))
+        b = total.real * a.real + total.imag * a.imag
+        a2 = a.real * a.real + a.imag * a.imag
+        discriminant = b * b + a2 * slack
+        root = (-b + sqrt(discriminant if discriminant > 0 else 0.0)) / a2
+        if root < best:
+            best = root if root > 0 else 0.0
     return best

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from shared.energy import Circuit, Evse, SiteNetwork, Tuning, Wiring, allocate
+from shared.energy import Circuit, Evse, SiteNetwork, SiteSnapshot, Tariff, Tuning, Wiring, allocate
 from shared.energy.network import compile_network, violations
+from shared.energy.profit_plan import PlannedSession, plan_power_now_kw
 from tests.energy.builders import HAS_HIGHS, NOW, a_session, a_snapshot, a_three_phase_site
 
+needs_highs = pytest.mark.skipif(not HAS_HIGHS, reason="highspy/numpy not installed")
 PATHS = [
     pytest.param(Tuning(use_linear_program=False), id="greedy"),
     pytest.param(
@@ -151,18 +153,106 @@ def test_balances_phases_on_a_three_phase_transformer(tuning: Tuning) -> None:
         assert total > 26
 
 
-@pytest.mark.parametrize("tuning", PATHS)
-def test_profit_spreads_the_load_up_to_departures(tuning: Tuning) -> None:
-    # Given one car wanting 10 kWh over the next 5 hours: 2 kW is enough
-    snapshot = a_snapshot(
+def a_car_wanting_10_kwh_in_5_hours(**tariff: object) -> SiteSnapshot:
+    return a_snapshot(
         one_circuit_site(64),
         [a_session("e0", energy_wanted_kwh=10, estimated_departure=NOW + timedelta(hours=5))],
         objective="profit",
+        tariff=Tariff.model_validate(tariff),
     )
 
-    current = allocate(snapshot, tuning).currents_amps["e0"]
 
-    assert current * 230 / 1000 == pytest.approx(2 * (1 + tuning.profit_power_margin), rel=1e-3)
+@pytest.mark.parametrize("tuning", PATHS)
+def test_profit_spreads_the_load_up_to_departures(tuning: Tuning) -> None:
+    # Given a demand charge: 2 kW for 5 hours delivers the 10 kWh at the lowest peak
+    snapshot = a_car_wanting_10_kwh_in_5_hours(demand_charge_per_kw=15.0)
+
+    kw = allocate(snapshot, tuning).currents_amps["e0"] * 230 / 1000
+
+    if tuning.use_linear_program:
+        assert kw == pytest.approx(2.0, rel=1e-3)
+    else:
+        assert kw == pytest.approx(2 * (1 + tuning.profit_power_margin), rel=1e-3)
+
+
+@needs_highs
+def test_profit_uses_the_peak_already_paid_for() -> None:
+    snapshot = a_car_wanting_10_kwh_in_5_hours(demand_charge_per_kw=15.0, peak_so_far_kw=5.0)
+
+    kw = allocate(snapshot).currents_amps["e0"] * 230 / 1000
+
+    assert kw == pytest.approx(5.0, rel=1e-3)
+
+
+@needs_highs
+def test_profit_waits_for_cheaper_energy_when_the_car_can_still_finish() -> None:
+    # Given 1 $/kWh for the first hour, then 0.10 $/kWh: 10 kWh fit in the 4 cheap hours at 7.36 kW
+    prices = (1.0,) * 12 + (0.10,) * 48
+    snapshot = a_car_wanting_10_kwh_in_5_hours(energy_prices_per_kwh=prices)
+
+    assert allocate(snapshot).currents_amps["e0"] == 0.0
+
+
+@needs_highs
+def test_profit_leaves_energy_undelivered_when_it_costs_more_than_it_earns() -> None:
+    # Given a kWh earning 0.30 $ but costing 0.50 $: not worth delivering
+    snapshot = a_car_wanting_10_kwh_in_5_hours(energy_prices_per_kwh=(0.50,), energy_value_per_kwh=0.30)
+    assert allocate(snapshot).currents_amps["e0"] == 0.0
+
+    # And a demand charge weighed over the days left in the billing period
+    cheap_energy_dear_peak = a_car_wanting_10_kwh_in_5_hours(
+        energy_prices_per_kwh=(0.10,),
+        energy_value_per_kwh=0.30,
+        demand_charge_per_kw=20.0,
+        billing_period_ends=NOW + timedelta(days=2),
+    )
+    # a kW of peak costs 10 $ today and earns at most 5 h * 0.20 $ = 1 $
+    assert allocate(cheap_energy_dear_peak).currents_amps["e0"] == 0.0
+
+    end_of_a_long_period = cheap_energy_dear_peak.model_copy(
+        update={
+            "tariff": cheap_energy_dear_peak.tariff.model_copy(
+                update={"billing_period_ends": NOW + timedelta(days=30)}
+            )
+        }
+    )
+    # 20 $ / 30 days = 0.67 $ a kW, less than the 1 $ it earns: deliver it, spread over the stay
+    kw = allocate(end_of_a_long_period).currents_amps["e0"] * 230 / 1000
+    assert kw == pytest.approx(2.0, rel=1e-3)
+
+
+@needs_highs
+def test_the_profit_plan_knows_what_the_lines_can_carry() -> None:
+    # Given two cars on a 16 A circuit, both wanting more than it can carry before they leave
+    site = one_circuit_site(16)
+    sessions = [
+        PlannedSession(
+            evse_index=n, voltage=230, energy_kwh=40, periods_left=24, max_amps_now=32, max_amps_later=32
+        )
+        for n in range(2)
+    ]
+
+    kw = plan_power_now_kw(sessions, Tariff(), NOW, 5, compile_network(site), 12, None, with_network=True)
+
+    # 16 A at 230 V, not the 2 x 32 A the cars could take
+    assert kw == pytest.approx(16 * 230 / 1000, rel=1e-3)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_profit_keeps_charging_cars_at_their_minimum(tuning: Tuning) -> None:
+    # Given three charging cars that need so little that spreading it would pause them
+    site = one_circuit_site(64, count=3, min_current_amps=6)
+    sessions = [
+        a_session(
+            f"e{n}", energy_wanted_kwh=0.5, is_charging=True, estimated_departure=NOW + timedelta(hours=10)
+        )
+        for n in range(3)
+    ]
+    snapshot = a_snapshot(site, sessions, objective="profit", tariff=Tariff(demand_charge_per_kw=15.0))
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    assert all(amps >= 6 for amps in currents.values())
 
 
 @pytest.mark.parametrize("tuning", PATHS)

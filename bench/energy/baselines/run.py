@@ -1,6 +1,6 @@
 """The slow sweep: ASA (energy and profit configurations) and the offline optimum on acnportal.
 
-    python -m bench.energy.baselines.run [--full] [--jobs 2] [--output PATH]
+    python -m bench.energy.baselines.run [--full] [--jobs 2] [--output PATH] [--resume] [--only PATTERNS]
 
 Runs the jobs in priority order (the published-comparison check first) and rewrites the results
 file after every finished job, so an interrupted sweep still leaves usable, clearly marked
@@ -10,6 +10,7 @@ file after every finished job, so an interrupted sweep still leaves usable, clea
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import platform
@@ -58,6 +59,15 @@ def planned_jobs(windows: list[str]) -> list[Job]:
     return jobs
 
 
+def select_jobs(jobs: list[Job], patterns: list[str]) -> list[Job]:
+    """The jobs whose key matches one of the glob ``patterns``, in the order the patterns are given,
+    e.g. ``ASA-energy|ideal|month|10`` or ``*|month|*``."""
+    selected: list[Job] = []
+    for pattern in patterns:
+        selected += [job for job in jobs if fnmatch.fnmatchcase(job.key, pattern) and job not in selected]
+    return selected
+
+
 def run_job(job: Job) -> dict[str, Any]:
     warnings.simplefilter("ignore")
     window = scenarios.WINDOWS[job.window]
@@ -103,14 +113,18 @@ def environment() -> dict[str, Any]:
 
 
 def write_results(path: Path, jobs: list[Job], done: dict[str, dict[str, Any]], started: float) -> None:
+    """``complete`` speaks of the planned jobs; results kept from earlier runs (say, the month after a
+    week-only resume) stay in the file."""
+    planned = {job.key for job in jobs}
     payload = {
-        "complete": all(job.key in done for job in jobs),
+        "complete": planned <= done.keys(),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 1),
         **environment(),
         "planned": [job.key for job in jobs],
         "not_run": [job.key for job in jobs if job.key not in done],
-        "results": [done[job.key] for job in jobs if job.key in done],
+        "results": [done[job.key] for job in jobs if job.key in done]
+        + [result for key, result in done.items() if key not in planned],
     }
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(payload, indent=1, default=float) + "\n")
@@ -123,6 +137,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one scenario each")
     parser.add_argument("--output", type=Path, default=scenarios.RESULTS_DIR / "energy-baselines.json")
     parser.add_argument("--resume", action="store_true", help="keep results already in the output file")
+    parser.add_argument(
+        "--only",
+        help="comma-separated glob patterns over algorithm|variant|window|kW; runs just those, in this order",
+    )
     args = parser.parse_args()
 
     jobs = planned_jobs(["week", "month"] if args.full else ["week"])
@@ -135,7 +153,8 @@ def main() -> None:
     started = time.time()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.output, jobs, done, started)
-    pending = [job for job in jobs if job.key not in done]
+    selected = select_jobs(jobs, args.only.split(",")) if args.only else jobs
+    pending = [job for job in selected if job.key not in done]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_job, job): job for job in pending}
         for future in as_completed(futures):
