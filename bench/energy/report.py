@@ -114,6 +114,9 @@ def results_markdown() -> str:
     for variant in ("ideal", "realistic"):
         for capacity in (10, 30, 50):
             parts.append(f"#### Week, {variant}, {capacity} kW\n\n{detail_table('week', variant, capacity)}")
+    for capacity in (10, 30):
+        # The published comparison's two points.
+        parts.append(f"#### Month, ideal, {capacity} kW\n\n{detail_table('month', 'ideal', capacity)}")
     parts.append(f"#### Time per scheduling call and scale\n\n{timing_and_scale()}")
     return "\n\n".join(parts)
 
