@@ -9,7 +9,7 @@ import pytest
 
 from shared.energy import Circuit, Evse, SiteNetwork, SiteSnapshot, Tariff, Tuning, Wiring, allocate
 from shared.energy.network import compile_network, violations
-from shared.energy.profit_plan import PlannedSession, plan_power_now_kw
+from shared.energy.profit_plan import PlannedSession, plan_power_now_kw, plan_with_network
 from tests.energy.builders import HAS_HIGHS, NOW, a_session, a_snapshot, a_three_phase_site
 
 needs_highs = pytest.mark.skipif(not HAS_HIGHS, reason="highspy/numpy not installed")
@@ -236,6 +236,33 @@ def test_the_profit_plan_knows_what_the_lines_can_carry() -> None:
 
     # 16 A at 230 V, not the 2 x 32 A the cars could take
     assert kw == pytest.approx(16 * 230 / 1000, rel=1e-3)
+
+
+@needs_highs
+def test_on_a_large_site_the_profit_plan_uses_the_deliverable_total() -> None:
+    # Given 40 panels of two line-to-line chargers: 80 lines, too many to copy into every block
+    circuits = tuple(Circuit(circuit_id=f"p{n}", limit_amps=20) for n in range(40))
+    evses = tuple(
+        Evse(evse_id=f"e{n}-{k}", circuit_id=f"p{n}", wiring=Wiring.AB, voltage=208, max_current_amps=32)
+        for n in range(40)
+        for k in range(2)
+    )
+    site = SiteNetwork(circuits=circuits, evses=evses)
+    sessions = [a_session(e.evse_id, energy_wanted_kwh=30) for e in evses]
+    snapshot = a_snapshot(site, sessions, objective="profit")
+    planned = [
+        PlannedSession(
+            evse_index=i, voltage=208, energy_kwh=30, periods_left=96, max_amps_now=32, max_amps_later=32
+        )
+        for i in range(len(evses))
+    ]
+    assert not plan_with_network(planned, compile_network(site))
+
+    currents = allocate(snapshot).currents_amps
+
+    # Each panel carries 20 A: the plan's total bound lets the allocation fill every one of them
+    assert sum(currents.values()) == pytest.approx(40 * 20, rel=1e-3)
+    assert violations(compile_network(site), list(currents.values())) == []
 
 
 @pytest.mark.parametrize("tuning", PATHS)
