@@ -19,7 +19,7 @@ import statistics
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -27,22 +27,11 @@ from typing import Any
 
 from bench.energy import scenarios
 from bench.energy.scale import scale_figures
+from bench.energy.scenarios import Job
 
 FAST_BASELINES = ("Uncontrolled", "RoundRobin", "EDF", "LLF")
 OURS = ("Ours-energy", "Ours-profit")
 TIMING_DAY_CAPACITY_KW = 30
-
-
-@dataclass(frozen=True)
-class Job:
-    algorithm: str
-    variant: scenarios.Variant
-    window: str
-    capacity_kw: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.algorithm}|{self.variant}|{self.window}|{self.capacity_kw}"
 
 
 def planned_jobs(full: bool) -> list[Job]:
@@ -239,7 +228,7 @@ def main() -> None:
         bookkeeping = ("results", "not_run", "complete", "generated_at", "elapsed_s")
         payload.update({k: v for k, v in previous.items() if k not in bookkeeping})
         for r in previous.get("results", []):
-            done[Job(r["algorithm"], r["variant"], r["window"], r["capacity_kw"]).key] = r
+            done[Job.of(r).key] = r
 
     def save() -> None:
         payload.update(

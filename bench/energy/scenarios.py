@@ -46,6 +46,25 @@ Variant = Literal["ideal", "realistic"]
 
 
 @dataclass(frozen=True)
+class Job:
+    """One simulation: an algorithm in a variant, on a window of sessions, at a capacity."""
+
+    algorithm: str
+    variant: Variant
+    window: str
+    capacity_kw: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.algorithm}|{self.variant}|{self.window}|{self.capacity_kw}"
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> Job:
+        """The job a stored result came from."""
+        return cls(result["algorithm"], result["variant"], result["window"], result["capacity_kw"])
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """One charging session, in periods since the data set's start (1 March 2019, 00:00 local)."""
 

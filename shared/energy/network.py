@@ -41,7 +41,7 @@ class CompiledNetwork:
     """For each EVSE, its coefficient in each of those rows, in the same order."""
 
 
-def circuit_chains(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
+def _ancestors(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
     """For each circuit (and None for the transformer itself), the circuits it hangs from, itself first."""
     parents = {c.circuit_id: c.parent_id for c in network.circuits}
     chains: dict[str | None, tuple[str, ...]] = {None: ()}
@@ -61,7 +61,7 @@ def circuit_chains(network: SiteNetwork) -> dict[str | None, tuple[str, ...]]:
 def compile_network(network: SiteNetwork) -> CompiledNetwork:
     """One row per circuit line and transformer line that any EVSE loads."""
     evse_ids = tuple(e.evse_id for e in network.evses)
-    chains = circuit_chains(network)
+    chains = _ancestors(network)
     limits = {c.circuit_id: c.limit_amps for c in network.circuits}
     # (circuit or transformer side, line) -> {evse index: coefficient}
     accumulators: dict[tuple[str, str], dict[int, complex]] = {}

@@ -17,7 +17,7 @@ import platform
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -25,20 +25,9 @@ from typing import Any
 
 from bench.energy import scenarios
 from bench.energy.baselines import asa
+from bench.energy.scenarios import Job
 
 SWEEP_CAPACITIES_KW = (10, 30, 20, 50)
-
-
-@dataclass(frozen=True)
-class Job:
-    algorithm: str
-    variant: scenarios.Variant
-    window: str
-    capacity_kw: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.algorithm}|{self.variant}|{self.window}|{self.capacity_kw}"
 
 
 def planned_jobs(windows: list[str]) -> list[Job]:
@@ -147,9 +136,7 @@ def main() -> None:
     done: dict[str, dict[str, Any]] = {}
     if args.resume and args.output.exists():
         for result in json.loads(args.output.read_text())["results"]:
-            done[Job(result["algorithm"], result["variant"], result["window"], result["capacity_kw"]).key] = (
-                result
-            )
+            done[Job.of(result).key] = result
     started = time.time()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.output, jobs, done, started)
