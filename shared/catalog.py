@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.ocpp.protocols import preferred_subprotocols
 from shared.storage.tables import (
     COMMANDS,
     ID_TOKENS,
@@ -115,8 +116,26 @@ STATION_ID_QUERY_PARAMETER = "stationId"
 """API Gateway WebSocket APIs route no path segments, so the edge (CloudFront in the cloud, the local
 gateway here) moves the station id from the URL path into this query-string parameter."""
 
-SUPPORTED_SUBPROTOCOLS: tuple[str, ...] = ("ocpp1.6",)
-"""In order of preference when a charger offers several."""
+SUPPORTED_SUBPROTOCOLS: tuple[str, ...] = preferred_subprotocols()
+"""In order of preference when a charger offers several; derived from the protocol registry."""
+
+STATION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
+"""OCPP identifierString without ':' (the station id is the HTTP Basic auth user name, RFC 7617) and
+without '/' (it is the last segment of the connection URL). The CloudFront function checks it too."""
+
+# --- Domain events -------------------------------------------------------------------------------
+
+EVENT_SOURCE = "csms.stations"
+"""``source`` of every domain event the platform publishes to its EventBridge bus."""
+
+# --- Operator identity ---------------------------------------------------------------------------
+
+TENANT_CLAIMS: tuple[str, ...] = ("tenant_id", "custom:tenant_id")
+"""JWT claims that carry the caller's tenant, in order (Cognito puts custom attributes under custom:)."""
+ROLE_CLAIMS: tuple[str, ...] = ("cognito:groups", "roles")
+"""JWT claims that carry the caller's roles."""
+ROLE_NAMES: tuple[str, ...] = ("admin", "operator", "viewer")
+"""Operator roles, as Cognito group names."""
 
 # --- Operator HTTP API ---------------------------------------------------------------------------
 

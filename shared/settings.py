@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.storage.tables import (
-    ALL_TABLES,
-    COMMANDS,
-    ID_TOKENS,
-    IDEMPOTENCY,
-    METER_VALUES,
-    SESSIONS,
-    SITES,
-    STATION_MESSAGES,
-    STATIONS,
-    TableDefinition,
-)
+from shared.storage.tables import ALL_TABLES, TableDefinition
+
+
+def _table_names_from_environment() -> dict[str, str]:
+    """Each table's physical name from the environment variable its definition names (CDK sets them),
+    or its default name (local platform, tests)."""
+    return {table.env_var: os.environ.get(table.env_var, table.default_name) for table in ALL_TABLES}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    stations_table: str = STATIONS.default_name
-    sessions_table: str = SESSIONS.default_name
-    meter_values_table: str = METER_VALUES.default_name
-    id_tokens_table: str = ID_TOKENS.default_name
-    sites_table: str = SITES.default_name
-    commands_table: str = COMMANDS.default_name
-    station_messages_table: str = STATION_MESSAGES.default_name
-    idempotency_table: str = IDEMPOTENCY.default_name
+    table_names: dict[str, str] = Field(
+        default_factory=_table_names_from_environment,
+        description="Physical table name per table env var; derived from shared/storage/tables.py.",
+    )
 
     management_api_endpoint: str | None = Field(
         default=None,
@@ -68,16 +60,28 @@ class Settings(BaseSettings):
     reconnect_grace_seconds: int = Field(
         default=120, ge=0, description="A station disconnected for less than this is 'reconnecting'."
     )
+    max_evses_per_station: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="EVSE (1.6: connector) ids above this are refused: each is stored on the station item, "
+        "which DynamoDB limits to 400 KB.",
+    )
+    max_connectors_per_evse: int = Field(default=8, ge=1, le=100)
     command_timeout_seconds: int = Field(default=60, ge=1)
     command_retention_days: int = Field(default=30, ge=1)
     station_message_retention_days: int = Field(default=90, ge=1)
 
     def table_name(self, table: TableDefinition) -> str:
-        name: str = getattr(self, table.env_var.lower())
-        return name
+        return self.table_names.get(table.env_var, table.default_name)
 
     def table_environment(self) -> dict[str, str]:
         return {table.env_var: self.table_name(table) for table in ALL_TABLES}
+
+
+def default_table_environment() -> dict[str, str]:
+    """Every table at its default name, whatever the shell exports (the local platform names its own)."""
+    return {table.env_var: table.default_name for table in ALL_TABLES}
 
 
 @lru_cache(maxsize=1)

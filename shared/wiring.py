@@ -1,16 +1,24 @@
-"""Builds the platform's adapters once per warm container; tests build their own with ``build_platform``."""
+"""The composition root: builds the adapters, services, router and outbound pipeline once per warm
+container. Tests build their own with ``build_platform`` (moto, fakes for @connections and events)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
+from shared.charging.authorization import Authorization
+from shared.charging.availability import Availability
+from shared.charging.provisioning import LastSeenThrottle, Provisioning
+from shared.charging.services import ChargingServices
+from shared.charging.station_messages import StationMessages
+from shared.charging.transactions import Transactions
 from shared.domain.base import utc_now
-from shared.gateway.connections import ConnectionGateway, FramePoster, management_api_client
-from shared.gateway.events import EventBridgePublisher, EventPublisher, LoggingPublisher, eventbridge_client
+from shared.ocpp.outbound import OutboundCommands
+from shared.ocpp.router import StationFrameRouter
+from shared.ports import EventPublisher, FramePoster, WorkflowCallbacks
 from shared.settings import Settings, get_settings
 from shared.storage.commands import CommandRepository, StationMessageRepository
 from shared.storage.dynamo import DynamoDBClient, dynamodb_client
@@ -28,25 +36,27 @@ from shared.storage.tables import (
 from shared.storage.tenant_records import IdTokenRepository, SiteRepository
 
 
-class LastSeenThrottle:
-    """Remembers, per warm container, when each station's lastSeen was last written.
+class _LazyWorkflowCallbacks:
+    """The Step Functions client is built only when a command carries a task token (most never do)."""
 
-    Most heartbeats then write nothing: a station's lastSeen is refreshed at most once per interval by
-    each container (and by every message that writes the station anyway).
-    """
+    def __init__(self, factory: Callable[[], WorkflowCallbacks]) -> None:
+        self._factory = factory
 
-    def __init__(self, interval: timedelta) -> None:
-        self._interval = interval
-        self._written: dict[str, datetime] = {}
-        self._lock = threading.Lock()
+    @cached_property
+    def _callbacks(self) -> WorkflowCallbacks:
+        return self._factory()
 
-    def should_write(self, station_id: str, now: datetime) -> bool:
-        with self._lock:
-            last = self._written.get(station_id)
-            if last is not None and now - last < self._interval:
-                return False
-            self._written[station_id] = now
-            return True
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        self._callbacks.succeed(task_token, output)
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self._callbacks.fail(task_token, error, cause)
+
+
+def _step_functions_callbacks() -> WorkflowCallbacks:
+    from shared.gateway.workflows import StepFunctionsCallbacks, stepfunctions_client
+
+    return StepFunctionsCallbacks(stepfunctions_client())
 
 
 @dataclass
@@ -62,8 +72,19 @@ class Platform:
     station_messages: StationMessageRepository
     events: EventPublisher
     connections: FramePoster | None
-    last_seen: LastSeenThrottle
+    workflows: WorkflowCallbacks
+    services: ChargingServices
+    router: StationFrameRouter
+    outbound: OutboundCommands
     clock: Callable[[], datetime] = field(default=utc_now)
+
+
+def _default_events(settings: Settings) -> EventPublisher:
+    from shared.gateway.events import EventBridgePublisher, LoggingPublisher, eventbridge_client
+
+    if settings.event_bus_name:
+        return EventBridgePublisher(eventbridge_client(), settings.event_bus_name)
+    return LoggingPublisher()
 
 
 def build_platform(
@@ -72,30 +93,50 @@ def build_platform(
     dynamodb: DynamoDBClient | None = None,
     events: EventPublisher | None = None,
     connections: FramePoster | None = None,
+    workflows: WorkflowCallbacks | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Platform:
     client = dynamodb if dynamodb is not None else dynamodb_client()
-    if events is None:
-        events = (
-            EventBridgePublisher(eventbridge_client(), settings.event_bus_name)
-            if settings.event_bus_name
-            else LoggingPublisher()
-        )
+    events = events if events is not None else _default_events(settings)
     if connections is None and settings.management_api_endpoint:
+        from shared.gateway.connections import ConnectionGateway, management_api_client
+
         connections = ConnectionGateway(management_api_client(settings.management_api_endpoint))
+    workflows = workflows if workflows is not None else _LazyWorkflowCallbacks(_step_functions_callbacks)
+    stations = StationRepository(client, settings.table_name(STATIONS))
+    sessions = SessionRepository(client, settings.table_name(SESSIONS))
+    meter_values = MeterValuesRepository(client, settings.table_name(METER_VALUES))
+    id_tokens = IdTokenRepository(client, settings.table_name(ID_TOKENS))
+    commands = CommandRepository(client, settings.table_name(COMMANDS))
+    station_messages = StationMessageRepository(client, settings.table_name(STATION_MESSAGES))
+    last_seen = LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds))
+    authorization = Authorization(id_tokens, clock)
+    services = ChargingServices(
+        settings=settings,
+        clock=clock,
+        provisioning=Provisioning(stations, settings, clock, last_seen),
+        authorization=authorization,
+        availability=Availability(stations, settings, clock, last_seen),
+        transactions=Transactions(sessions, meter_values, authorization, events, settings, clock),
+        station_messages=StationMessages(station_messages, settings, clock),
+    )
+    outbound = OutboundCommands(stations, commands, connections, events, workflows, settings, clock)
     return Platform(
         settings=settings,
         dynamodb=client,
-        stations=StationRepository(client, settings.table_name(STATIONS)),
-        sessions=SessionRepository(client, settings.table_name(SESSIONS)),
-        meter_values=MeterValuesRepository(client, settings.table_name(METER_VALUES)),
-        id_tokens=IdTokenRepository(client, settings.table_name(ID_TOKENS)),
+        stations=stations,
+        sessions=sessions,
+        meter_values=meter_values,
+        id_tokens=id_tokens,
         sites=SiteRepository(client, settings.table_name(SITES)),
-        commands=CommandRepository(client, settings.table_name(COMMANDS)),
-        station_messages=StationMessageRepository(client, settings.table_name(STATION_MESSAGES)),
+        commands=commands,
+        station_messages=station_messages,
         events=events,
         connections=connections,
-        last_seen=LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds)),
+        workflows=workflows,
+        services=services,
+        router=StationFrameRouter(services, outbound),
+        outbound=outbound,
         clock=clock,
     )
 

@@ -13,9 +13,10 @@ import boto3
 from moto import mock_aws
 
 from shared.domain.id_tokens import IdToken, IdTokenStatus
+from shared.domain.sessions import session_id_for
 from shared.domain.stations import Station, StationContext
-from shared.gateway.connections import StationUnreachableError
 from shared.gateway.events import RecordingPublisher
+from shared.ports import StationUnreachableError
 from shared.settings import Settings
 from shared.storage.tables import ALL_TABLES, create_table_request
 from shared.wiring import Platform, build_platform
@@ -100,6 +101,19 @@ def an_id_token(**overrides: Any) -> IdToken:
 
 
 def a_station_context(**overrides: Any) -> StationContext:
-    values: dict[str, Any] = {"station_id": "CP-1", "tenant_id": "tenant-a", "connection_id": "conn-1"}
+    values: dict[str, Any] = {
+        "station_id": "CP-1",
+        "tenant_id": "tenant-a",
+        "registration_id": "reg-1",
+        "protocol": "ocpp1.6",
+        "connection_id": "conn-1",
+    }
     values.update(overrides)
     return StationContext(**values)
+
+
+def session_id_of(platform: Platform, station_id: str, transaction_id: object) -> str:
+    """The session id of a station's transaction (keyed by the station's current registration)."""
+    station = platform.stations.get(station_id)
+    assert station is not None, f"station {station_id} is not registered"
+    return session_id_for(station_id, station.registration_id, str(transaction_id))

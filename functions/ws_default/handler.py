@@ -4,12 +4,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.gateway.websocket import handle_message
 from shared.observability import logger, metrics
-from shared.ocpp.v16.station import START_TRANSACTION_IDEMPOTENCY
 from shared.wiring import get_platform
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    START_TRANSACTION_IDEMPOTENCY.register_lambda_context(context)
     return handle_message(get_platform(), event)

@@ -18,6 +18,7 @@ from shared.catalog import OPENAPI_PATH
 from shared.domain.id_tokens import IdToken, IdTokenStatus
 from shared.domain.sessions import SessionStatus
 from shared.domain.sites import Site
+from shared.domain.stations import station_key
 from shared.domain.tenancy import Principal
 from shared.management import commands, sessions, stations
 from shared.settings import get_settings
@@ -164,8 +165,10 @@ def list_station_messages(
     status notifications (newest first, kept for STATION_MESSAGE_RETENTION_DAYS)."""
     principal = caller()
     principal.require_read()
-    platform().stations.get_for_tenant(principal.tenant_id, station_id)
-    documents = platform().station_messages.list_for_station(station_id, f"{kind}#", limit)
+    station = platform().stations.get_for_tenant(principal.tenant_id, station_id)
+    documents = platform().station_messages.list_for_station(
+        station_key(station.station_id, station.registration_id), f"{kind}#", limit
+    )
     return schemas.StationMessageList(
         items=[schemas.StationMessageView.model_validate(doc) for doc in documents]
     )
@@ -327,6 +330,4 @@ def remote_stop(station_id: str, body: schemas.RemoteStop) -> Response[schemas.C
 
 @app.post("/v1/stations/<station_id>/reset", tags=["commands"], responses={202: {"description": "Sent"}})
 def reset(station_id: str, body: schemas.ResetRequest) -> Response[schemas.CommandView]:
-    return _json(
-        HTTPStatus.ACCEPTED, commands.send(platform(), caller(), station_id, "Reset", {"type": body.type})
-    )
+    return _json(HTTPStatus.ACCEPTED, commands.reset(platform(), caller(), station_id, body.type))

@@ -7,11 +7,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from shared.catalog import STATION_ID_PATTERN
 from shared.domain.base import UtcDatetime
 from shared.domain.commands import CommandStatus
 from shared.domain.id_tokens import IdTokenStatus
 from shared.domain.sessions import SessionStatus
-from shared.domain.stations import STATION_ID_PATTERN, Connectivity, RegistrationPolicy
+from shared.domain.stations import Connectivity, RegistrationPolicy
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._\-]{1,64}$"
 
@@ -199,7 +200,11 @@ class RemoteStop(ApiModel):
 
 
 class ResetRequest(ApiModel):
-    type: Literal["Soft", "Hard"] = "Soft"
+    type: Literal["Soft", "Hard", "Immediate", "OnIdle"] = Field(
+        default="Soft",
+        description="OCPP 1.6 stations take Soft or Hard (Immediate is sent as Hard); OCPP 2.0.1 stations "
+        "Immediate or OnIdle",
+    )
 
 
 class CommandView(ViewModel):

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from shared.domain.id_tokens import IdTokenInfo, evaluate_id_token
+from shared.domain.id_tokens import (
+    AuthorizationStatus,
+    IdTokenInfo,
+    IdTokenRef,
+    evaluate_id_token,
+    is_presentable,
+)
 from shared.domain.stations import StationContext
-from shared.wiring import Platform
+from shared.ports import Clock, IdTokenLookup
 
 
-def authorize_id_token(platform: Platform, station: StationContext, id_token: str) -> IdTokenInfo:
-    """Tokens belong to the station's tenant: another tenant's token is unknown here."""
-    token = platform.id_tokens.find(station.tenant_id, id_token)
-    return evaluate_id_token(token, platform.clock())
+class Authorization:
+    def __init__(self, id_tokens: IdTokenLookup, clock: Clock) -> None:
+        self._id_tokens = id_tokens
+        self._clock = clock
+
+    def authorize(self, station: StationContext, token: IdTokenRef) -> IdTokenInfo:
+        """Tokens belong to the station's tenant: another tenant's token is unknown here. An empty token
+        (schema-valid in 1.6) names no card: Invalid, without a lookup."""
+        if not is_presentable(token.value):
+            return IdTokenInfo(status=AuthorizationStatus.INVALID)
+        return evaluate_id_token(self._id_tokens.find(station.tenant_id, token.value), self._clock())

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from shared.domain.base import DomainModel
-from shared.domain.stations import RegistrationPolicy, StationContext
+from shared.domain.stations import ChargerInfo, RegistrationPolicy, StationContext
+from shared.ports import Clock, StationStore
 from shared.settings import Settings
-from shared.wiring import Platform
 
 
-class ChargerInfo(DomainModel):
-    """What a station says about itself at boot, in neutral field names."""
+class LastSeenThrottle:
+    """Remembers, per warm container, when each station's lastSeen was last written.
 
-    vendor: str
-    model: str
-    serial_number: str | None = None
-    firmware_version: str | None = None
-    iccid: str | None = None
-    imsi: str | None = None
-    meter_type: str | None = None
-    meter_serial_number: str | None = None
+    Most heartbeats then write nothing: a station's lastSeen is refreshed at most once per interval by
+    each container (and by every message that writes the station anyway).
+    """
+
+    def __init__(self, interval: timedelta) -> None:
+        self._interval = interval
+        self._written: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def should_write(self, station_id: str, now: datetime) -> bool:
+        with self._lock:
+            last = self._written.get(station_id)
+            if last is not None and now - last < self._interval:
+                return False
+            if len(self._written) > 100_000:  # a container serving a huge fleet forgets, it never grows
+                self._written.clear()
+            self._written[station_id] = now
+            return True
 
 
 @dataclass(frozen=True)
@@ -42,18 +52,27 @@ def decide_boot(policy: RegistrationPolicy, settings: Settings, now: datetime) -
     return BootDecision(status=policy, interval_seconds=interval, current_time=now)
 
 
-def handle_boot(platform: Platform, station: StationContext, info: ChargerInfo) -> BootDecision:
-    now = platform.clock()
-    stored = platform.stations.record_boot(station.station_id, info.to_document(), now)
-    decision = decide_boot(stored.registration, platform.settings, now)
-    if stored.boot_status is not decision.status:
-        platform.stations.record_boot_status(station.station_id, decision.status)
-    return decision
+class Provisioning:
+    def __init__(
+        self, stations: StationStore, settings: Settings, clock: Clock, last_seen: LastSeenThrottle
+    ) -> None:
+        self._stations = stations
+        self._settings = settings
+        self._clock = clock
+        self.last_seen = last_seen
 
+    def boot(self, station: StationContext, charger: ChargerInfo) -> BootDecision:
+        """The answer follows the operator's registration policy, which the connection carries (changing
+        it drops the connection): one write records what the station said and what it was told."""
+        now = self._clock()
+        decision = decide_boot(station.registration, self._settings, now)
+        self._stations.record_boot(station.station_id, station.registration_id, charger, decision.status, now)
+        self.last_seen.should_write(station.station_id, now)
+        return decision
 
-def handle_heartbeat(platform: Platform, station: StationContext) -> datetime:
-    """Writes nothing most of the time: see LastSeenThrottle."""
-    now = platform.clock()
-    if platform.last_seen.should_write(station.station_id, now):
-        platform.stations.touch_last_seen(station.station_id, now)
-    return now
+    def heartbeat(self, station: StationContext) -> datetime:
+        """Writes nothing most of the time: see LastSeenThrottle."""
+        now = self._clock()
+        if self.last_seen.should_write(station.station_id, now):
+            self._stations.touch_last_seen(station.station_id, station.registration_id, now)
+        return now

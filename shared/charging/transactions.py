@@ -1,207 +1,241 @@
-"""Transactions: sessions start, meter, and stop — exactly once, whatever the station repeats."""
+"""Transactions: sessions start, meter, and end — exactly once, whatever the station repeats, and the same
+whatever order the events arrive in.
+
+Every protocol maps its messages onto :class:`shared.domain.transactions.TransactionEvent`; this service
+stores their meter values, folds the events into the session (``shared.domain.transactions.fold``) and
+announces SessionStarted / SessionStopped.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.charging.authorization import authorize_id_token
+from shared.charging.authorization import Authorization
 from shared.domain.base import to_iso
-from shared.domain.events import MeterValuesReceived, SessionStarted, SessionStopped
+from shared.domain.errors import ConflictError
+from shared.domain.events import DomainEvent, MeterValuesReceived, SessionStarted, SessionStopped
 from shared.domain.id_tokens import IdTokenInfo
 from shared.domain.sessions import (
     ACTIVE_POWER,
     ENERGY_REGISTER,
-    MeterValue,
     MeterValuesRecord,
     Session,
-    SessionStatus,
     latest_reading,
     meter_values_partition,
+    readings_owned_by,
     session_id_for,
 )
-from shared.domain.stations import StationContext
+from shared.domain.stations import Station, StationContext
+from shared.domain.transactions import (
+    Folded,
+    TransactionEvent,
+    TransactionEventKind,
+    changes_session,
+    csms_transaction_id,
+    fold,
+    new_session,
+    start_key,
+)
 from shared.observability import metrics
-from shared.wiring import Platform
+from shared.ports import Clock, EventPublisher, MeterValueStore, SessionStore
+from shared.settings import Settings
+
+_ID_PROBES = 8
+_WRITE_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
-class SessionStart:
-    evse_id: int
-    connector_id: int
+class StartOutcome:
     transaction_id: str
-    id_token: str | None
-    meter_start_wh: float | None
-    started_at: datetime
-    reservation_id: int | None = None
+    token: IdTokenInfo | None
+    session: Session
 
 
-@dataclass(frozen=True)
-class SessionStop:
-    transaction_id: str
-    meter_stop_wh: float | None
-    stopped_at: datetime
-    reason: str | None
-    id_token: str | None
-    transaction_data: list[MeterValue]
-    message_id: str
+class Transactions:
+    def __init__(
+        self,
+        sessions: SessionStore,
+        meter_values: MeterValueStore,
+        authorization: Authorization,
+        events: EventPublisher,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._meter_values = meter_values
+        self._authorization = authorization
+        self._events = events
+        self._settings = settings
+        self._clock = clock
 
+    def start_with_csms_id(self, station: StationContext, event: TransactionEvent) -> StartOutcome:
+        """A start whose transaction id the CSMS assigns (OCPP 1.6). The id is derived from the start's
+        identity (see ``csms_transaction_id``), so a resent start — or five copies processed at once —
+        finds the session the first one created and gets the same id, with one conditional write."""
+        token = self._authorization.authorize(station, event.id_token) if event.id_token else None
+        key = start_key(station, event)
+        now = self._clock()
+        for attempt in range(_ID_PROBES):
+            transaction_id = str(csms_transaction_id(key, attempt))
+            folded = new_session(
+                station, event, transaction_id, now, token.status if token else None, key=key
+            )
+            existing = self._sessions.create(folded.session)
+            if existing is None:
+                self._announce(station, folded, now)
+                return StartOutcome(transaction_id, token, folded.session)
+            if existing.start_key == key:
+                return StartOutcome(existing.transaction_id, token, existing)
+        raise ConflictError(f"no free transaction id for a start of station {station.station_id}")
 
-def start_session(
-    platform: Platform, station: StationContext, start: SessionStart
-) -> tuple[Session, IdTokenInfo | None]:
-    """Records the session (once) and announces it. The token is checked but never blocks the record:
-    the car may already be charging, and the station decides what to do with the answer."""
-    now = platform.clock()
-    token_info = authorize_id_token(platform, station, start.id_token) if start.id_token else None
-    session = Session(
-        session_id=session_id_for(station.station_id, start.transaction_id),
-        tenant_id=station.tenant_id,
-        station_id=station.station_id,
-        site_id=station.site_id,
-        evse_id=start.evse_id,
-        connector_id=start.connector_id,
-        transaction_id=start.transaction_id,
-        protocol=station.protocol,
-        id_token=start.id_token,
-        id_token_status=token_info.status if token_info else None,
-        started_at=start.started_at,
-        meter_start_wh=start.meter_start_wh,
-        reservation_id=start.reservation_id,
-        created_at=now,
-    )
-    if platform.sessions.create(session):
-        metrics.add_metric(name="SessionsStarted", unit="Count", value=1)
-        platform.events.publish(
-            [
+    def record_event(self, station: StationContext, event: TransactionEvent) -> Session | None:
+        """Stores the event's meter values (one write) and folds it into its session when it carries
+        anything the session holds. Returns the session when it was read or written."""
+        if event.transaction_id is None:
+            raise ValueError("an event without a transaction id must go through start_with_csms_id")
+        session_id = session_id_for(station.station_id, station.registration_id, event.transaction_id)
+        if not changes_session(event):
+            self.record_meter_values(station, event, session_id)
+            return None
+        session = self._fold(station, event, session_id)
+        if event.evse_id is None:
+            # A 1.6 stop names no connector: its transactionData is filed under the session's EVSE.
+            event = event.model_copy(update={"evse_id": session.evse_id})
+        self.record_meter_values(station, event, session_id)
+        return session
+
+    def token_info(self, station: StationContext, event: TransactionEvent) -> IdTokenInfo | None:
+        return self._authorization.authorize(station, event.id_token) if event.id_token else None
+
+    def _fold(
+        self,
+        station: StationContext,
+        event: TransactionEvent,
+        session_id: str,
+        closed_by_platform: str | None = None,
+    ) -> Session:
+        now = self._clock()
+        token_status = None
+        for _ in range(_WRITE_ATTEMPTS):
+            existing = self._sessions.get(session_id)
+            if existing is None:
+                if token_status is None and event.id_token is not None:
+                    token_status = self._authorization.authorize(station, event.id_token).status
+                assert event.transaction_id is not None
+                folded = new_session(station, event, event.transaction_id, now, token_status)
+                if self._sessions.create(folded.session) is None:
+                    self._announce(station, folded, now)
+                    return folded.session
+                continue  # another event of this transaction created it first: fold into that one
+            if event.id_token is not None and existing.id_token is None and token_status is None:
+                token_status = self._authorization.authorize(station, event.id_token).status
+            folded = fold(existing, event, now, token_status)
+            if not folded.changed:
+                return existing
+            if closed_by_platform is not None and folded.ended:
+                folded = Folded(
+                    folded.session.model_copy(update={"closed_by_platform": closed_by_platform}),
+                    True,
+                    folded.started,
+                    folded.ended,
+                )
+            if self._sessions.replace(folded.session, existing.version):
+                self._announce(station, folded, now)
+                return folded.session
+        raise ConflictError(f"session {session_id} kept changing while an event was applied")
+
+    def record_meter_values(
+        self, station: StationContext, event: TransactionEvent, session_id: str | None
+    ) -> None:
+        """One write per message, keyed by its first timestamp and message id, so a resent message
+        overwrites itself. Every measurand, phase and location is kept as sent. Values for a transaction
+        are kept under it even when it is unknown; they count for a session only within its lifetime
+        (``Session.owns_sample_at``)."""
+        if not event.meter_values:
+            return
+        now = self._clock()
+        evse_id = event.evse_id or 0
+        first = min(meter_value.timestamp for meter_value in event.meter_values)
+        self._meter_values.record(
+            MeterValuesRecord(
+                session_id=meter_values_partition(
+                    station.station_id, station.registration_id, evse_id, session_id
+                ),
+                sample_key=f"{to_iso(first)}#{event.message_id}",
+                tenant_id=station.tenant_id,
+                station_id=station.station_id,
+                evse_id=evse_id,
+                transaction_id=event.transaction_id,
+                source=event.action,
+                meter_values=event.meter_values,
+                received_at=now,
+            )
+        )
+        if event.kind is TransactionEventKind.UPDATED and self._settings.publish_meter_value_events:
+            self._events.publish(
+                [
+                    MeterValuesReceived(
+                        tenant_id=station.tenant_id,
+                        station_id=station.station_id,
+                        occurred_at=now,
+                        session_id=session_id,
+                        evse_id=evse_id,
+                        energy_wh=latest_reading(event.meter_values, ENERGY_REGISTER),
+                        power_w=latest_reading(event.meter_values, ACTIVE_POWER),
+                    )
+                ]
+            )
+
+    def _announce(self, station: StationContext, folded: Folded, now: datetime) -> None:
+        announced: list[DomainEvent] = []
+        if folded.started:
+            metrics.add_metric(name="SessionsStarted", unit="Count", value=1)
+            announced.append(
                 SessionStarted(
                     tenant_id=station.tenant_id,
                     station_id=station.station_id,
                     occurred_at=now,
-                    session=session,
+                    session=folded.session,
                 )
-            ]
-        )
-        return session, token_info
-    existing = platform.sessions.get(session.session_id)
-    return (existing or session), token_info
-
-
-def record_meter_values(
-    platform: Platform,
-    station: StationContext,
-    *,
-    evse_id: int,
-    transaction_id: str | None,
-    meter_values: list[MeterValue],
-    message_id: str,
-    source: str = "MeterValues",
-) -> None:
-    """One write per message, keyed by its first timestamp and message id, so a resent message overwrites
-    itself. Every measurand, phase and location is kept as sent."""
-    if not meter_values:
-        return
-    now = platform.clock()
-    session_id = session_id_for(station.station_id, transaction_id) if transaction_id is not None else None
-    first = min(meter_value.timestamp for meter_value in meter_values)
-    platform.meter_values.record(
-        MeterValuesRecord(
-            session_id=meter_values_partition(station.station_id, evse_id, session_id),
-            sample_key=f"{to_iso(first)}#{message_id}",
-            tenant_id=station.tenant_id,
-            station_id=station.station_id,
-            evse_id=evse_id,
-            transaction_id=transaction_id,
-            source=source,
-            meter_values=meter_values,
-            received_at=now,
-        )
-    )
-    if source == "MeterValues" and platform.settings.publish_meter_value_events:
-        platform.events.publish(
-            [
-                MeterValuesReceived(
+            )
+        if folded.ended:
+            metrics.add_metric(name="SessionsStopped", unit="Count", value=1)
+            announced.append(
+                SessionStopped(
                     tenant_id=station.tenant_id,
                     station_id=station.station_id,
                     occurred_at=now,
-                    session_id=session_id,
-                    evse_id=evse_id,
-                    energy_wh=latest_reading(meter_values, ENERGY_REGISTER),
-                    power_w=latest_reading(meter_values, ACTIVE_POWER),
+                    session=folded.session,
                 )
-            ]
-        )
-
-
-def stop_session(platform: Platform, station: StationContext, stop: SessionStop) -> IdTokenInfo | None:
-    """Closes the session exactly once. A stop for a transaction the platform never saw start is kept
-    as an orphan session rather than lost."""
-    now = platform.clock()
-    session_id = session_id_for(station.station_id, stop.transaction_id)
-    existing = platform.sessions.get(session_id)
-    evse_id = existing.evse_id if existing is not None else 0
-    if stop.transaction_data:
-        record_meter_values(
-            platform,
-            station,
-            evse_id=evse_id,
-            transaction_id=stop.transaction_id,
-            meter_values=stop.transaction_data,
-            message_id=stop.message_id,
-            source="StopTransaction",
-        )
-    token_info = authorize_id_token(platform, station, stop.id_token) if stop.id_token else None
-    if existing is None:
-        orphan = Session(
-            session_id=session_id,
-            tenant_id=station.tenant_id,
-            station_id=station.station_id,
-            site_id=station.site_id,
-            evse_id=0,
-            connector_id=0,
-            transaction_id=stop.transaction_id,
-            protocol=station.protocol,
-            status=SessionStatus.COMPLETED,
-            started_at=stop.stopped_at,
-            stopped_at=stop.stopped_at,
-            meter_stop_wh=stop.meter_stop_wh,
-            stop_reason=stop.reason,
-            stop_id_token=stop.id_token,
-            orphan=True,
-            created_at=now,
-        )
-        if platform.sessions.create(orphan):
-            _announce_stop(platform, station, orphan, now)
-        return token_info
-    if existing.status is SessionStatus.COMPLETED:
-        return token_info
-    energy = (
-        max(stop.meter_stop_wh - existing.meter_start_wh, 0.0)
-        if stop.meter_stop_wh is not None and existing.meter_start_wh is not None
-        else None
-    )
-    completed = platform.sessions.complete(
-        session_id,
-        {
-            "stoppedAt": to_iso(stop.stopped_at),
-            "meterStopWh": stop.meter_stop_wh,
-            "energyWh": energy,
-            "stopReason": stop.reason,
-            "stopIdToken": stop.id_token,
-        },
-        now,
-    )
-    if completed is not None:
-        _announce_stop(platform, station, completed, now)
-    return token_info
-
-
-def _announce_stop(platform: Platform, station: StationContext, session: Session, now: datetime) -> None:
-    metrics.add_metric(name="SessionsStopped", unit="Count", value=1)
-    platform.events.publish(
-        [
-            SessionStopped(
-                tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now, session=session
             )
-        ]
-    )
+        if announced:
+            self._events.publish(announced)
+
+    def close_by_platform(self, station: Station, reason: str) -> list[Session]:
+        """Closes the station registration's active sessions when the station itself never will (it was
+        deleted): ended at the newest meter reading each owns, stop reason ``reason``, announced once."""
+        closed: list[Session] = []
+        now = self._clock()
+        context = StationContext(
+            station_id=station.station_id,
+            tenant_id=station.tenant_id,
+            registration_id=station.registration_id,
+            site_id=station.site_id,
+            protocol=station.protocol or "",
+            connection_id="",
+        )
+        for active in self._sessions.active_for_station(station.station_id, station.registration_id):
+            owned = readings_owned_by(active, self._meter_values.for_session(active.session_id))
+            event = TransactionEvent(
+                kind=TransactionEventKind.ENDED,
+                action=reason,
+                message_id=f"platform-{reason}",
+                timestamp=now,
+                transaction_id=active.transaction_id,
+                register_wh=latest_reading(owned, ENERGY_REGISTER),
+                stopped_reason=reason,
+            )
+            session = self._fold(context, event, active.session_id, closed_by_platform=reason)
+            closed.append(session)
+        return closed

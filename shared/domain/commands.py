@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
+
 from shared.domain.base import DomainModel, UtcDatetime
 
 
@@ -31,7 +33,8 @@ class Command(DomainModel):
     station_id: str
     action: str
     payload: dict[str, Any]
-    protocol: str
+    protocol: str | None = None
+    """None when the station has never connected (nothing is sent then: the command is offline)."""
     status: CommandStatus = CommandStatus.PENDING
     response: dict[str, Any] | None = None
     error: CommandError | None = None
@@ -40,6 +43,12 @@ class Command(DomainModel):
     completed_at: UtcDatetime | None = None
     expires_at: int
     """Epoch seconds; DynamoDB's TTL removes the record after the retention period."""
+    task_token: str | None = None
+    """A Step Functions task token: the command's outcome resumes that execution."""
+    ignored_answers: list[dict[str, Any]] = Field(default_factory=list)
+    """Answers that arrived after the first one (which wins), kept for support."""
+    registration_id: str | None = None
+    """The station registration the call went to."""
 
     def effective_status(self, now: datetime) -> CommandStatus:
         """A pending command whose answer is overdue reads as timed out; a late answer still completes it."""
@@ -49,12 +58,18 @@ class Command(DomainModel):
 
 
 # Statuses of CALLRESULT payloads that mean the charger did (or will do) what was asked.
-_SUCCESS_STATUSES = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
+SUCCESS_STATUSES = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
 
 
 def status_from_call_result(payload: dict[str, Any]) -> CommandStatus:
-    """GetConfiguration and other answers without a status field are a success by being answered."""
+    """GetConfiguration and other answers without a status field are a success by being answered.
+    Protocols refine this per action (shared/ocpp/<version>/results.py)."""
     status = payload.get("status")
-    if status is None or status in _SUCCESS_STATUSES:
+    if status is None or status in SUCCESS_STATUSES:
         return CommandStatus.ACCEPTED
     return CommandStatus.REJECTED
+
+
+FINAL_STATUSES = frozenset(
+    {CommandStatus.ACCEPTED, CommandStatus.REJECTED, CommandStatus.FAILED, CommandStatus.OFFLINE}
+)

@@ -29,3 +29,20 @@ class ForbiddenError(DomainError):
 
 class InvalidRequestError(DomainError):
     pass
+
+
+class StationGoneError(DomainError):
+    """The station's registration no longer exists (deleted, or its id registered again since this
+    connection was authorized): nothing may be written for it."""
+
+
+class StationRestrictedError(DomainError):
+    """The station may not do this in its current state (OCPP: not yet Accepted by the CSMS)."""
+
+
+class OutOfRangeError(DomainError):
+    """A value the station sent is syntactically fine but outside what the platform accepts."""
+
+
+class PayloadTooLargeError(DomainError):
+    """A call would not fit in one API Gateway WebSocket message (128 KB)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from shared.domain.base import DomainModel, UtcDatetime
+from shared.domain.commands import CommandError, CommandStatus
 from shared.domain.sessions import Session
 
 
@@ -40,3 +41,14 @@ class StationConnected(DomainEvent):
 
 class StationDisconnected(DomainEvent):
     detail_type: ClassVar[str] = "StationDisconnected"
+
+
+class CommandCompleted(DomainEvent):
+    """A CSMS-initiated call has its outcome (accepted, rejected, failed, timeout or offline)."""
+
+    detail_type: ClassVar[str] = "CommandCompleted"
+    command_id: str
+    action: str
+    status: CommandStatus
+    response: dict[str, Any] | None = None
+    error: CommandError | None = None

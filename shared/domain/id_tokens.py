@@ -36,10 +36,23 @@ class IdToken(DomainModel):
     updated_at: UtcDatetime | None = None
 
 
+class IdTokenRef(DomainModel):
+    """A token as a station presents it: its value and, in OCPP 2.0.1, its type (ISO14443, eMAID, ...).
+    OCPP 1.6 idTags carry no type."""
+
+    value: str
+    type: str | None = None
+
+
 class IdTokenInfo(DomainModel):
     status: AuthorizationStatus
     expires_at: UtcDatetime | None = None
     parent_id_token: str | None = None
+
+
+def is_presentable(value: str) -> bool:
+    """A token a station could present: non-empty (an empty idTag is schema-valid but names no card)."""
+    return bool(value.strip())
 
 
 def evaluate_id_token(token: IdToken | None, now: datetime) -> IdTokenInfo:

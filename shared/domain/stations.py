@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
 
+from shared.catalog import STATION_ID_PATTERN
 from shared.domain.base import DomainModel, UtcDatetime
 
-# OCPP identifierString without ':' (the station id is the HTTP Basic auth user name, RFC 7617) and
-# without '/' (it is the last segment of the connection URL).
-STATION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
 _STATION_ID = re.compile(STATION_ID_PATTERN)
+
+__all__ = ["STATION_ID_PATTERN"]
 
 
 def is_valid_station_id(station_id: str) -> bool:
     return bool(_STATION_ID.fullmatch(station_id))
+
+
+def new_registration_id() -> str:
+    """Minted each time a station id is registered: sessions, meter values and kept messages are keyed by
+    it, so a station id deleted and registered again (by the same or another tenant) never reaches the
+    records of its previous registration."""
+    return secrets.token_hex(6)
+
+
+def station_key(station_id: str, registration_id: str) -> str:
+    """One registration of a station id: the partition of what that registration sent."""
+    return f"{station_id}:{registration_id}"
 
 
 class RegistrationPolicy(StrEnum):
@@ -37,6 +50,21 @@ class Connection(DomainModel):
     protocol: str
     connected_at: UtcDatetime
     source_ip: str | None = None
+
+
+class ChargerInfo(DomainModel):
+    """What a station says about itself at boot, in neutral field names (one model for every protocol)."""
+
+    vendor: str
+    model: str
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+    boot_reason: str | None = None
+    """OCPP 2.0.1 BootReasonEnumType; 1.6 has none."""
 
 
 class ConnectorState(DomainModel):
@@ -59,24 +87,21 @@ def connector_key(evse_id: int, connector_id: int) -> str:
 class Station(DomainModel):
     station_id: str
     tenant_id: str
+    registration_id: str = Field(default_factory=new_registration_id)
     site_id: str | None = None
     password_hash: str | None = None
     blocked: bool = False
     registration: RegistrationPolicy = RegistrationPolicy.ACCEPTED
-    vendor: str | None = None
-    model: str | None = None
-    serial_number: str | None = None
-    firmware_version: str | None = None
-    iccid: str | None = None
-    imsi: str | None = None
-    meter_type: str | None = None
-    meter_serial_number: str | None = None
+    charger: ChargerInfo | None = None
+    """What the station said at its last boot."""
     boot_status: RegistrationPolicy | None = None
     booted_at: UtcDatetime | None = None
     station_status: ConnectorState | None = None
     """Status of the station as a whole (OCPP 1.6 connectorId 0)."""
     connectors: dict[str, ConnectorState] = Field(default_factory=dict)
     connection: Connection | None = None
+    protocol: str | None = None
+    """The subprotocol of its latest connection; kept after it disconnects (commands need it)."""
     last_seen: UtcDatetime | None = None
     disconnected_at: UtcDatetime | None = None
     created_at: UtcDatetime
@@ -96,6 +121,10 @@ class StationContext(DomainModel):
 
     station_id: str
     tenant_id: str
+    registration_id: str
     site_id: str | None = None
-    protocol: str = "ocpp1.6"
+    protocol: str
     connection_id: str
+    registration: RegistrationPolicy = RegistrationPolicy.ACCEPTED
+    """The operator's registration policy when the station connected; changing it drops the connection,
+    so it holds for the connection's lifetime."""

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from shared.ports import SendFailedError, StationUnreachableError
+
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
 else:
     ApiGatewayManagementApiClient = Any
-
-
-class StationUnreachableError(Exception):
-    """The connection is gone (closed, not yet established, or stale after a reconnect)."""
-
-
-class SendFailedError(Exception):
-    """The frame could not be delivered for another reason (throttled, too large, client buffer full)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
 
 
 @lru_cache(maxsize=4)
@@ -35,12 +25,6 @@ def management_api_client(endpoint: str) -> ApiGatewayManagementApiClient:
         endpoint_url=endpoint,
         config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),
     )
-
-
-class FramePoster(Protocol):
-    def post_frame(self, connection_id: str, frame: str) -> None: ...
-
-    def close(self, connection_id: str) -> None: ...
 
 
 class ConnectionGateway:

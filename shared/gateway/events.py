@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.catalog import EVENT_SOURCE
 from shared.domain.events import DomainEvent
 from shared.observability import logger, metrics
 
@@ -18,12 +19,7 @@ if TYPE_CHECKING:
 else:
     EventBridgeClient = Any
 
-EVENT_SOURCE = "csms.stations"
 _MAX_ENTRIES_PER_CALL = 10
-
-
-class EventPublisher(Protocol):
-    def publish(self, events: Sequence[DomainEvent]) -> None: ...
 
 
 @lru_cache(maxsize=1)

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerResponseWebSocket,
+)
+from aws_lambda_powertools.utilities.data_classes.api_gateway_websocket_event import APIGatewayWebSocketEvent
+
 from shared.catalog import STATION_ID_QUERY_PARAMETER, SUPPORTED_SUBPROTOCOLS
-from shared.domain.base import utc_now
+from shared.domain.errors import StationGoneError
 from shared.domain.events import StationConnected, StationDisconnected
-from shared.domain.stations import Connection, StationContext, is_valid_station_id
+from shared.domain.stations import Connection, RegistrationPolicy, StationContext, is_valid_station_id
 from shared.gateway.passwords import verify_password
 from shared.observability import logger, metrics
 from shared.ocpp.protocols import negotiate_subprotocol
-from shared.ocpp.router import handle_station_frame
 from shared.wiring import Platform
 
 
@@ -48,28 +51,16 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     return (user, password) if separator else None
 
 
-@dataclass(frozen=True)
-class _Policy:
-    allow: bool
-    principal: str
-    context: dict[str, str]
-
-
-def _policy_response(event: dict[str, Any], policy: _Policy) -> dict[str, Any]:
-    return {
-        "principalId": policy.principal,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Action": "execute-api:Invoke",
-                    "Effect": "Allow" if policy.allow else "Deny",
-                    "Resource": event.get("methodArn", "*"),
-                }
-            ],
-        },
-        "context": policy.context,
-    }
+def _policy(event: dict[str, Any], principal: str, context: dict[str, str] | None) -> dict[str, Any]:
+    """An Allow for $connect with the connection's context, or a Deny (API Gateway answers 403)."""
+    response = APIGatewayAuthorizerResponseWebSocket.from_route_arn(
+        event["methodArn"], principal_id=principal, context=context
+    )
+    if context is None:
+        response.deny_all_routes()
+    else:
+        response.allow_route("$connect")
+    return response.asdict()
 
 
 def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
@@ -78,16 +69,17 @@ def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str,
     Unknown or blocked stations are denied (403); a missing or wrong password is 401 (OCPP security
     profiles 1/2). The context carries everything later events need, so no message looks the station up.
     """
-    station_id = (event.get("queryStringParameters") or {}).get(STATION_ID_QUERY_PARAMETER, "")
+    request = APIGatewayWebSocketEvent(event)
+    station_id = request.query_string_parameters.get(STATION_ID_QUERY_PARAMETER, "")
     if not is_valid_station_id(station_id):
-        return _policy_response(event, _Policy(False, station_id or "unknown", {}))
+        return _policy(event, "unknown", None)
     station = platform.stations.get(station_id)
     if station is None or station.blocked:
         logger.info("connection refused", extra={"stationId": station_id, "known": station is not None})
         metrics.add_metric(name="ConnectionsRefused", unit="Count", value=1)
-        return _policy_response(event, _Policy(False, station_id, {}))
+        return _policy(event, station_id, None)
     if station.password_hash is not None:
-        credentials = _basic_credentials(_header(event.get("headers"), "Authorization"))
+        credentials = _basic_credentials(_header(request.headers, "Authorization"))
         if (
             credentials is None
             or credentials[0] != station_id
@@ -96,9 +88,14 @@ def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str,
             logger.info("wrong credentials", extra={"stationId": station_id})
             metrics.add_metric(name="ConnectionsRefused", unit="Count", value=1)
             raise UnauthorizedError()
-    context = {"stationId": station.station_id, "tenantId": station.tenant_id}
+    context = {
+        "stationId": station.station_id,
+        "tenantId": station.tenant_id,
+        "registrationId": station.registration_id,
+        "registration": station.registration.value,
+    }
     protocol = negotiate_subprotocol(
-        _header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
+        _header(request.headers, "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
     )
     if protocol is not None:
         # $connect negotiates the same way and refuses (400) when nothing matches; the context carries
@@ -106,7 +103,7 @@ def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str,
         context["protocol"] = protocol
     if station.site_id:
         context["siteId"] = station.site_id
-    return _policy_response(event, _Policy(True, station_id, context))
+    return _policy(event, station_id, context)
 
 
 def station_context(event: dict[str, Any]) -> StationContext:
@@ -115,16 +112,23 @@ def station_context(event: dict[str, Any]) -> StationContext:
     return StationContext(
         station_id=authorizer["stationId"],
         tenant_id=authorizer["tenantId"],
+        registration_id=authorizer["registrationId"],
+        registration=RegistrationPolicy(authorizer.get("registration", RegistrationPolicy.ACCEPTED.value)),
         site_id=authorizer.get("siteId"),
-        protocol=authorizer.get("protocol", "ocpp1.6"),
+        # Always present: $connect refuses (400) the connections for which the authorizer found no protocol.
+        protocol=authorizer["protocol"],
         connection_id=request_context["connectionId"],
     )
 
 
 def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
-    """$connect: picks the subprotocol (the one header that reaches the charger), records the connection."""
+    """$connect: picks the subprotocol (the one header that reaches the charger), records the connection.
+
+    A station holds one connection: when a new one is accepted, the older one (if still open) is closed,
+    so the station never reads offline while it is connected, and commands always go to the newest."""
+    request = APIGatewayWebSocketEvent(event)
     protocol = negotiate_subprotocol(
-        _header(event.get("headers"), "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
+        _header(request.headers, "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
     )
     if protocol is None:
         return {
@@ -132,14 +136,27 @@ def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
             "body": f"offer one of these subprotocols: {', '.join(SUPPORTED_SUBPROTOCOLS)}",
         }
     station = station_context(event)
-    now = utc_now()
-    source_ip = (event["requestContext"].get("identity") or {}).get("sourceIp")
-    platform.stations.record_connection(
-        station.station_id,
-        Connection(
-            connection_id=station.connection_id, protocol=protocol, connected_at=now, source_ip=source_ip
-        ),
-    )
+    now = platform.clock()
+    try:
+        previous = platform.stations.record_connection(
+            station.station_id,
+            station.registration_id,
+            Connection(
+                connection_id=station.connection_id,
+                protocol=protocol,
+                connected_at=now,
+                source_ip=request.request_context.identity.source_ip,
+            ),
+        )
+    except StationGoneError:
+        logger.info("station deleted while connecting", extra={"stationId": station.station_id})
+        return {"statusCode": 403}
+    if previous is not None and previous.connection_id != station.connection_id and platform.connections:
+        logger.info(
+            "older connection closed",
+            extra={"stationId": station.station_id, "connectionId": previous.connection_id},
+        )
+        platform.connections.close(previous.connection_id)
     platform.events.publish(
         [
             StationConnected(
@@ -154,7 +171,7 @@ def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
 def disconnect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
     """A late $disconnect of a connection the station already replaced changes nothing."""
     station = station_context(event)
-    now = utc_now()
+    now = platform.clock()
     if platform.stations.clear_connection(station.station_id, station.connection_id, now):
         platform.events.publish(
             [StationDisconnected(tenant_id=station.tenant_id, station_id=station.station_id, occurred_at=now)]
@@ -164,10 +181,12 @@ def disconnect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
 
 def handle_message(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
     """$default: the reply (if any) goes back through the route response, costing no @connections call."""
+    request = APIGatewayWebSocketEvent(event)
     station = station_context(event)
-    body = event.get("body")
-    if event.get("isBase64Encoded") and isinstance(body, str):
-        body = base64.b64decode(body).decode("utf-8", errors="replace")
     metrics.add_metric(name="StationMessages", unit="Count", value=1)
-    reply = handle_station_frame(platform, station, body)
+    # A binary frame stays bytes: if it is not UTF-8 the charger gets a FormatViolation, not a 500.
+    body: str | bytes | None = (
+        base64.b64decode(request.body) if request.is_base64_encoded and request.body else request.body
+    )
+    reply = platform.router.handle(station, body)
     return {"statusCode": 200, "body": reply} if reply is not None else {"statusCode": 200}

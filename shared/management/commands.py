@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from shared.api.schemas import CommandView, RemoteStart, RemoteStop
 from shared.domain.commands import Command
 from shared.domain.errors import ConflictError, InvalidRequestError
 from shared.domain.tenancy import Principal
-from shared.ocpp import outbound
+from shared.ocpp.plugin import ResetKind
 from shared.wiring import Platform
 
 
@@ -29,43 +30,49 @@ def command_view(platform: Platform, command: Command) -> CommandView:
 def send(
     platform: Platform, principal: Principal, station_id: str, action: str, payload: dict[str, Any]
 ) -> CommandView:
+    """A call in the station's own protocol (its action names and payload shapes)."""
     principal.require_write()
-    return command_view(
-        platform, outbound.send_command(platform, principal.tenant_id, station_id, action, payload)
-    )
+    return command_view(platform, platform.outbound.send(principal.tenant_id, station_id, action, payload))
 
 
 def remote_start(
     platform: Platform, principal: Principal, station_id: str, request: RemoteStart
 ) -> CommandView:
-    payload: dict[str, Any] = {"idTag": request.id_token}
-    if request.evse_id is not None:
-        payload["connectorId"] = request.evse_id
-    return send(platform, principal, station_id, "RemoteStartTransaction", payload)
+    principal.require_write()
+    remote_start_id = secrets.randbelow(2**31 - 1) + 1
+    command = platform.outbound.send_intent(
+        principal.tenant_id,
+        station_id,
+        lambda mappers: mappers.remote_start(request.id_token, request.evse_id, remote_start_id),
+    )
+    return command_view(platform, command)
 
 
 def remote_stop(
     platform: Platform, principal: Principal, station_id: str, request: RemoteStop
 ) -> CommandView:
     principal.require_write()
+    if request.session_id is None and request.evse_id is None:
+        raise InvalidRequestError("give sessionId or evseId")
+    station = platform.stations.get_for_tenant(principal.tenant_id, station_id)
     if request.session_id is not None:
         session = platform.sessions.get_for_tenant(principal.tenant_id, request.session_id)
         if session.station_id != station_id:
             raise InvalidRequestError(f"session {request.session_id} is not on station {station_id}")
-    elif request.evse_id is not None:
-        platform.stations.get_for_tenant(principal.tenant_id, station_id)
-        found = platform.sessions.active_for_evse(station_id, request.evse_id)
+    else:
+        found = platform.sessions.find_active(station_id, station.registration_id, request.evse_id)
         if found is None:
             raise ConflictError(f"no active session on EVSE {request.evse_id} of station {station_id}")
         session = found
-    else:
-        raise InvalidRequestError("give sessionId or evseId")
-    if not session.transaction_id.isdigit():
-        raise InvalidRequestError("this session's transaction id is not an OCPP 1.6 transaction id")
-    return send(
-        platform,
-        principal,
-        station_id,
-        "RemoteStopTransaction",
-        {"transactionId": int(session.transaction_id)},
+    command = platform.outbound.send_intent(
+        principal.tenant_id, station_id, lambda mappers: mappers.remote_stop(session)
     )
+    return command_view(platform, command)
+
+
+def reset(platform: Platform, principal: Principal, station_id: str, kind: ResetKind) -> CommandView:
+    principal.require_write()
+    command = platform.outbound.send_intent(
+        principal.tenant_id, station_id, lambda mappers: mappers.reset(kind, None)
+    )
+    return command_view(platform, command)

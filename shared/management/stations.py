@@ -36,10 +36,10 @@ def station_view(platform: Platform, station: Station) -> StationView:
         protocol=station.connection.protocol if station.connection else None,
         connected_at=station.connection.connected_at if station.connection else None,
         last_seen=station.last_seen,
-        vendor=station.vendor,
-        model=station.model,
-        serial_number=station.serial_number,
-        firmware_version=station.firmware_version,
+        vendor=station.charger.vendor if station.charger else None,
+        model=station.charger.model if station.charger else None,
+        serial_number=station.charger.serial_number if station.charger else None,
+        firmware_version=station.charger.firmware_version if station.charger else None,
         boot_status=station.boot_status,
         registration=station.registration,
         blocked=station.blocked,
@@ -92,16 +92,21 @@ def update_station(
     if request.registration is not None:
         changes["registration"] = request.registration.value
     station = platform.stations.update_settings(principal.tenant_id, station_id, changes, platform.clock())
-    if station.blocked:
+    # A connection carries the policy it was authorized with (no message looks the station up), so a
+    # station blocked or given another registration policy reconnects to get it.
+    if station.blocked or "registration" in changes:
         _disconnect(platform, station)
     return station_view(platform, station)
 
 
 def delete_station(platform: Platform, principal: Principal, station_id: str) -> None:
+    """The station's sessions, meter values and messages stay with its tenant, keyed by this
+    registration: registering the id again (by anyone) starts afresh and never reaches them. Sessions
+    still active are closed now (stop reason StationDeleted): the station can no longer end them."""
     principal.require_write()
-    station = platform.stations.get_for_tenant(principal.tenant_id, station_id)
-    platform.stations.delete(principal.tenant_id, station_id)
+    station = platform.stations.delete(principal.tenant_id, station_id)
     _disconnect(platform, station)
+    platform.services.transactions.close_by_platform(station, "StationDeleted")
 
 
 def _disconnect(platform: Platform, station: Station) -> None:

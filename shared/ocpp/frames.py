@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from ocpp.exceptions import (
     FormatViolationError,
     OCPPError,
-    PropertyConstraintViolationError,
     ProtocolError,
     TypeConstraintViolationError,
 )
@@ -20,6 +20,16 @@ UNKNOWN_MESSAGE_ID = "-1"
 
 MAX_MESSAGE_ID_LENGTH = 36
 _MAX_CAUSE_LENGTH = 200
+IGNORED_MESSAGE_TYPES = frozenset({5, 6})
+"""OCPP 2.1's CALLRESULTERROR (5) and SEND (6) must never be answered: a CALLERROR answers only a CALL."""
+# Enough of a frame to answer it when the whole cannot be decoded (nesting beyond the decoder's limit).
+_FRAME_HEAD = re.compile(r'^\s*\[\s*(\d+)\s*,\s*"((?:[^"\\]|\\.){1,36})"')
+
+
+class MessageTypeNotSupportedError(OCPPError):
+    code = "MessageTypeNotSupported"
+    default_description = "A message with a MessageTypeId not supported by the receiver was received"
+
 
 Frame: TypeAlias = Call | CallResult | CallError
 
@@ -34,9 +44,24 @@ class FrameRejection:
     reply: bool
 
 
-def parse_frame(raw: str | bytes | None) -> Frame | FrameRejection:
+def _undecodable(raw: str | bytes, cause: str) -> FrameRejection:
+    text = raw if isinstance(raw, str) else raw[:200].decode("utf-8", errors="replace")
+    head = _FRAME_HEAD.match(text)
+    if head is None:
+        return FrameRejection(FormatViolationError(details={"cause": cause}), UNKNOWN_MESSAGE_ID, True)
+    message_type, message_id = int(head.group(1)), json.loads(f'"{head.group(2)}"')
+    return FrameRejection(
+        FormatViolationError(details={"cause": cause}), message_id, message_type == MessageType.Call
+    )
+
+
+def parse_frame(raw: str | bytes | None) -> Frame | FrameRejection | None:
+    """The frame, a rejection to answer (or not), or None for a frame that must be ignored."""
     try:
         decoded = json.loads(raw) if raw is not None else None
+    except RecursionError:
+        assert raw is not None
+        return _undecodable(raw, "frame nests too deeply")
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
         return FrameRejection(
             FormatViolationError(details={"cause": "frame is not valid JSON"}), UNKNOWN_MESSAGE_ID, True
@@ -54,10 +79,14 @@ def parse_frame(raw: str | bytes | None) -> Frame | FrameRejection:
         return _parse_call(decoded, message_id)
     if message_type in (MessageType.CallResult, MessageType.CallError):
         return _parse_answer(decoded, message_id)
+    if (
+        isinstance(message_type, int)
+        and not isinstance(message_type, bool)
+        and message_type in IGNORED_MESSAGE_TYPES
+    ):
+        return None
     return FrameRejection(
-        PropertyConstraintViolationError(
-            details={"cause": f"MessageTypeId {message_type!r} is not 2, 3 or 4"}
-        ),
+        MessageTypeNotSupportedError(details={"cause": f"MessageTypeId {message_type!r} is not 2, 3 or 4"}),
         message_id,
         True,
     )
@@ -90,6 +119,8 @@ def _parse_call(frame: list[Any], message_id: str) -> Call | FrameRejection:
         return FrameRejection(
             TypeConstraintViolationError(details={"cause": "Action must be a string"}), message_id, True
         )
+    if payload is None:
+        payload = {}  # OCPP-J allows null for an action without payload fields ([2,"id","Heartbeat",null])
     if not isinstance(payload, dict):
         return FrameRejection(
             TypeConstraintViolationError(details={"cause": "Payload must be a JSON object"}), message_id, True

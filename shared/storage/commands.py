@@ -17,12 +17,14 @@ from shared.storage.dynamo import (
     get_document,
     is_conditional_check_failure,
     put_if_absent,
+    to_attribute_value,
     to_item,
 )
 
-# The answer must come from the station the call went to: a message id guessed or replayed by another
-# station must not complete someone else's command.
-_ANSWER_FROM_ADDRESSEE = "stationId = :station"
+# The answer must come from the station the call went to (a message id guessed or replayed by another
+# station must not complete someone else's command), and the first outcome is final.
+_FIRST_ANSWER_FROM_ADDRESSEE = "stationId = :station AND #status = :pending"
+_MAX_IGNORED_ANSWERS = 10
 
 
 class CommandRepository:
@@ -53,7 +55,7 @@ class CommandRepository:
         response: dict[str, Any] | None = None,
         error: CommandError | None = None,
     ) -> Command | None:
-        """Records the outcome; None when no command with that id was sent to that station."""
+        """Records the outcome; None when no pending command with that id was sent to that station."""
         fields: dict[str, Any] = {"status": status.value, "completedAt": to_iso(now)}
         if response is not None:
             fields["response"] = response
@@ -63,15 +65,38 @@ class CommandRepository:
             result = self._client.update_item(
                 TableName=self._table,
                 Key={"commandId": {"S": command_id}},
-                ConditionExpression=_ANSWER_FROM_ADDRESSEE,
+                ConditionExpression=_FIRST_ANSWER_FROM_ADDRESSEE,
                 ReturnValues="ALL_NEW",
-                **field_updates(fields, {":station": {"S": station_id}}),
+                **field_updates(
+                    fields, {":station": {"S": station_id}, ":pending": {"S": CommandStatus.PENDING.value}}
+                ),
             )
         except ClientError as client_error:
             if is_conditional_check_failure(client_error):
                 return None
             raise
         return Command.model_validate(from_item(result["Attributes"]))
+
+    def record_ignored_answer(self, command_id: str, station_id: str, answer: dict[str, Any]) -> None:
+        """Keeps a late answer beside the final outcome (a few at most), never replacing it."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"commandId": {"S": command_id}},
+                UpdateExpression="SET ignoredAnswers = "
+                "list_append(if_not_exists(ignoredAnswers, :none), :answer)",
+                ConditionExpression="stationId = :station AND "
+                "(attribute_not_exists(ignoredAnswers) OR size(ignoredAnswers) < :max)",
+                ExpressionAttributeValues={
+                    ":none": {"L": []},
+                    ":answer": {"L": [to_attribute_value(answer)]},
+                    ":station": {"S": station_id},
+                    ":max": {"N": str(_MAX_IGNORED_ANSWERS)},
+                },
+            )
+        except ClientError as client_error:
+            if not is_conditional_check_failure(client_error):
+                raise
 
     def list_for_station(self, station_id: str, limit: int) -> list[Command]:
         response = self._client.query(
@@ -92,17 +117,25 @@ class StationMessageRepository:
         self._client = client
         self._table = table_name
 
-    def record(self, station_id: str, message_key: str, document: dict[str, Any]) -> None:
+    def record(
+        self, station_key: str, kind: str, received_at: datetime, message_id: str, document: dict[str, Any]
+    ) -> None:
         self._client.put_item(
             TableName=self._table,
-            Item=to_item({**document, "stationId": station_id, "messageKey": message_key}),
+            Item=to_item(
+                {
+                    **document,
+                    "stationKey": station_key,
+                    "messageKey": message_key(kind, received_at, message_id),
+                }
+            ),
         )
 
-    def list_for_station(self, station_id: str, prefix: str, limit: int) -> list[dict[str, Any]]:
+    def list_for_station(self, station_key: str, prefix: str, limit: int) -> list[dict[str, Any]]:
         response = self._client.query(
             TableName=self._table,
-            KeyConditionExpression="stationId = :station AND begins_with(messageKey, :prefix)",
-            ExpressionAttributeValues={":station": {"S": station_id}, ":prefix": {"S": prefix}},
+            KeyConditionExpression="stationKey = :station AND begins_with(messageKey, :prefix)",
+            ExpressionAttributeValues={":station": {"S": station_key}, ":prefix": {"S": prefix}},
             ScanIndexForward=False,
             Limit=limit,
         )

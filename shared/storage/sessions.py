@@ -10,19 +10,23 @@ from botocore.exceptions import ClientError
 from shared.domain.base import to_iso
 from shared.domain.errors import NotFoundError
 from shared.domain.sessions import MeterValuesRecord, Session, SessionStatus
-from shared.storage.dynamo import (
-    DynamoDBClient,
-    field_updates,
-    from_item,
-    get_document,
-    is_conditional_check_failure,
-    put_if_absent,
-    query_page,
-    to_item,
-)
+from shared.storage.dynamo import DynamoDBClient, from_item, is_conditional_check_failure, query_page, to_item
 
-# A StopTransaction the station repeats (it got no answer) must not close the session twice.
-_SESSION_IS_ACTIVE = "#status = :active"
+# Every write of a session expects the version it read: two events of one transaction processed at once
+# (an offline replay delivers them back to back) never lose each other's changes.
+_VERSION_IS = "version = :expected"
+
+
+def _session_item(session: Session) -> dict[str, Any]:
+    """The item, with the sparse index keys set only while the session is active."""
+    document: dict[str, Any] = session.to_document()
+    if session.status is SessionStatus.ACTIVE:
+        document["activeStation"] = f"{session.station_id}:{session.registration_id}"
+        if session.id_token:
+            document["activeToken"] = f"{session.tenant_id}:{session.id_token.upper()}"
+        if session.site_id:
+            document["activeSite"] = f"{session.tenant_id}:{session.site_id}"
+    return to_item(document)
 
 
 class SessionRepository:
@@ -30,13 +34,44 @@ class SessionRepository:
         self._client = client
         self._table = table_name
 
-    def create(self, session: Session) -> bool:
-        """False when a session with that id already exists (left untouched)."""
-        return put_if_absent(self._client, self._table, session.to_document(), "sessionId")
+    def create(self, session: Session) -> Session | None:
+        """Writes a new session; returns the session already stored under that id instead (nothing is
+        written then)."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_session_item(session),
+                ConditionExpression="attribute_not_exists(sessionId)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not is_conditional_check_failure(error):
+                raise
+            existing = error.response.get("Item")
+            return Session.model_validate(from_item(existing)) if existing else self.get(session.session_id)
+        return None
+
+    def replace(self, session: Session, expected_version: int) -> bool:
+        """False when another writer changed the session since it was read."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_session_item(session.model_copy(update={"version": expected_version + 1})),
+                ConditionExpression=_VERSION_IS,
+                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+            )
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                return False
+            raise
+        return True
 
     def get(self, session_id: str) -> Session | None:
-        document = get_document(self._client, self._table, {"sessionId": {"S": session_id}})
-        return Session.model_validate(document) if document else None
+        response = self._client.get_item(
+            TableName=self._table, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        return Session.model_validate(from_item(item)) if item else None
 
     def get_for_tenant(self, tenant_id: str, session_id: str) -> Session:
         session = self.get(session_id)
@@ -44,24 +79,39 @@ class SessionRepository:
             raise NotFoundError(f"session {session_id} not found")
         return session
 
-    def complete(self, session_id: str, stop_fields: dict[str, Any], now: datetime) -> Session | None:
-        """Closes an active session; None when it was already closed (the stop is a repeat)."""
-        fields = {**stop_fields, "status": SessionStatus.COMPLETED.value, "updatedAt": to_iso(now)}
-        # Stop fields the station did not send are left out, not removed.
-        fields = {key: value for key, value in fields.items() if value is not None}
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key={"sessionId": {"S": session_id}},
-                ConditionExpression=_SESSION_IS_ACTIVE,
-                ReturnValues="ALL_NEW",
-                **field_updates(fields, {":active": {"S": SessionStatus.ACTIVE.value}}),
-            )
-        except ClientError as error:
-            if is_conditional_check_failure(error):
-                return None
-            raise
-        return Session.model_validate(from_item(response["Attributes"]))
+    def _active(self, index: str, key: str, value: str, evse_id: int | None = None) -> list[Session]:
+        condition = f"{key} = :key"
+        values: dict[str, Any] = {":key": {"S": value}}
+        if evse_id is not None:
+            condition += " AND evseId = :evse"
+            values[":evse"] = {"N": str(evse_id)}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        sessions: list[Session] = []
+        while True:
+            response = self._client.query(**request)
+            sessions.extend(Session.model_validate(from_item(item)) for item in response.get("Items", []))
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return [session for session in sessions if session.status is SessionStatus.ACTIVE]
+            request["ExclusiveStartKey"] = last_key
+
+    def find_active(self, station_id: str, registration_id: str, evse_id: int) -> Session | None:
+        found = self._active("byActiveStation", "activeStation", f"{station_id}:{registration_id}", evse_id)
+        return max(found, key=lambda session: session.started_at) if found else None
+
+    def active_for_station(self, station_id: str, registration_id: str) -> list[Session]:
+        return self._active("byActiveStation", "activeStation", f"{station_id}:{registration_id}")
+
+    def active_for_token(self, tenant_id: str, id_token: str) -> list[Session]:
+        return self._active("byActiveToken", "activeToken", f"{tenant_id}:{id_token.upper()}")
+
+    def active_for_site(self, tenant_id: str, site_id: str) -> list[Session]:
+        return self._active("byActiveSite", "activeSite", f"{tenant_id}:{site_id}")
 
     def list_for_tenant(
         self,
@@ -113,29 +163,6 @@ class SessionRepository:
         items, next_cursor = query_page(self._client, request, cursor)
         return [Session.model_validate(item) for item in items], next_cursor
 
-    def active_for_evse(self, station_id: str, evse_id: int) -> Session | None:
-        paginator_request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "byStationStart",
-            "KeyConditionExpression": "stationId = :station",
-            "FilterExpression": "#status = :active AND evseId = :evse",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":station": {"S": station_id},
-                ":active": {"S": SessionStatus.ACTIVE.value},
-                ":evse": {"N": str(evse_id)},
-            },
-            "ScanIndexForward": False,
-        }
-        while True:
-            response = self._client.query(**paginator_request)
-            for item in response.get("Items", []):
-                return Session.model_validate(from_item(item))
-            last_key = response.get("LastEvaluatedKey")
-            if not last_key:
-                return None
-            paginator_request["ExclusiveStartKey"] = last_key
-
 
 class MeterValuesRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
@@ -146,14 +173,15 @@ class MeterValuesRepository:
         """Idempotent: a resent message has the same key and overwrites itself."""
         self._client.put_item(TableName=self._table, Item=to_item(record.to_document()))
 
-    def for_session(self, session_id: str, limit: int = 1000) -> list[MeterValuesRecord]:
+    def for_session(self, session_id: str) -> list[MeterValuesRecord]:
+        """Every record of the session (DynamoDB pages through them: no silent cap)."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "sessionId = :session",
             "ExpressionAttributeValues": {":session": {"S": session_id}},
         }
         records: list[MeterValuesRecord] = []
-        while len(records) < limit:
+        while True:
             response = self._client.query(**request)
             records.extend(
                 MeterValuesRecord.model_validate(from_item(item)) for item in response.get("Items", [])
@@ -162,7 +190,7 @@ class MeterValuesRepository:
             if not last_key:
                 break
             request["ExclusiveStartKey"] = last_key
-        return records[:limit]
+        return records
 
     def latest_for_session(self, session_id: str) -> MeterValuesRecord | None:
         response = self._client.query(

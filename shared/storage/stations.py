@@ -8,8 +8,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
-from shared.domain.errors import AlreadyExistsError, NotFoundError
-from shared.domain.stations import Connection, ConnectorState, RegistrationPolicy, Station, connector_key
+from shared.domain.errors import AlreadyExistsError, NotFoundError, StationGoneError
+from shared.domain.stations import (
+    ChargerInfo,
+    Connection,
+    ConnectorState,
+    RegistrationPolicy,
+    Station,
+    connector_key,
+)
 from shared.storage.dynamo import (
     DynamoDBClient,
     field_updates,
@@ -22,7 +29,7 @@ from shared.storage.dynamo import (
 )
 
 # Conditions, named for what they guard.
-_STATION_EXISTS = "attribute_exists(stationId)"
+_REGISTRATION_IS = "registrationId = :registration"
 _STATION_OF_TENANT = "attribute_exists(stationId) AND tenantId = :tenant"
 # $disconnect may arrive after the station already reconnected on a new connection id: only the
 # connection that is still recorded may be cleared.
@@ -60,18 +67,21 @@ class StationRepository:
             **field_updates({**changes, "updatedAt": to_iso(now)}, {":tenant": {"S": tenant_id}}),
         )
 
-    def delete(self, tenant_id: str, station_id: str) -> None:
+    def delete(self, tenant_id: str, station_id: str) -> Station:
+        """Returns the station as it was when deleted."""
         try:
-            self._client.delete_item(
+            response = self._client.delete_item(
                 TableName=self._table,
                 Key={"stationId": {"S": station_id}},
                 ConditionExpression=_STATION_OF_TENANT,
                 ExpressionAttributeValues={":tenant": {"S": tenant_id}},
+                ReturnValues="ALL_OLD",
             )
         except ClientError as error:
             if is_conditional_check_failure(error):
                 raise NotFoundError(f"station {station_id} not found") from error
             raise
+        return Station.model_validate(from_item(response["Attributes"]))
 
     def list_for_tenant(
         self, tenant_id: str, limit: int, cursor: str | None, site_id: str | None = None
@@ -91,18 +101,26 @@ class StationRepository:
 
     # --- connection lifecycle -----------------------------------------------------------------
 
-    def record_connection(self, station_id: str, connection: Connection) -> None:
-        """A reconnect simply replaces the previous connection (its id is stale from now on)."""
-        self._update(
+    def record_connection(
+        self, station_id: str, registration_id: str, connection: Connection
+    ) -> Connection | None:
+        """A reconnect replaces the previous connection (its id is stale from now on); returns the one it
+        replaced so the caller can close it."""
+        response = self._station_write(
             station_id,
-            UpdateExpression="SET #connection = :connection, lastSeen = :now REMOVE disconnectedAt",
-            ConditionExpression=_STATION_EXISTS,
+            registration_id,
+            UpdateExpression="SET #connection = :connection, lastSeen = :now, protocol = :protocol "
+            "REMOVE disconnectedAt",
             ExpressionAttributeNames={"#connection": "connection"},
             ExpressionAttributeValues={
                 ":connection": to_attribute_value(connection.to_document()),
                 ":now": {"S": to_iso(connection.connected_at)},
+                ":protocol": {"S": connection.protocol},
             },
+            ReturnValues="UPDATED_OLD",
         )
+        previous = from_item(response.get("Attributes", {})).get("connection")
+        return Connection.model_validate(previous) if previous else None
 
     def clear_connection(self, station_id: str, connection_id: str, now: datetime) -> bool:
         """False when the station has moved on to another connection (nothing is changed then)."""
@@ -124,75 +142,101 @@ class StationRepository:
             raise
         return True
 
-    def touch_last_seen(self, station_id: str, now: datetime) -> None:
-        self._client.update_item(
-            TableName=self._table,
-            Key={"stationId": {"S": station_id}},
+    def touch_last_seen(self, station_id: str, registration_id: str, now: datetime) -> None:
+        self._station_write(
+            station_id,
+            registration_id,
             UpdateExpression="SET lastSeen = :now",
             ExpressionAttributeValues={":now": {"S": to_iso(now)}},
         )
 
     # --- what stations report ---------------------------------------------------------------------
 
-    def record_boot(self, station_id: str, boot_data: dict[str, Any], boot_status_for: datetime) -> Station:
-        """Stores what the station says about itself and returns the station (with its policy)."""
-        fields = {key: value for key, value in boot_data.items() if value is not None}
-        fields["bootedAt"] = to_iso(boot_status_for)
-        fields["lastSeen"] = to_iso(boot_status_for)
-        return self._update(station_id, ConditionExpression=_STATION_EXISTS, **field_updates(fields))
-
-    def record_boot_status(self, station_id: str, status: RegistrationPolicy) -> None:
-        self._client.update_item(
-            TableName=self._table,
-            Key={"stationId": {"S": station_id}},
-            UpdateExpression="SET bootStatus = :status",
-            ExpressionAttributeValues={":status": {"S": status.value}},
+    def record_boot(
+        self,
+        station_id: str,
+        registration_id: str,
+        charger: ChargerInfo,
+        status: RegistrationPolicy,
+        now: datetime,
+    ) -> None:
+        """What the station says about itself, and what it was answered, in one write."""
+        self._station_write(
+            station_id,
+            registration_id,
+            **field_updates(
+                {
+                    "charger": charger.to_document(),
+                    "bootStatus": status.value,
+                    "bootedAt": to_iso(now),
+                    "lastSeen": to_iso(now),
+                },
+                {":registration": {"S": registration_id}},
+            ),
         )
 
-    def record_connector_status(self, station_id: str, state: ConnectorState, now: datetime) -> bool:
+    def record_connector_status(
+        self, station_id: str, registration_id: str, state: ConnectorState, now: datetime
+    ) -> bool:
         """False when a newer status is already stored for that connector."""
         document = state.to_document()
         if state.connector_id == 0:
             # The station as a whole: kept apart from the per-connector map.
             expression = "SET stationStatus = :state, lastSeen = :now"
             names: dict[str, str] = {}
-            condition = "attribute_not_exists(stationStatus) OR stationStatus.reportedAt <= :reportedAt"
+            newer = "(attribute_not_exists(stationStatus) OR stationStatus.reportedAt <= :reportedAt)"
         else:
             expression = "SET connectors.#key = :state, lastSeen = :now"
             names = {"#key": connector_key(state.evse_id, state.connector_id)}
-            condition = _STATUS_IS_NEWER
+            newer = _STATUS_IS_NEWER
         request: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": {"stationId": {"S": station_id}},
             "UpdateExpression": expression,
-            "ConditionExpression": condition,
+            "ConditionExpression": f"{_REGISTRATION_IS} AND {newer}",
             "ExpressionAttributeValues": {
                 ":state": to_attribute_value(document),
                 ":now": {"S": to_iso(now)},
                 ":reportedAt": {"S": str(document["reportedAt"])},
+                ":registration": {"S": registration_id},
             },
         }
         if names:
             request["ExpressionAttributeNames"] = names
         try:
-            self._client.update_item(**request)
+            self._client.update_item(
+                TableName=self._table,
+                Key={"stationId": {"S": station_id}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **request,
+            )
         except ClientError as error:
-            if is_conditional_check_failure(error):
-                return False
-            raise
+            if not is_conditional_check_failure(error):
+                raise
+            self._raise_if_gone(error, registration_id, station_id)
+            return False
         return True
 
-    def allocate_transaction_id(self, station_id: str) -> int:
-        """OCPP 1.6 transaction ids are integers the CSMS hands out; unique per station."""
-        response = self._client.update_item(
-            TableName=self._table,
-            Key={"stationId": {"S": station_id}},
-            UpdateExpression="ADD nextTransactionId :one",
-            ConditionExpression=_STATION_EXISTS,
-            ExpressionAttributeValues={":one": {"N": "1"}},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["nextTransactionId"]["N"])
+    def _station_write(self, station_id: str, registration_id: str, **request: Any) -> Any:
+        """An update on behalf of a connected station: only while that registration still exists, so a
+        message racing a DELETE never recreates a partial station."""
+        values = {**request.pop("ExpressionAttributeValues", {}), ":registration": {"S": registration_id}}
+        try:
+            return self._client.update_item(
+                TableName=self._table,
+                Key={"stationId": {"S": station_id}},
+                ConditionExpression=_REGISTRATION_IS,
+                ExpressionAttributeValues=values,
+                **request,
+            )
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                raise StationGoneError(f"station {station_id} is no longer registered") from error
+            raise
+
+    @staticmethod
+    def _raise_if_gone(error: ClientError, registration_id: str, station_id: str) -> None:
+        old = error.response.get("Item")
+        if not old or old.get("registrationId", {}).get("S") != registration_id:
+            raise StationGoneError(f"station {station_id} is no longer registered") from error
 
     def _update(self, station_id: str, **request: Any) -> Station:
         try:

@@ -69,6 +69,11 @@ SESSIONS = TableDefinition(
     indexes=(
         IndexDefinition("byTenantStart", KeyAttribute("tenantId"), KeyAttribute("startedAt")),
         IndexDefinition("byStationStart", KeyAttribute("stationId"), KeyAttribute("startedAt")),
+        # Sparse: these keys are set only while a session is active, so each query reads just the
+        # active sessions (one item for an EVSE), never a station's history.
+        IndexDefinition("byActiveStation", KeyAttribute("activeStation"), KeyAttribute("evseId", "N")),
+        IndexDefinition("byActiveToken", KeyAttribute("activeToken")),
+        IndexDefinition("byActiveSite", KeyAttribute("activeSite")),
     ),
 )
 
@@ -110,7 +115,8 @@ STATION_MESSAGES = TableDefinition(
     logical_id="StationMessagesTable",
     default_name="csms-station-messages",
     env_var="STATION_MESSAGES_TABLE",
-    partition_key=KeyAttribute("stationId"),
+    # <stationId>:<registrationId>: a station id registered again never sees its predecessor's messages.
+    partition_key=KeyAttribute("stationKey"),
     sort_key=KeyAttribute("messageKey"),
     ttl_attribute="expiresAt",
 )

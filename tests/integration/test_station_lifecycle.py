@@ -10,7 +10,7 @@ import pytest
 
 from shared.gateway import websocket
 from shared.gateway.passwords import hash_password
-from tests.builders import PlatformUnderTest, a_station, an_id_token, platform_on_moto
+from tests.builders import PlatformUnderTest, a_station, an_id_token, platform_on_moto, session_id_of
 from tests.events import authorizer_event, connect_event, disconnect_event, message_event
 
 
@@ -106,10 +106,15 @@ def test_boot_authorize_charge_stop(env: PlatformUnderTest) -> None:
     assert start[2]["idTagInfo"] == {"status": "Accepted"} and isinstance(transaction_id, int)
     assert meter == [3, "m1", {}]
     assert stop == [3, "x1", {}]
-    session = env.platform.sessions.get(f"CP-1:{transaction_id}")
+    session = env.platform.sessions.get(session_id_of(env.platform, "CP-1", transaction_id))
     assert session is not None and session.status == "Completed" and session.energy_wh == 8000
     station = env.platform.stations.get("CP-1")
-    assert station is not None and station.vendor == "Acme" and station.firmware_version == "1.2"
+    assert (
+        station is not None
+        and station.charger is not None
+        and station.charger.vendor == "Acme"
+        and station.charger.firmware_version == "1.2"
+    )
     assert [event.detail_type for event in env.events.events] == [
         "StationConnected",
         "SessionStarted",
@@ -146,7 +151,7 @@ def test_repeated_stop_closes_once(env: PlatformUnderTest) -> None:
     stop = {"transactionId": start[2]["transactionId"], "meterStop": 500, "timestamp": "2026-11-27T08:30:00Z"}
     assert send(env, authorizer, [2, "x1", "StopTransaction", stop]) == [3, "x1", {}]
     assert send(env, authorizer, [2, "x2", "StopTransaction", {**stop, "meterStop": 999}]) == [3, "x2", {}]
-    session = env.platform.sessions.get(f"CP-1:{start[2]['transactionId']}")
+    session = env.platform.sessions.get(session_id_of(env.platform, "CP-1", start[2]["transactionId"]))
     assert session is not None and session.meter_stop_wh == 500
     assert [event.detail_type for event in env.events.events].count("SessionStopped") == 1
 

@@ -17,7 +17,7 @@ from shared.ocpp.v16.actions import error_code_for_v16
         ("not json", "FormatViolation", "-1", True),
         ('{"a": 1}', "ProtocolError", "-1", True),
         ("[]", "ProtocolError", "-1", True),
-        ('[9, "m1"]', "PropertyConstraintViolation", "m1", True),
+        ('[9, "m1"]', "MessageTypeNotSupported", "m1", True),  # 1.6 spells it PropertyConstraintViolation
         ('[2, 17, "Heartbeat", {}]', "ProtocolError", "-1", True),
         ('[2, "m1", "Heartbeat"]', "ProtocolError", "m1", True),
         ('[2, "m1", 5, {}]', "TypeConstraintViolation", "m1", True),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ocpp.v16.enums import Action
 
+from shared.domain.stations import RegistrationPolicy
+
 OCPP_VERSION = "1.6"
 SUBPROTOCOL = "ocpp1.6"
 
@@ -32,10 +34,30 @@ CSMS_INITIATED_ACTIONS: frozenset[str] = frozenset(
     )
 )
 
-# OCPP 1.6 (section 4.2.3) spells two codes differently from the ocpp package (which follows 2.0.1).
+ALL_ACTIONS: frozenset[str] = frozenset(action.value for action in Action)
+
+# Before the CSMS accepts it, a 1.6 station sends only BootNotification (section 4.2); while Pending the
+# CSMS may trigger (TriggerMessage) Heartbeat, StatusNotification, MeterValues and the firmware and
+# diagnostics notifications, so those are answered too. Nothing that authorizes or records charging is.
+ALLOWED_BEFORE_ACCEPTANCE = {
+    RegistrationPolicy.PENDING: frozenset(
+        {
+            Action.boot_notification.value,
+            Action.heartbeat.value,
+            Action.status_notification.value,
+            Action.firmware_status_notification.value,
+            Action.diagnostics_status_notification.value,
+        }
+    ),
+    RegistrationPolicy.REJECTED: frozenset({Action.boot_notification.value}),
+}
+
+# OCPP 1.6 (section 4.2.3) spells two codes differently from the ocpp package (which follows 2.0.1), and
+# has no MessageTypeNotSupported (2.0.1): an unknown MessageTypeId is a PropertyConstraintViolation here.
 ERROR_CODE_SPELLING = {
     "FormatViolation": "FormationViolation",
     "OccurrenceConstraintViolation": "OccurenceConstraintViolation",
+    "MessageTypeNotSupported": "PropertyConstraintViolation",
 }
 
 

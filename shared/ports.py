@@ -1,0 +1,136 @@
+"""The ports the services depend on: one small Protocol per capability.
+
+Services in ``shared/charging``, ``shared/management`` and ``shared/ocpp`` take these; the DynamoDB
+repositories (``shared/storage``), the @connections and EventBridge adapters (``shared/gateway``) and the
+Step Functions adapter implement them, and tests may pass fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.domain.commands import Command, CommandError, CommandStatus
+from shared.domain.events import DomainEvent
+from shared.domain.id_tokens import IdToken
+from shared.domain.sessions import MeterValuesRecord, Session
+from shared.domain.stations import ChargerInfo, Connection, ConnectorState, RegistrationPolicy, Station
+
+Clock = Callable[[], datetime]
+
+
+class StationUnreachableError(Exception):
+    """The connection is gone (closed, not yet established, or stale after a reconnect)."""
+
+
+class SendFailedError(Exception):
+    """The frame could not be delivered for another reason (throttled, too large, client buffer full)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class StationStore(Protocol):
+    def get(self, station_id: str) -> Station | None: ...
+
+    def get_for_tenant(self, tenant_id: str, station_id: str) -> Station: ...
+
+    def record_connection(
+        self, station_id: str, registration_id: str, connection: Connection
+    ) -> Connection | None:
+        """Returns the connection it replaced, if any."""
+        ...
+
+    def clear_connection(self, station_id: str, connection_id: str, now: datetime) -> bool: ...
+
+    def touch_last_seen(self, station_id: str, registration_id: str, now: datetime) -> None: ...
+
+    def record_boot(
+        self,
+        station_id: str,
+        registration_id: str,
+        charger: ChargerInfo,
+        status: RegistrationPolicy,
+        now: datetime,
+    ) -> None: ...
+
+    def record_connector_status(
+        self, station_id: str, registration_id: str, state: ConnectorState, now: datetime
+    ) -> bool: ...
+
+
+class SessionStore(Protocol):
+    def get(self, session_id: str) -> Session | None: ...
+
+    def create(self, session: Session) -> Session | None:
+        """Writes a new session; returns the one already stored under its id instead, if any."""
+        ...
+
+    def replace(self, session: Session, expected_version: int) -> bool:
+        """Writes the session if the stored one still has ``expected_version``."""
+        ...
+
+    def find_active(self, station_id: str, registration_id: str, evse_id: int) -> Session | None: ...
+
+    def active_for_station(self, station_id: str, registration_id: str) -> list[Session]: ...
+
+    def active_for_token(self, tenant_id: str, id_token: str) -> list[Session]: ...
+
+
+class MeterValueStore(Protocol):
+    def record(self, record: MeterValuesRecord) -> None: ...
+
+    def for_session(self, session_id: str) -> list[MeterValuesRecord]: ...
+
+
+class IdTokenLookup(Protocol):
+    def find(self, tenant_id: str, record_id: str) -> IdToken | None: ...
+
+
+class StationMessageStore(Protocol):
+    def record(
+        self, station_key: str, kind: str, received_at: datetime, message_id: str, document: dict[str, Any]
+    ) -> None: ...
+
+    def list_for_station(self, station_key: str, prefix: str, limit: int) -> list[dict[str, Any]]: ...
+
+
+class CommandStore(Protocol):
+    def create(self, command: Command) -> None: ...
+
+    def get(self, command_id: str) -> Command | None: ...
+
+    def complete(
+        self,
+        command_id: str,
+        station_id: str,
+        status: CommandStatus,
+        now: datetime,
+        response: dict[str, Any] | None = None,
+        error: CommandError | None = None,
+    ) -> Command | None:
+        """Records the outcome of a pending command sent to that station; None when there is none (or
+        it already has its outcome: the first answer wins)."""
+        ...
+
+    def record_ignored_answer(self, command_id: str, station_id: str, answer: dict[str, Any]) -> None: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
+class FramePoster(Protocol):
+    def post_frame(self, connection_id: str, frame: str) -> None: ...
+
+    def close(self, connection_id: str) -> None: ...
+
+
+class WorkflowCallbacks(Protocol):
+    """Resumes a Step Functions execution waiting on a task token."""
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None: ...
+
+    def fail(self, task_token: str, error: str, cause: str) -> None: ...
