@@ -52,8 +52,10 @@ WS_AUTHORIZER = FunctionSpec(
 WS_CONNECT = FunctionSpec(
     name="ws_connect",
     handler="functions.ws_connect.handler.handler",
-    description="WebSocket $connect: negotiates the OCPP subprotocol and records the connection",
+    description="WebSocket $connect: negotiates the OCPP subprotocol, records the connection, closes an "
+    "older one of the same station",
     tables={STATIONS: "write"},
+    manages_connections=True,
     timeout_seconds=10,
 )
 WS_DISCONNECT = FunctionSpec(
