@@ -60,6 +60,7 @@ def remote_stop(
         if session.station_id != station_id:
             raise InvalidRequestError(f"session {request.session_id} is not on station {station_id}")
     else:
+        assert request.evse_id is not None
         found = platform.sessions.find_active(station_id, station.registration_id, request.evse_id)
         if found is None:
             raise ConflictError(f"no active session on EVSE {request.evse_id} of station {station_id}")
