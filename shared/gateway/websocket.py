@@ -15,13 +15,13 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.data_classes.api_gateway_websocket_event import APIGatewayWebSocketEvent
 
-from shared.catalog import STATION_ID_QUERY_PARAMETER, SUPPORTED_SUBPROTOCOLS
+from shared.catalog import STATION_ID_QUERY_PARAMETER
 from shared.domain.errors import StationGoneError
 from shared.domain.events import StationConnected, StationDisconnected
 from shared.domain.stations import Connection, RegistrationPolicy, StationContext, is_valid_station_id
 from shared.gateway.passwords import verify_password
 from shared.observability import logger, metrics
-from shared.ocpp.protocols import negotiate_subprotocol
+from shared.ocpp.protocols import negotiate_subprotocol, preferred_subprotocols
 from shared.wiring import Platform
 
 
@@ -94,9 +94,7 @@ def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str,
         "registrationId": station.registration_id,
         "registration": station.registration.value,
     }
-    protocol = negotiate_subprotocol(
-        _header(request.headers, "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
-    )
+    protocol = negotiate_subprotocol(_header(request.headers, "Sec-WebSocket-Protocol"))
     if protocol is not None:
         # $connect negotiates the same way and refuses (400) when nothing matches; the context carries
         # the result so that $default knows the version without a lookup.
@@ -127,13 +125,11 @@ def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
     A station holds one connection: when a new one is accepted, the older one (if still open) is closed,
     so the station never reads offline while it is connected, and commands always go to the newest."""
     request = APIGatewayWebSocketEvent(event)
-    protocol = negotiate_subprotocol(
-        _header(request.headers, "Sec-WebSocket-Protocol"), SUPPORTED_SUBPROTOCOLS
-    )
+    protocol = negotiate_subprotocol(_header(request.headers, "Sec-WebSocket-Protocol"))
     if protocol is None:
         return {
             "statusCode": 400,
-            "body": f"offer one of these subprotocols: {', '.join(SUPPORTED_SUBPROTOCOLS)}",
+            "body": f"offer one of these subprotocols: {', '.join(preferred_subprotocols())}",
         }
     station = station_context(event)
     now = platform.clock()
