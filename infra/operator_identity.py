@@ -2,7 +2,7 @@
 
 How tenant and role reach the operator API (``requestContext.authorizer.jwt.claims``):
 
-* role: the user's Cognito groups, one per ``shared.domain.tenancy.Role`` → ``cognito:groups``;
+* role: the user's Cognito groups, one per ``shared.catalog.ROLE_NAMES`` → ``cognito:groups``;
 * tenant: the custom attribute ``tenant_id`` → ``custom:tenant_id``.
 
 Cognito puts custom attributes in the ID token only (the access token would need a pre-token-
@@ -29,8 +29,7 @@ from infra.constants import (
 )
 from infra.nag import acknowledge
 from infra.naming import pascal_case
-from shared.api.auth import TENANT_CLAIMS
-from shared.domain.tenancy import Role
+from shared.catalog import ROLE_NAMES, TENANT_CLAIMS
 
 
 class OperatorIdentity(Construct):
@@ -74,8 +73,7 @@ class OperatorIdentity(Construct):
         # The JWT contract of shared/api/auth.py: this attribute must be one of the claims it reads.
         if f"custom:{TENANT_ATTRIBUTE}" not in TENANT_CLAIMS:
             raise ValueError(f"custom:{TENANT_ATTRIBUTE} is not a claim the API reads: {TENANT_CLAIMS}")
-        for role in Role:
-            group = role.value
+        for group in ROLE_NAMES:
             cognito.CfnUserPoolGroup(
                 self,
                 f"{pascal_case(group)}Group",

@@ -37,6 +37,8 @@ class FunctionSpec:
     """Whether it posts frames to chargers through the API Gateway Management API."""
     publishes_events: bool = False
     """Whether it publishes domain events to the platform's EventBridge bus."""
+    resumes_workflows: bool = False
+    """Whether it completes commands that Step Functions executions wait on (SendTaskSuccess/Failure)."""
     memory_mb: int = 256
     timeout_seconds: int = 29
 
@@ -80,6 +82,7 @@ WS_DEFAULT = FunctionSpec(
     },
     manages_connections=True,
     publishes_events=True,
+    resumes_workflows=True,
 )
 OPERATOR_API = FunctionSpec(
     name="operator_api",
@@ -94,10 +97,39 @@ OPERATOR_API = FunctionSpec(
         COMMANDS: "write",
     },
     manages_connections=True,
+    publishes_events=True,
+    resumes_workflows=True,
     memory_mb=512,
 )
+COMMAND_SENDER = FunctionSpec(
+    name="command_sender",
+    handler="functions.command_sender.handler.handler",
+    description="Workflow task (.waitForTaskToken): sends an OCPP call; the station's answer resumes "
+    "the execution",
+    tables={STATIONS: "write", COMMANDS: "write"},
+    manages_connections=True,
+    publishes_events=True,
+    resumes_workflows=True,
+)
+COMMAND_TIMEOUTS = FunctionSpec(
+    name="command_timeouts",
+    handler="functions.command_timeouts.handler.handler",
+    description="Scheduled: records timeout for calls no station answered in time, resuming their workflows",
+    tables={COMMANDS: "write"},
+    publishes_events=True,
+    resumes_workflows=True,
+    timeout_seconds=60,
+)
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (WS_AUTHORIZER, WS_CONNECT, WS_DISCONNECT, WS_DEFAULT, OPERATOR_API)
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    WS_AUTHORIZER,
+    WS_CONNECT,
+    WS_DISCONNECT,
+    WS_DEFAULT,
+    OPERATOR_API,
+    COMMAND_SENDER,
+    COMMAND_TIMEOUTS,
+)
 
 # --- WebSocket API -------------------------------------------------------------------------------
 

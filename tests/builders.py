@@ -57,11 +57,26 @@ class RecordingConnections:
 
 
 @dataclass
+class RecordingWorkflows:
+    """Stands in for Step Functions' SendTaskSuccess/SendTaskFailure."""
+
+    succeeded: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        self.succeeded.append((task_token, output))
+
+    def fail(self, task_token: str, error: str, cause: str) -> None:
+        self.failed.append((task_token, error, cause))
+
+
+@dataclass
 class PlatformUnderTest:
     platform: Platform
     events: RecordingPublisher
     connections: RecordingConnections
     clock: ManualClock
+    workflows: RecordingWorkflows
 
 
 @contextmanager
@@ -73,14 +88,16 @@ def platform_on_moto(**settings_overrides: Any) -> Iterator[PlatformUnderTest]:
         events = RecordingPublisher()
         connections = RecordingConnections()
         clock = ManualClock()
+        workflows = RecordingWorkflows()
         platform = build_platform(
             Settings(**settings_overrides),
             dynamodb=client,
             events=events,
             connections=connections,
+            workflows=workflows,
             clock=clock,
         )
-        yield PlatformUnderTest(platform, events, connections, clock)
+        yield PlatformUnderTest(platform, events, connections, clock, workflows)
 
 
 def a_station(**overrides: Any) -> Station:

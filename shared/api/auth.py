@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from shared.catalog import ROLE_CLAIMS, TENANT_CLAIMS
 from shared.domain.errors import ForbiddenError
 from shared.domain.tenancy import Principal, Role
-
-TENANT_CLAIMS = ("tenant_id", "custom:tenant_id")
-ROLE_CLAIMS = ("cognito:groups", "roles")
 
 
 def _claim_list(value: Any) -> list[str]:

@@ -190,15 +190,19 @@ class OutboundCommands:
         error = CommandError(code=code[:64], description=description[:500], details=details or None)
         self._finish(command, CommandStatus.FAILED, None, error, answer={"error": error.to_document()})
 
-    def expire_overdue(self, command: Command) -> Command | None:
-        """Records ``timeout`` for a command whose answer is overdue (the scheduled sweep calls this)."""
-        if command.effective_status(self._clock()) is not CommandStatus.TIMEOUT:
-            return None
-        return (
-            self._finish(command, CommandStatus.TIMEOUT, None, None)
-            if command.status is CommandStatus.PENDING
-            else None
-        )
+    def expire_overdue(self, limit: int = 500) -> list[Command]:
+        """Records ``timeout`` for pending commands whose answer is overdue, so that their workflows resume
+        and CommandCompleted is published (the scheduled sweep calls this every minute). A reading in
+        between shows ``timeout`` already (``Command.effective_status``)."""
+        expired = []
+        for command in self._commands.overdue(self._clock(), limit):
+            completed = self._commands.complete(
+                command.command_id, command.station_id, CommandStatus.TIMEOUT, self._clock()
+            )
+            if completed is not None:  # an answer may have won the race
+                self._announce(completed)
+                expired.append(completed)
+        return expired
 
     def _finish(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,12 @@ from shared.storage.dynamo import (
 # station must not complete someone else's command), and the first outcome is final.
 _FIRST_ANSWER_FROM_ADDRESSEE = "stationId = :station AND #status = :pending"
 _MAX_IGNORED_ANSWERS = 10
+PENDING_SHARDS = 8
+"""Pending commands spread over this many index partitions (the allocator may send thousands a minute)."""
+
+
+def _pending_shard(command_id: str) -> str:
+    return f"pending#{int(hashlib.sha256(command_id.encode()).hexdigest()[:8], 16) % PENDING_SHARDS}"
 
 
 class CommandRepository:
@@ -33,8 +40,30 @@ class CommandRepository:
         self._table = table_name
 
     def create(self, command: Command) -> None:
-        if not put_if_absent(self._client, self._table, command.to_document(), "commandId"):
+        document = command.to_document()
+        if command.status is CommandStatus.PENDING:
+            document["pendingShard"] = _pending_shard(command.command_id)
+        if not put_if_absent(self._client, self._table, document, "commandId"):
             raise ConflictError(f"command {command.command_id} already exists")
+
+    def overdue(self, now: datetime, limit: int = 500) -> list[Command]:
+        """Pending commands whose answer is overdue, oldest first, across every shard."""
+        overdue: list[Command] = []
+        for shard in range(PENDING_SHARDS):
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": "byPendingTimeout",
+                "KeyConditionExpression": "pendingShard = :shard AND timeoutAt <= :now",
+                "ExpressionAttributeValues": {
+                    ":shard": {"S": f"pending#{shard}"},
+                    ":now": {"S": to_iso(now)},
+                },
+                "Limit": limit,
+            }
+            response = self._client.query(**request)
+            overdue.extend(Command.model_validate(from_item(item)) for item in response.get("Items", []))
+        overdue.sort(key=lambda command: command.timeout_at)
+        return overdue[:limit]
 
     def get(self, command_id: str) -> Command | None:
         document = get_document(self._client, self._table, {"commandId": {"S": command_id}})
@@ -56,7 +85,7 @@ class CommandRepository:
         error: CommandError | None = None,
     ) -> Command | None:
         """Records the outcome; None when no pending command with that id was sent to that station."""
-        fields: dict[str, Any] = {"status": status.value, "completedAt": to_iso(now)}
+        fields: dict[str, Any] = {"status": status.value, "completedAt": to_iso(now), "pendingShard": None}
         if response is not None:
             fields["response"] = response
         if error is not None:

@@ -107,7 +107,11 @@ COMMANDS = TableDefinition(
     default_name="csms-commands",
     env_var="COMMANDS_TABLE",
     partition_key=KeyAttribute("commandId"),
-    indexes=(IndexDefinition("byStation", KeyAttribute("stationId"), KeyAttribute("createdAt")),),
+    indexes=(
+        IndexDefinition("byStation", KeyAttribute("stationId"), KeyAttribute("createdAt")),
+        # Sparse: only pending commands carry pendingShard, so the timeout sweep reads just those.
+        IndexDefinition("byPendingTimeout", KeyAttribute("pendingShard"), KeyAttribute("timeoutAt")),
+    ),
     ttl_attribute="expiresAt",
 )
 

@@ -56,7 +56,7 @@ def test_a_second_protocol_routes_without_touching_the_router(
 def test_the_catalog_offers_what_the_registry_holds() -> None:
     from shared.catalog import SUPPORTED_SUBPROTOCOLS
 
-    assert SUPPORTED_SUBPROTOCOLS == protocols.preferred_subprotocols()
+    assert protocols.preferred_subprotocols() == SUPPORTED_SUBPROTOCOLS
     assert "ocpp1.6" in SUPPORTED_SUBPROTOCOLS
 
 
