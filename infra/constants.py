@@ -48,6 +48,9 @@ LOG_RETENTION_DAYS: Final = 30
 ASYNC_RETRY_ATTEMPTS: Final = 2
 ASYNC_MAX_EVENT_AGE_SECONDS: Final = 6 * 3600
 DLQ_RETENTION_DAYS: Final = 14
+STREAM_BATCH_SIZE: Final = 500
+"""DynamoDB stream records per invocation of a stream consumer (its batching window is in the catalog)."""
+STREAM_RETRY_ATTEMPTS: Final = 5
 DYNAMODB_READ_ACTIONS: Final = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",

@@ -12,6 +12,7 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -24,6 +25,8 @@ from infra.constants import (
     DYNAMODB_WRITE_ACTIONS,
     METRICS_NAMESPACE,
     SERVICE_NAME,
+    STREAM_BATCH_SIZE,
+    STREAM_RETRY_ATTEMPTS,
 )
 from infra.log_groups import log_group
 from infra.nag import acknowledge, arn_token, ref_token
@@ -120,6 +123,21 @@ class Functions(Construct):
         )
         self._grant(spec, role)
         self._suppress(spec, role, function)
+        if spec.stream_of is not None:
+            # Batched, with partial batch responses: a failing record is retried alone, then parked in
+            # the function's DLQ; the batching window bounds the projection's writes (shared.catalog).
+            function.add_event_source(
+                lambda_event_sources.DynamoEventSource(
+                    self._tables.table(spec.stream_of),
+                    starting_position=lambda_.StartingPosition.LATEST,
+                    batch_size=STREAM_BATCH_SIZE,
+                    max_batching_window=Duration.seconds(spec.stream_batching_window_seconds),
+                    bisect_batch_on_error=True,
+                    retry_attempts=STREAM_RETRY_ATTEMPTS,
+                    report_batch_item_failures=True,
+                    on_failure=lambda_event_sources.SqsDlq(dead_letter_queue),
+                )
+            )
         return function
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

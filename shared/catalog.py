@@ -39,6 +39,9 @@ class FunctionSpec:
     """Whether it publishes domain events to the platform's EventBridge bus."""
     resumes_workflows: bool = False
     """Whether it completes commands that Step Functions executions wait on (SendTaskSuccess/Failure)."""
+    stream_of: TableDefinition | None = None
+    """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
+    stream_batching_window_seconds: int = 0
     memory_mb: int = 256
     timeout_seconds: int = 29
 
@@ -121,6 +124,18 @@ COMMAND_TIMEOUTS = FunctionSpec(
     timeout_seconds=60,
 )
 
+SESSION_PROJECTION = FunctionSpec(
+    name="session_projection",
+    handler="functions.session_projection.handler.handler",
+    description="Meter-values stream: projects each active session's newest reading onto the session",
+    tables={SESSIONS: "write"},
+    stream_of=METER_VALUES,
+    # One projection per session per minute at most: the list and the allocator are a minute fresh at
+    # a cost of at most one write per active session per minute (see README, cost).
+    stream_batching_window_seconds=60,
+    timeout_seconds=60,
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     WS_AUTHORIZER,
     WS_CONNECT,
@@ -129,6 +144,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     OPERATOR_API,
     COMMAND_SENDER,
     COMMAND_TIMEOUTS,
+    SESSION_PROJECTION,
 )
 
 # --- WebSocket API -------------------------------------------------------------------------------

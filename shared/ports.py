@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from shared.domain.commands import Command, CommandError, CommandStatus
 from shared.domain.events import DomainEvent
 from shared.domain.id_tokens import IdToken
-from shared.domain.sessions import MeterValuesRecord, Session
+from shared.domain.sessions import LiveReading, MeterValuesRecord, Session
 from shared.domain.stations import ChargerInfo, Connection, ConnectorState, RegistrationPolicy, Station
 
 Clock = Callable[[], datetime]
@@ -77,6 +77,8 @@ class SessionStore(Protocol):
     def active_for_station(self, station_id: str, registration_id: str) -> list[Session]: ...
 
     def active_for_token(self, tenant_id: str, id_token: str) -> list[Session]: ...
+
+    def record_live(self, session_id: str, reading: LiveReading, tolerance_seconds: float) -> bool: ...
 
 
 class MeterValueStore(Protocol):

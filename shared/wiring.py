@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.charging.authorization import Authorization
 from shared.charging.availability import Availability
+from shared.charging.live_sessions import LiveSessions
 from shared.charging.provisioning import LastSeenThrottle, Provisioning
 from shared.charging.services import ChargingServices
 from shared.charging.station_messages import StationMessages
@@ -76,6 +77,7 @@ class Platform:
     services: ChargingServices
     router: StationFrameRouter
     outbound: OutboundCommands
+    live_sessions: LiveSessions
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
@@ -137,6 +139,7 @@ def build_platform(
         services=services,
         router=StationFrameRouter(services, outbound),
         outbound=outbound,
+        live_sessions=LiveSessions(sessions),
         clock=clock,
     )
 

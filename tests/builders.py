@@ -10,15 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from moto import mock_aws
 
 from shared.domain.id_tokens import IdToken, IdTokenStatus
 from shared.domain.sessions import session_id_for
 from shared.domain.stations import Station, StationContext
 from shared.gateway.events import RecordingPublisher
+from shared.gateway.meter_stream import project_meter_stream
 from shared.ports import StationUnreachableError
 from shared.settings import Settings
-from shared.storage.tables import ALL_TABLES, create_table_request
+from shared.storage.tables import ALL_TABLES, METER_VALUES, create_table_request
 from shared.wiring import Platform, build_platform
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -70,6 +72,40 @@ class RecordingWorkflows:
         self.failed.append((task_token, error, cause))
 
 
+class StreamTap:
+    """Reads a table's DynamoDB stream on moto from where it last stopped, in the event shape Lambda's
+    event source mapping delivers (what the local platform does on a timer, a test does on demand)."""
+
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        # botocore addresses stream ARNs at account endpoints (<account>.streams-ddb...), which moto does
+        # not serve: use the regional endpoint.
+        self._streams = boto3.client(
+            "dynamodbstreams",
+            region_name="us-east-1",
+            config=Config(account_id_endpoint_mode="disabled"),
+        )
+        self._arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        self._iterators: dict[str, str | None] = {}
+
+    def take(self) -> dict[str, Any]:
+        records: list[dict[str, Any]] = []
+        for shard in self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self._iterators[shard_id]
+            if iterator is None:
+                continue
+            response = self._streams.get_records(ShardIterator=iterator)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            for record in response.get("Records", []):
+                record["dynamodb"].pop("ApproximateCreationDateTime", None)  # a datetime in boto3's answer
+                records.append({**record, "eventSourceARN": self._arn})
+        return {"Records": records}
+
+
 @dataclass
 class PlatformUnderTest:
     platform: Platform
@@ -77,6 +113,11 @@ class PlatformUnderTest:
     connections: RecordingConnections
     clock: ManualClock
     workflows: RecordingWorkflows
+    meter_stream: StreamTap
+
+    def deliver_meter_stream(self) -> dict[str, Any]:
+        """Runs the session projection over the meter-values records written since the last delivery."""
+        return project_meter_stream(self.platform.live_sessions, self.meter_stream.take())
 
 
 @contextmanager
@@ -97,7 +138,8 @@ def platform_on_moto(**settings_overrides: Any) -> Iterator[PlatformUnderTest]:
             workflows=workflows,
             clock=clock,
         )
-        yield PlatformUnderTest(platform, events, connections, clock, workflows)
+        tap = StreamTap(client, platform.settings.table_name(METER_VALUES))
+        yield PlatformUnderTest(platform, events, connections, clock, workflows, tap)
 
 
 def a_station(**overrides: Any) -> Station:

@@ -25,6 +25,14 @@ METER_VALUE_TOLERANCE = timedelta(seconds=60)
 charger's own clock stamps both, so only rounding and sampling jitter separate them)."""
 
 
+class LiveReading(DomainModel):
+    at: UtcDatetime
+    energy_register_wh: float | None = None
+    power_w: float | None = None
+    current_a: dict[str, float] | None = None
+    """Per phase ("L1", "L2", "L3") or "total" when the station reports no phase."""
+
+
 class SessionStatus(StrEnum):
     ACTIVE = "Active"
     COMPLETED = "Completed"
@@ -76,6 +84,9 @@ class Session(DomainModel):
     """True while the platform has seen the transaction end but never start."""
     closed_by_platform: str | None = None
     """Why the platform closed the session itself (e.g. StationDeleted), when the station did not."""
+    live: LiveReading | None = None
+    """The newest reading the meter-values stream projected onto the session while it is active (lists
+    and the allocator read it; the session's detail computes from the meter values themselves)."""
     version: int = 0
     """Optimistic-concurrency counter: every write expects the version it read."""
     created_at: UtcDatetime
@@ -202,6 +213,35 @@ def readings_owned_by(session: Session, records: list[MeterValuesRecord]) -> lis
     ]
     owned.sort(key=lambda meter_value: meter_value.timestamp)
     return owned
+
+
+def live_reading(values: list[MeterValue]) -> LiveReading | None:
+    """The newest energy, power and per-phase current among the values (None without any of them)."""
+    if not values:
+        return None
+    energy = latest_reading(values, ENERGY_REGISTER)
+    power = latest_reading(values, ACTIVE_POWER)
+    newest = max(value.timestamp for value in values)
+    currents: dict[str, float] = {}
+    for value in values:
+        if value.timestamp != newest:
+            continue
+        for sample in value.sampled_value:
+            if sample.measurand == CURRENT_IMPORT:
+                reading = reading_in_base_unit(sample)
+                if reading is not None:
+                    currents[(sample.phase or "total").split("-")[0]] = reading
+    if energy is None and power is None and not currents:
+        return None
+    return LiveReading(at=newest, energy_register_wh=energy, power_w=power, current_a=currents or None)
+
+
+def projected_energy(session: Session) -> float | None:
+    """Energy so far as the last projected reading shows it (the session list's figure)."""
+    if session.status is not SessionStatus.ACTIVE:
+        return session.energy_wh
+    register = session.live.energy_register_wh if session.live else None
+    return energy_between(session.meter_start_wh, register)
 
 
 def live_energy(session: Session, records: list[MeterValuesRecord]) -> float | None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from shared.api.schemas import MeterValueView, SessionDetail, SessionView
-from shared.domain.sessions import Session, SessionStatus, live_energy, readings_owned_by
+from shared.domain.sessions import Session, live_energy, projected_energy, readings_owned_by
 from shared.domain.tenancy import Principal
 from shared.wiring import Platform
 
 
 def session_view(platform: Platform, session: Session) -> SessionView:
+    """For lists: no query per session; an active session shows the energy of its last projected reading."""
     view = SessionView.model_validate(session.model_dump())
-    if session.status is SessionStatus.ACTIVE and session.meter_start_wh is not None:
-        view.energy_wh = live_energy(session, platform.meter_values.for_session(session.session_id))
+    view.energy_wh = projected_energy(session)
     return view
 
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
 from shared.domain.errors import NotFoundError
-from shared.domain.sessions import MeterValuesRecord, Session, SessionStatus
-from shared.storage.dynamo import DynamoDBClient, from_item, is_conditional_check_failure, query_page, to_item
+from shared.domain.sessions import LiveReading, MeterValuesRecord, Session, SessionStatus
+from shared.storage.dynamo import (
+    DynamoDBClient,
+    from_item,
+    is_conditional_check_failure,
+    query_page,
+    to_attribute_value,
+    to_item,
+)
 
 # Every write of a session expects the version it read: two events of one transaction processed at once
 # (an offline replay delivers them back to back) never lose each other's changes.
@@ -59,6 +66,33 @@ class SessionRepository:
                 Item=_session_item(session.model_copy(update={"version": expected_version + 1})),
                 ConditionExpression=_VERSION_IS,
                 ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+            )
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                return False
+            raise
+        return True
+
+    def record_live(self, session_id: str, reading: LiveReading, tolerance_seconds: float) -> bool:
+        """Projects a newer reading onto an active session the reading belongs to (not sent before it
+        started); False when the session is not active, the reading is older, or there is no session. It
+        bumps the version, so a concurrent fold re-reads instead of overwriting it."""
+        at = reading.at
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"sessionId": {"S": session_id}},
+                UpdateExpression="SET live = :live ADD version :one",
+                ConditionExpression="#status = :active AND startedAt <= :latestStart "
+                "AND (attribute_not_exists(live) OR live.#at < :at)",
+                ExpressionAttributeNames={"#status": "status", "#at": "at"},
+                ExpressionAttributeValues={
+                    ":live": to_attribute_value(reading.to_document()),
+                    ":one": {"N": "1"},
+                    ":active": {"S": SessionStatus.ACTIVE.value},
+                    ":latestStart": {"S": to_iso(at + timedelta(seconds=tolerance_seconds))},
+                    ":at": {"S": to_iso(at)},
+                },
             )
         except ClientError as error:
             if is_conditional_check_failure(error):

@@ -217,6 +217,7 @@ def test_sessions_listed_with_energy(env: PlatformUnderTest) -> None:
             },
         ]
     )
+    env.deliver_meter_stream()  # the session list shows the last reading the stream projected
     live = call("GET", "/v1/sessions", query={"status": "Active"})[1]["items"]
     assert [item["energyWh"] for item in live] == [1000]
     send(

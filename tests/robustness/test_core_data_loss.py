@@ -25,6 +25,7 @@ def test_a_station_id_registered_again_never_reaches_the_old_records(harness: Ha
     bob = harness.connect("S", "conn-2")
     second = bob.send(start_frame("s2"))
     bob.send(meter_frame("m2", second[2]["transactionId"], "2026-11-27T08:30:00Z", "1.05"))
+    harness.env.deliver_meter_stream()
     # Then B's session is its own, with its own energy, and A's records stay out of B's reach
     _, bobs = harness.api("GET", "/v1/sessions", claims=BOB)
     assert [item["status"] for item in bobs["items"]] == ["Active"]
@@ -152,6 +153,7 @@ def test_meter_values_sent_before_a_transaction_existed_or_after_it_ended_belong
     started = charger.send(frame)
     assert started[2]["transactionId"] == future_id
     charger.send(meter_frame("m1", future_id, "2026-11-27T08:10:00Z", "0.15"))
+    harness.env.deliver_meter_stream()
     # Then the early values do not count
     _, live = harness.api("GET", "/v1/sessions")
     assert live["items"][0]["energyWh"] == 50
