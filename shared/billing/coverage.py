@@ -65,7 +65,9 @@ class DateSegment:
     def weekdays(self) -> set[int]:
         if self.first is None or self.end is None or (self.end - self.first).days >= 7:
             return set(range(7))
-        return {(self.first + timedelta(days=offset)).weekday() for offset in range((self.end - self.first).days)}
+        return {
+            (self.first + timedelta(days=offset)).weekday() for offset in range((self.end - self.first).days)
+        }
 
     def describe(self) -> str:
         if self.first is None and self.end is None:
@@ -167,7 +169,7 @@ def element_boxes(element: TariffElement, segment: DateSegment) -> list[Box]:
         return []
     if sample is not None and restrictions.end_date is not None and sample >= restrictions.end_date:
         return []
-    days = [day.index for day in restrictions.day_of_week] or list(range(7))
+    days = [day.weekday for day in restrictions.day_of_week] or list(range(7))
     present = segment.weekdays()
     week = _merge(
         (Decimal(day * MINUTES_PER_DAY) + low, Decimal(day * MINUTES_PER_DAY) + high)
@@ -189,7 +191,9 @@ def time_of_day_intervals(restrictions: TariffRestrictions) -> list[Interval]:
     from shared.billing.tariffs import minutes_of_day
 
     start = Decimal(minutes_of_day(restrictions.start_time)) if restrictions.start_time else Decimal(0)
-    end = Decimal(minutes_of_day(restrictions.end_time)) if restrictions.end_time else Decimal(MINUTES_PER_DAY)
+    end = (
+        Decimal(minutes_of_day(restrictions.end_time)) if restrictions.end_time else Decimal(MINUTES_PER_DAY)
+    )
     if end == 0:
         end = Decimal(MINUTES_PER_DAY)  # "To stop at end of the day use: 00:00"
     if start < end:

@@ -32,9 +32,7 @@ XCG 2 XOF 0 XPF 0 YER 2 ZAR 2 ZMW 2 ZWG 2 ZWL 2
 
 MINOR_UNITS: dict[str, int] = {
     code: int(exponent)
-    for code, exponent in zip(
-        _MINOR_UNITS_TABLE.split()[0::2], _MINOR_UNITS_TABLE.split()[1::2], strict=True
-    )
+    for code, exponent in zip(_MINOR_UNITS_TABLE.split()[0::2], _MINOR_UNITS_TABLE.split()[1::2], strict=True)
 }
 
 

@@ -33,6 +33,7 @@ exclVat ones when no component has VAT), independently, as OCPI says; the differ
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class _Timeline:
             return Fraction(0)
         if moment <= points[0].at:
             return points[0].wh
-        for left, right in zip(points, points[1:], strict=False):
+        for left, right in itertools.pairwise(points):
             if moment <= right.at:
                 span = _micros(right.at - left.at)
                 return left.wh + (right.wh - left.wh) * Fraction(_micros(moment - left.at), span)
@@ -140,7 +141,7 @@ def _matches(element: TariffElement, moment: _Moment) -> bool:
     r = element.restrictions
     if r is None:
         return True
-    if r.day_of_week and moment.weekday not in {day.index for day in r.day_of_week}:
+    if r.day_of_week and moment.weekday not in {day.weekday for day in r.day_of_week}:
         return False
     if r.start_date is not None and moment.date_ < r.start_date:
         return False
@@ -202,13 +203,17 @@ def price_session(
     start_wh = timeline.wh(start)
     pieces: list[_Period] = []
     edges = [start, *[cut for cut in cuts if start < cut < stop], stop]
-    for left, right in zip(edges, edges[1:], strict=False):
+    for left, right in itertools.pairwise(edges):
         if right <= left:
             continue
         middle = left + (right - left) / 2
-        pieces.append(_piece(tariff, usage, timeline, left, right, middle, charging_end, start_wh, power_at, current_at))
+        pieces.append(
+            _piece(tariff, usage, timeline, left, right, middle, charging_end, start_wh, power_at, current_at)
+        )
     if not pieces:  # a zero-length session: one empty period, still able to carry a FLAT fee
-        pieces.append(_piece(tariff, usage, timeline, start, start, start, charging_end, start_wh, power_at, current_at))
+        pieces.append(
+            _piece(tariff, usage, timeline, start, start, start, charging_end, start_wh, power_at, current_at)
+        )
     periods = _merge(pieces)
     priced = {c.type for element in tariff.elements for c in element.price_components}
     for period in periods:
@@ -216,7 +221,11 @@ def price_session(
         time_dimension = TariffDimension.TIME if period.charging else TariffDimension.PARKING_TIME
         if period.end > period.start and time_dimension in priced and time_dimension not in period.selection:
             flags.add(CdrFlag.UNPRICED_PERIOD)
-        if period.energy_wh > 0 and TariffDimension.ENERGY in priced and TariffDimension.ENERGY not in period.selection:
+        if (
+            period.energy_wh > 0
+            and TariffDimension.ENERGY in priced
+            and TariffDimension.ENERGY not in period.selection
+        ):
             flags.add(CdrFlag.UNPRICED_PERIOD)
     return _cdr(usage, tariff, periods, flags, start, stop, priced_at, cdr_id)
 
@@ -249,7 +258,7 @@ def _build_timeline(usage: SessionUsage, flags: set[CdrFlag], max_gap: timedelta
         flags.add(CdrFlag.MISSING_METER_START)
     if stop is not None and points[-1].at < stop:
         flags.add(CdrFlag.MISSING_METER_STOP)
-    if any(right.at - left.at > max_gap for left, right in zip(points, points[1:], strict=False)):
+    if any(right.at - left.at > max_gap for left, right in itertools.pairwise(points)):
         flags.add(CdrFlag.METER_GAP)
     return _Timeline(points)
 
@@ -390,7 +399,11 @@ def _merge(pieces: list[_Period]) -> list[_Period]:
     merged: list[_Period] = []
     for piece in pieces:
         previous = merged[-1] if merged else None
-        if previous is not None and previous.charging == piece.charging and previous.selection == piece.selection:
+        if (
+            previous is not None
+            and previous.charging == piece.charging
+            and previous.selection == piece.selection
+        ):
             previous.end = piece.end
         else:
             merged.append(piece)
@@ -570,7 +583,9 @@ def _price_limits(tariff: Tariff, excl: Decimal, incl: Decimal) -> PriceAdjustme
     places = quantum(tariff.currency)
     excl_delta = (new_excl - excl).quantize(places)
     incl_delta = (new_incl - incl).quantize(places)
-    return PriceAdjustment(limits=limits, excl_vat=excl_delta, vat=incl_delta - excl_delta, incl_vat=incl_delta)
+    return PriceAdjustment(
+        limits=limits, excl_vat=excl_delta, vat=incl_delta - excl_delta, incl_vat=incl_delta
+    )
 
 
 def _component_price(tariff: Tariff, line: _Line) -> Decimal:
@@ -586,4 +601,6 @@ def _component_vat(tariff: Tariff, line: _Line) -> Decimal | None:
 
 
 def _six(value: Fraction) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        _SIX_PLACES, rounding=ROUND_HALF_UP
+    )

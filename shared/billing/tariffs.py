@@ -73,6 +73,9 @@ TIME_BASED = (TariffDimension.TIME, TariffDimension.PARKING_TIME)
 CONTINUOUS_DIMENSIONS = (TariffDimension.ENERGY, TariffDimension.TIME, TariffDimension.PARKING_TIME)
 
 
+_WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
 class DayOfWeek(StrEnum):
     MONDAY = "MONDAY"
     TUESDAY = "TUESDAY"
@@ -83,9 +86,9 @@ class DayOfWeek(StrEnum):
     SUNDAY = "SUNDAY"
 
     @property
-    def index(self) -> int:
+    def weekday(self) -> int:
         """Monday 0 … Sunday 6, as ``date.weekday()``."""
-        return list(DayOfWeek).index(self)
+        return _WEEKDAYS.index(self.value)
 
 
 class PriceComponent(DomainModel):

@@ -90,7 +90,11 @@ def usage_from_session(
     power: dict[datetime, Decimal] = {}
     current: dict[datetime, Decimal] = {}
     for meter_value in meter_values:
-        for measurand, target in ((ENERGY_REGISTER, energy), (ACTIVE_POWER, power), (CURRENT_IMPORT, current)):
+        for measurand, target in (
+            (ENERGY_REGISTER, energy),
+            (ACTIVE_POWER, power),
+            (CURRENT_IMPORT, current),
+        ):
             value = _total(meter_value.sampled_value, measurand)
             if value is not None:
                 target[meter_value.timestamp] = value
