@@ -182,7 +182,7 @@ class StripeProvider:
     def parse_webhook(self, payload: bytes, signature_header: str | None) -> WebhookEvent:
         """Verify and read a webhook; raises ``stripe.SignatureVerificationError`` if forged or stale."""
         event = self._client.construct_event(payload, signature_header, self._webhook_secret)
-        data = event.data.object
+        data = event.data.object.to_dict()
         result = WebhookEvent(event_id=str(event.id), type=str(event.type))
         if str(event.type).startswith("payment_intent."):
             metadata = dict(data.get("metadata") or {})
