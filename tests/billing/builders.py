@@ -16,7 +16,8 @@ def a_tariff(*elements: dict[str, Any], **overrides: Any) -> Tariff:
     document: dict[str, Any] = {
         "tariffId": "T-1",
         "currency": "EUR",
-        "elements": list(elements) or [{"priceComponents": [{"type": "ENERGY", "price": "0.30", "stepSize": 1}]}],
+        "elements": list(elements)
+        or [{"priceComponents": [{"type": "ENERGY", "price": "0.30", "stepSize": 1}]}],
     }
     document.update(overrides)
     return Tariff.model_validate(document)
@@ -52,7 +53,9 @@ def a_usage(
         "energy_readings": [
             EnergyReading(timestamp=start + timedelta(minutes=m), wh=Decimal(v)) for m, v in (readings or [])
         ],
-        "power_samples": [PowerSample(timestamp=start + timedelta(minutes=m), watts=Decimal(v)) for m, v in (power or [])],
+        "power_samples": [
+            PowerSample(timestamp=start + timedelta(minutes=m), watts=Decimal(v)) for m, v in (power or [])
+        ],
         "current_samples": [
             CurrentSample(timestamp=start + timedelta(minutes=m), amps=Decimal(v)) for m, v in (current or [])
         ],

@@ -44,7 +44,9 @@ class FakeBilling:
 
     # TariffStore
     def tariffs(self, tenant_id: str, tariff_ids: Sequence[str]) -> dict[str, Tariff]:
-        return {i: self.tariff_by_id[(tenant_id, i)] for i in tariff_ids if (tenant_id, i) in self.tariff_by_id}
+        return {
+            i: self.tariff_by_id[(tenant_id, i)] for i in tariff_ids if (tenant_id, i) in self.tariff_by_id
+        }
 
     def assignments(
         self, tenant_id: str, *, station_id: str, site_id: str | None, driver_groups: Sequence[str]
@@ -55,7 +57,9 @@ class FakeBilling:
             (AssignmentScope.TENANT, tenant_id),
             *((AssignmentScope.DRIVER_GROUP, group) for group in driver_groups),
         }
-        return [a for a in self.assignment_list if a.tenant_id == tenant_id and (a.scope, a.target_id) in wanted]
+        return [
+            a for a in self.assignment_list if a.tenant_id == tenant_id and (a.scope, a.target_id) in wanted
+        ]
 
     # DriverDirectory
     def driver_groups(self, tenant_id: str, id_token: str | None) -> list[str]:
@@ -75,7 +79,9 @@ class FakeBilling:
     def cdr_for_session(self, tenant_id: str, session_id: str) -> Cdr | None:
         return self.cdr_by_session.get((tenant_id, session_id))
 
-    def postpaid_cdrs(self, tenant_id: str, billing_account_id: str, start: datetime, end: datetime) -> list[Cdr]:
+    def postpaid_cdrs(
+        self, tenant_id: str, billing_account_id: str, start: datetime, end: datetime
+    ) -> list[Cdr]:
         return [
             cdr
             for (tenant, _), cdr in self.cdr_by_session.items()
@@ -125,7 +131,9 @@ class FakeBilling:
         return updated
 
     def invoices_for_session(self, tenant_id: str, session_id: str) -> list[Invoice]:
-        return [i for (t, _), i in self.invoice_by_id.items() if t == tenant_id and i.session_id == session_id]
+        return [
+            i for (t, _), i in self.invoice_by_id.items() if t == tenant_id and i.session_id == session_id
+        ]
 
     # LedgerStore
     def record(self, transaction: LedgerTransaction) -> bool:
@@ -155,12 +163,16 @@ class FakeBilling:
         if self.wallets[key].version != expected_version:
             raise ConcurrentUpdateError(change.wallet.wallet_id)
         self.wallets[key] = change.wallet
-        self.ledger_by_id[(change.transaction.tenant_id, change.transaction.transaction_id)] = change.transaction
+        self.ledger_by_id[(change.transaction.tenant_id, change.transaction.transaction_id)] = (
+            change.transaction
+        )
         return True
 
     # SplitRules
     def rules(self, tenant_id: str, site_ids: Sequence[str]) -> dict[str, RevenueSplit]:
-        return {s: self.rules_by_site[(tenant_id, s)] for s in site_ids if (tenant_id, s) in self.rules_by_site}
+        return {
+            s: self.rules_by_site[(tenant_id, s)] for s in site_ids if (tenant_id, s) in self.rules_by_site
+        }
 
     # SubscriptionStore
     def subscription(self, tenant_id: str, subscription_id: str) -> Subscription | None:

@@ -47,14 +47,21 @@ class StandIn:
         self._counter += 1
         return f"{prefix}_standin{self._counter:04d}"
 
-    def handle(self, method: str, path: str, headers: dict[str, str], form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
         self.requests.append((method, path, headers, form))
         key = headers.get("idempotency-key")
         fingerprint = json.dumps([path, sorted(form.items())])
         if key is not None and key in self._replays:
             seen, status, body = self._replays[key]
             if seen != fingerprint:
-                return 400, _error("idempotency_error", None, "Keys for idempotent requests can only be used with the same parameters they were first used with.")
+                return 400, _error(
+                    "idempotency_error",
+                    None,
+                    "Keys for idempotent requests can only be used with the same parameters"
+                    " they were first used with.",
+                )
             return status, body
         status, body = self._route(path, form)
         if key is not None and status < 500:
@@ -64,12 +71,26 @@ class StandIn:
     def _route(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         parts = path.strip("/").split("/")
         if parts == ["v1", "customers"]:
-            return 200, {"id": self.next_id("cus"), "object": "customer", "email": form.get("email"), "metadata": _metadata(form)}
+            return 200, {
+                "id": self.next_id("cus"),
+                "object": "customer",
+                "email": form.get("email"),
+                "metadata": _metadata(form),
+            }
         if len(parts) == 3 and parts[:2] == ["v1", "customers"]:
             default = form.get("invoice_settings[default_payment_method]")
-            return 200, {"id": parts[2], "object": "customer", "invoice_settings": {"default_payment_method": default}}
+            return 200, {
+                "id": parts[2],
+                "object": "customer",
+                "invoice_settings": {"default_payment_method": default},
+            }
         if len(parts) == 4 and parts[:2] == ["v1", "payment_methods"] and parts[3] == "attach":
-            return 200, {"id": parts[2], "object": "payment_method", "customer": form.get("customer"), "type": "card"}
+            return 200, {
+                "id": parts[2],
+                "object": "payment_method",
+                "customer": form.get("customer"),
+                "type": "card",
+            }
         if parts == ["v1", "payment_intents"]:
             return self._payment_intent(form)
         if parts == ["v1", "refunds"]:
@@ -81,7 +102,9 @@ class StandIn:
                 "status": "succeeded",
                 "metadata": _metadata(form),
             }
-        return 404, _error("invalid_request_error", "resource_missing", f"Unrecognized request URL (POST: {path}).")
+        return 404, _error(
+            "invalid_request_error", "resource_missing", f"Unrecognized request URL (POST: {path})."
+        )
 
     def _payment_intent(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         method = form.get("payment_method", "")
@@ -109,7 +132,11 @@ class StandIn:
             intent["status"] = "processing"
         if method == "pm_card_authenticationRequired":
             intent["status"] = "requires_action"
-            intent["last_payment_error"] = {"type": "card_error", "code": "authentication_required", "message": "Authentication required."}
+            intent["last_payment_error"] = {
+                "type": "card_error",
+                "code": "authentication_required",
+                "message": "Authentication required.",
+            }
         return 200, intent
 
 
@@ -131,7 +158,7 @@ def running_standin() -> Iterator[StandIn]:
     standin = StandIn()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             form = dict(parse_qsl(self.rfile.read(length).decode()))
             headers = {name.lower(): value for name, value in self.headers.items()}
@@ -144,7 +171,7 @@ def running_standin() -> Iterator[StandIn]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -21,7 +21,9 @@ def _priced(tariff, usage):  # type: ignore[no-untyped-def]
 
 def test_the_issues_example_030_eur_per_kwh_gives_the_exact_cost() -> None:
     # Given 0.30 EUR/kWh and a session that drew 12.333 kWh
-    usage = a_usage(meter_start="1000", meter_stop="13333", readings=[(15, "4000"), (30, "7000"), (45, "10000")])
+    usage = a_usage(
+        meter_start="1000", meter_stop="13333", readings=[(15, "4000"), (30, "7000"), (45, "10000")]
+    )
 
     # When it is priced
     cdr = _priced(energy_tariff("0.30"), usage)
@@ -29,7 +31,9 @@ def test_the_issues_example_030_eur_per_kwh_gives_the_exact_cost() -> None:
     # Then 12.333 kWh x 0.30 = 3.6999 -> 3.70 EUR, one line, no flags
     assert cdr.total_cost.excl_vat == D("3.70") and cdr.total_cost.incl_vat == D("3.70")
     assert cdr.total_energy == D("12.333000")
-    assert [(line.dimension, line.excl_vat) for line in cdr.breakdown] == [(TariffDimension.ENERGY, D("3.70"))]
+    assert [(line.dimension, line.excl_vat) for line in cdr.breakdown] == [
+        (TariffDimension.ENERGY, D("3.70"))
+    ]
     assert cdr.flags == []
     assert cdr.cost_summary()["total"] == "3.70"
 
@@ -103,8 +107,14 @@ def test_max_power_example_2030_excl_vat() -> None:
     # OCPI TariffRestrictions example: 0.20 below 16 kW, 0.35 below 32 kW, else 0.50 (all +20 % VAT);
     # 1 kWh at 6 kW, 40 kWh at 48 kW, 0.5 kWh at 4 kW -> 0.20 + 20.00 + 0.10 = 20.30 excl. VAT.
     tariff = a_tariff(
-        {"priceComponents": [{"type": "ENERGY", "price": "0.20", "vat": "20", "stepSize": 1}], "restrictions": {"maxPower": 16}},
-        {"priceComponents": [{"type": "ENERGY", "price": "0.35", "vat": "20", "stepSize": 1}], "restrictions": {"maxPower": 32}},
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.20", "vat": "20", "stepSize": 1}],
+            "restrictions": {"maxPower": 16},
+        },
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.35", "vat": "20", "stepSize": 1}],
+            "restrictions": {"maxPower": 32},
+        },
         {"priceComponents": [{"type": "ENERGY", "price": "0.50", "vat": "20", "stepSize": 1}]},
     )
     usage = a_usage(
@@ -123,7 +133,10 @@ def test_max_power_example_2030_excl_vat() -> None:
 
 def test_max_power_without_power_samples_uses_power_derived_from_energy_and_says_so() -> None:
     tariff = a_tariff(
-        {"priceComponents": [{"type": "ENERGY", "price": "0.20", "stepSize": 1}], "restrictions": {"maxPower": 16}},
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.20", "stepSize": 1}],
+            "restrictions": {"maxPower": 16},
+        },
         {"priceComponents": [{"type": "ENERGY", "price": "0.50", "stepSize": 1}]},
     )
     usage = a_usage(minutes=67.5, readings=[(10, "1000"), (60, "41000")], meter_stop="41500")
@@ -135,8 +148,14 @@ def test_max_power_without_power_samples_uses_power_derived_from_energy_and_says
 def test_max_duration_example_030_excl_vat() -> None:
     # Free for 30 min, 0.25/kWh until 60 min, then 0.40: 5 kWh in 30 min, 1.2 kWh in 10 more -> 0.30.
     tariff = a_tariff(
-        {"priceComponents": [{"type": "ENERGY", "price": "0.00", "vat": "20", "stepSize": 1}], "restrictions": {"maxDuration": 1800}},
-        {"priceComponents": [{"type": "ENERGY", "price": "0.25", "vat": "20", "stepSize": 1}], "restrictions": {"maxDuration": 3600}},
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.00", "vat": "20", "stepSize": 1}],
+            "restrictions": {"maxDuration": 1800},
+        },
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.25", "vat": "20", "stepSize": 1}],
+            "restrictions": {"maxDuration": 3600},
+        },
         {"priceComponents": [{"type": "ENERGY", "price": "0.40", "vat": "20", "stepSize": 1}]},
     )
     cdr = _priced(tariff, a_usage(minutes=40, readings=[(30, "5000")], meter_stop="6200"))
@@ -157,10 +176,15 @@ def test_energy_step_size_applies_once_to_the_total_across_a_17_00_boundary() ->
     # mod_cdrs step_size: 4.3 kWh at 0.20 before 17:00 + 1.1 kWh at 0.27 after, step 500 Wh:
     # 5.4 kWh total -> 5.5, so 1.2 kWh are billed after 17:00: 0.86 + 0.324 = 1.184 -> 1.18.
     tariff = a_tariff(
-        {"priceComponents": [{"type": "ENERGY", "price": "0.20", "stepSize": 500}], "restrictions": {"endTime": "17:00"}},
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.20", "stepSize": 500}],
+            "restrictions": {"endTime": "17:00"},
+        },
         {"priceComponents": [{"type": "ENERGY", "price": "0.27", "stepSize": 500}]},
     )
-    usage = a_usage(start=datetime(2026, 3, 2, 16, 0, tzinfo=UTC), minutes=120, readings=[(60, "4300")], meter_stop="5400")
+    usage = a_usage(
+        start=datetime(2026, 3, 2, 16, 0, tzinfo=UTC), minutes=120, readings=[(60, "4300")], meter_stop="5400"
+    )
     cdr = _priced(tariff, usage)
     assert [line.quantity for line in cdr.breakdown] == [D("4.300000"), D("1.200000")]
     assert cdr.total_cost.excl_vat == D("1.18")
@@ -169,7 +193,10 @@ def test_energy_step_size_applies_once_to_the_total_across_a_17_00_boundary() ->
 def test_time_step_size_applies_once_to_the_total_across_a_boundary() -> None:
     # mod_cdrs step_size: 5/h before 17:00, 7/h after, step 10 min; 6 + 22 min -> 30, 24 after: 3.30.
     tariff = a_tariff(
-        {"priceComponents": [{"type": "TIME", "price": "5", "stepSize": 600}], "restrictions": {"endTime": "17:00"}},
+        {
+            "priceComponents": [{"type": "TIME", "price": "5", "stepSize": 600}],
+            "restrictions": {"endTime": "17:00"},
+        },
         {"priceComponents": [{"type": "TIME", "price": "7", "stepSize": 600}]},
     )
     usage = a_usage(start=datetime(2026, 3, 2, 16, 54, tzinfo=UTC), minutes=28, meter_stop="9000")
@@ -198,10 +225,18 @@ def test_local_time_of_day_boundary_in_the_sites_time_zone() -> None:
     # Peak 0.40 from 08:00 to 20:00 Berlin time, 0.20 otherwise; 19:30-20:30 local in winter
     # (18:30-19:30 UTC) drawing 10 kWh evenly: 5 x 0.40 + 5 x 0.20 = 3.00.
     tariff = a_tariff(
-        {"priceComponents": [{"type": "ENERGY", "price": "0.40"}], "restrictions": {"startTime": "08:00", "endTime": "20:00"}},
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.40"}],
+            "restrictions": {"startTime": "08:00", "endTime": "20:00"},
+        },
         {"priceComponents": [{"type": "ENERGY", "price": "0.20"}]},
     )
-    usage = a_usage(start=datetime(2026, 1, 15, 18, 30, tzinfo=UTC), minutes=60, meter_stop="10000", time_zone="Europe/Berlin")
+    usage = a_usage(
+        start=datetime(2026, 1, 15, 18, 30, tzinfo=UTC),
+        minutes=60,
+        meter_stop="10000",
+        time_zone="Europe/Berlin",
+    )
     cdr = _priced(tariff, usage)
     assert cdr.total_cost.excl_vat == D("3.00")
     assert [p.start_date_time for p in cdr.charging_periods] == [
@@ -213,7 +248,10 @@ def test_local_time_of_day_boundary_in_the_sites_time_zone() -> None:
 def test_a_weekday_change_at_local_midnight_splits_the_session() -> None:
     # Weekend 0.10, otherwise 0.30; Friday 23:30 to Saturday 00:30 UTC, 2 kWh evenly: 0.30 + 0.10.
     tariff = a_tariff(
-        {"priceComponents": [{"type": "ENERGY", "price": "0.10"}], "restrictions": {"dayOfWeek": ["SATURDAY", "SUNDAY"]}},
+        {
+            "priceComponents": [{"type": "ENERGY", "price": "0.10"}],
+            "restrictions": {"dayOfWeek": ["SATURDAY", "SUNDAY"]},
+        },
         {"priceComponents": [{"type": "ENERGY", "price": "0.30"}]},
     )
     usage = a_usage(start=datetime(2026, 3, 6, 23, 30, tzinfo=UTC), minutes=60, meter_stop="2000")
@@ -250,7 +288,9 @@ def test_flat_fee_is_charged_once_even_over_several_periods() -> None:
 
 
 def test_a_zero_length_session_still_pays_its_flat_fee() -> None:
-    tariff = a_tariff({"priceComponents": [{"type": "FLAT", "price": "0.50"}, {"type": "ENERGY", "price": "0.30"}]})
+    tariff = a_tariff(
+        {"priceComponents": [{"type": "FLAT", "price": "0.50"}, {"type": "ENERGY", "price": "0.30"}]}
+    )
     cdr = _priced(tariff, a_usage(minutes=0, meter_stop="0"))
     assert cdr.total_cost.excl_vat == D("0.50")
     assert len(cdr.charging_periods) == 1
@@ -276,7 +316,9 @@ def test_max_price_caps_excl_and_incl_vat_separately() -> None:
 
 
 def test_missing_meter_data_is_priced_from_what_exists_and_flagged() -> None:
-    tariff = a_tariff({"priceComponents": [{"type": "ENERGY", "price": "0.30"}, {"type": "TIME", "price": "1.20"}]})
+    tariff = a_tariff(
+        {"priceComponents": [{"type": "ENERGY", "price": "0.30"}, {"type": "TIME", "price": "1.20"}]}
+    )
     cdr = _priced(tariff, a_usage(meter_start=None, meter_stop=None, minutes=30))
     assert CdrFlag.MISSING_METER_DATA in cdr.flags
     assert cdr.total_energy == 0
@@ -319,7 +361,14 @@ def test_current_restrictions_without_current_samples_fall_back_and_are_flagged(
 
 
 def test_vat_is_per_component_and_totals_add_up() -> None:
-    tariff = a_tariff({"priceComponents": [{"type": "ENERGY", "price": "0.30", "vat": "21"}, {"type": "FLAT", "price": "1.00"}]})
+    tariff = a_tariff(
+        {
+            "priceComponents": [
+                {"type": "ENERGY", "price": "0.30", "vat": "21"},
+                {"type": "FLAT", "price": "1.00"},
+            ]
+        }
+    )
     cdr = _priced(tariff, a_usage(meter_stop="10000"))
     assert cdr.total_cost.excl_vat == D("4.00")
     assert cdr.total_vat == D("0.63")

@@ -31,7 +31,9 @@ from tests.billing.builders import T0
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 prices = st.decimals(min_value=0, max_value=5, places=4, allow_nan=False, allow_infinity=False)
-vats = st.one_of(st.none(), st.sampled_from([Decimal(0), Decimal(7), Decimal(19), Decimal("20.5"), Decimal(21)]))
+vats = st.one_of(
+    st.none(), st.sampled_from([Decimal(0), Decimal(7), Decimal(19), Decimal("20.5"), Decimal(21)])
+)
 steps = st.sampled_from([1, 1, 10, 60, 300, 500, 900])
 clock = st.integers(min_value=0, max_value=23 * 60 + 59).map(lambda m: f"{m // 60:02d}:{m % 60:02d}")
 
@@ -44,7 +46,9 @@ def usages(draw: st.DrawFn) -> SessionUsage:
     register = Decimal(draw(st.integers(min_value=0, max_value=10**7)))
     readings = []
     for offset in offsets:
-        register += Decimal(draw(st.integers(min_value=0, max_value=30_000))) / draw(st.sampled_from([1, 10, 1000]))
+        register += Decimal(draw(st.integers(min_value=0, max_value=30_000))) / draw(
+            st.sampled_from([1, 10, 1000])
+        )
         readings.append(EnergyReading(timestamp=start + timedelta(minutes=offset), wh=register))
     idle_tail = draw(st.booleans())
     return SessionUsage(
@@ -75,7 +79,7 @@ def tariffs(draw: st.DrawFn) -> Tariff:
     elements: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(min_value=0, max_value=3))):
         chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=4, unique=True))
-        restriction = draw(
+        restriction: dict[str, Any] = draw(
             st.sampled_from(
                 [
                     {"startTime": draw(clock), "endTime": draw(clock)},
@@ -87,9 +91,15 @@ def tariffs(draw: st.DrawFn) -> Tariff:
         )
         if restriction.get("startTime") is not None and restriction["startTime"] == restriction["endTime"]:
             restriction = {"startTime": restriction["startTime"]}
-        elements.append({"priceComponents": [_component(draw, k) for k in chosen], "restrictions": restriction})
+        elements.append(
+            {"priceComponents": [_component(draw, k) for k in chosen], "restrictions": restriction}
+        )
     elements.append({"priceComponents": [_component(draw, k) for k in kinds]})
-    document: dict[str, Any] = {"tariffId": "P", "currency": draw(st.sampled_from(["EUR", "JPY", "KWD"])), "elements": elements}
+    document: dict[str, Any] = {
+        "tariffId": "P",
+        "currency": draw(st.sampled_from(["EUR", "JPY", "KWD"])),
+        "elements": elements,
+    }
     try:
         return Tariff.model_validate(document)
     except ValueError:  # e.g. a restricted element fully shadowed: drop the restricted ones
@@ -102,10 +112,16 @@ def _with_limits(tariff: Tariff, low: Decimal | None, high: Decimal | None) -> T
     update: dict[str, Any] = {}
     incl_needed = tariff.has_vat
     if low is not None:
-        update["min_price"] = {"excl_vat": low.quantize(q), **({"incl_vat": (low * 2).quantize(q)} if incl_needed else {})}
+        update["min_price"] = {
+            "excl_vat": low.quantize(q),
+            **({"incl_vat": (low * 2).quantize(q)} if incl_needed else {}),
+        }
     if high is not None:
         high = max(high, (low or Decimal(0)) * 2)
-        update["max_price"] = {"excl_vat": high.quantize(q), **({"incl_vat": (high * 3).quantize(q)} if incl_needed else {})}
+        update["max_price"] = {
+            "excl_vat": high.quantize(q),
+            **({"incl_vat": (high * 3).quantize(q)} if incl_needed else {}),
+        }
     return Tariff.model_validate({**tariff.model_dump(), **update})
 
 
@@ -131,13 +147,19 @@ def test_a_cdr_total_equals_the_sum_of_its_parts(tariff: Tariff, usage: SessionU
 def flat_tariff_and_split(draw: st.DrawFn) -> tuple[Tariff, Tariff]:
     """The same prices as one unrestricted element, and cut in two at a random boundary."""
     components = [_component(draw, kind) for kind in ["ENERGY", "TIME", "PARKING_TIME", "FLAT"]]
-    components = draw(st.lists(st.sampled_from(components), min_size=1, max_size=4, unique_by=lambda c: c["type"]))
+    components = draw(
+        st.lists(st.sampled_from(components), min_size=1, max_size=4, unique_by=lambda c: c["type"])
+    )
     cut = draw(
         st.sampled_from(
             [
                 {"endTime": draw(clock.filter(lambda text: text != "00:00"))},
                 {"startTime": draw(clock.filter(lambda text: text != "00:00"))},
-                {"dayOfWeek": draw(st.lists(st.sampled_from(["MONDAY", "TUESDAY", "SATURDAY"]), min_size=1, unique=True))},
+                {
+                    "dayOfWeek": draw(
+                        st.lists(st.sampled_from(["MONDAY", "TUESDAY", "SATURDAY"]), min_size=1, unique=True)
+                    )
+                },
                 {"maxKwh": str(draw(st.integers(min_value=1, max_value=30)))},
                 {"minDuration": draw(st.integers(min_value=1, max_value=20000))},
                 {"maxPower": str(draw(st.integers(min_value=1, max_value=50)))},
@@ -146,12 +168,17 @@ def flat_tariff_and_split(draw: st.DrawFn) -> tuple[Tariff, Tariff]:
         )
     )
     currency = draw(st.sampled_from(["EUR", "JPY"]))
-    flat = Tariff.model_validate({"tariffId": "F", "currency": currency, "elements": [{"priceComponents": components}]})
+    flat = Tariff.model_validate(
+        {"tariffId": "F", "currency": currency, "elements": [{"priceComponents": components}]}
+    )
     split = Tariff.model_validate(
         {
             "tariffId": "F",
             "currency": currency,
-            "elements": [{"priceComponents": components, "restrictions": cut}, {"priceComponents": components}],
+            "elements": [
+                {"priceComponents": components, "restrictions": cut},
+                {"priceComponents": components},
+            ],
         }
     )
     return flat, split
@@ -244,19 +271,36 @@ def test_the_ledger_always_balances_and_a_paid_invoice_leaves_nothing_owed(
 ) -> None:
     transactions: list[LedgerTransaction] = []
     invoice = invoice_transaction(
-        transaction_id="invoice:I", tenant_id="t", billing_account_id="A", currency="EUR",
-        net_by_site=nets, vat=vat, reference="I", booked_at=T0,
+        transaction_id="invoice:I",
+        tenant_id="t",
+        billing_account_id="A",
+        currency="EUR",
+        net_by_site=nets,
+        vat=vat,
+        reference="I",
+        booked_at=T0,
     )
     if invoice is None:
         return
     amount_paid = sum(nets.values(), Decimal(0)) + vat
     payment = payment_transaction(
-        transaction_id="payment:I", tenant_id="t", billing_account_id="A", source_account=clearing("stripe"),
-        currency="EUR", amount=amount_paid, reference="I", booked_at=T0,
+        transaction_id="payment:I",
+        tenant_id="t",
+        billing_account_id="A",
+        source_account=clearing("stripe"),
+        currency="EUR",
+        amount=amount_paid,
+        reference="I",
+        booked_at=T0,
     )
     split = split_transaction(
-        transaction_id="split:I", tenant_id="t", currency="EUR", net_by_site=nets, rules={"SITE-1": rule},
-        reference="I", booked_at=T0,
+        transaction_id="split:I",
+        tenant_id="t",
+        currency="EUR",
+        net_by_site=nets,
+        rules={"SITE-1": rule},
+        reference="I",
+        booked_at=T0,
     )
     transactions = [invoice, payment, *([split] if split else [])]
     for transaction in transactions:

@@ -48,7 +48,13 @@ def _account(payment_method: str = "pm_card_visa") -> BillingAccount:
 
 def _pay(provider: StripeProvider, payment_method: str = "pm_card_visa", invoice_id: str = "INV-1"):  # type: ignore[no-untyped-def]
     return provider.collect(
-        PaymentRequest(tenant_id="demo", invoice_id=invoice_id, account=_account(payment_method), amount=Decimal("3.70"), currency="EUR")
+        PaymentRequest(
+            tenant_id="demo",
+            invoice_id=invoice_id,
+            account=_account(payment_method),
+            amount=Decimal("3.70"),
+            currency="EUR",
+        )
     )
 
 
@@ -68,7 +74,9 @@ def test_a_payment_intent_carries_the_amount_in_cents_and_the_invoice_as_idempot
     assert form["metadata[invoice_id]"] == "INV-1"
 
 
-def test_collecting_the_same_invoice_twice_creates_one_payment_intent(provider: StripeProvider, standin: StandIn) -> None:
+def test_collecting_the_same_invoice_twice_creates_one_payment_intent(
+    provider: StripeProvider, standin: StandIn
+) -> None:
     first = _pay(provider)
     second = _pay(provider)
     assert first == second
@@ -95,7 +103,9 @@ def test_a_stripe_server_error_is_retryable(provider: StripeProvider) -> None:
 
 
 def test_no_answer_at_all_is_retryable() -> None:
-    client = stripe.StripeClient("sk_test_x", base_addresses={"api": "http://127.0.0.1:9"}, max_network_retries=0)
+    client = stripe.StripeClient(
+        "sk_test_x", base_addresses={"api": "http://127.0.0.1:9"}, max_network_retries=0
+    )
     outcome = _pay(StripeProvider(client, webhook_secret=SECRET))
     assert outcome.failure is not None and outcome.failure.classification is FailureClass.RETRYABLE
     assert outcome.failure.code == "network_error"
@@ -117,14 +127,24 @@ def test_a_customer_is_created_once_and_a_payment_method_saved_as_default(
     assert customer == provider.ensure_customer(account, email="driver@example.com")
     provider.save_payment_method(customer, "pm_card_visa")
     paths = [path for _, path, _, _ in standin.requests]
-    assert paths == ["/v1/customers", "/v1/customers", "/v1/payment_methods/pm_card_visa/attach", f"/v1/customers/{customer}"]
+    assert paths == [
+        "/v1/customers",
+        "/v1/customers",
+        "/v1/payment_methods/pm_card_visa/attach",
+        f"/v1/customers/{customer}",
+    ]
     assert standin.requests[-1][3]["invoice_settings[default_payment_method]"] == "pm_card_visa"
 
 
 def test_a_refund_is_idempotent_on_its_id(provider: StripeProvider, standin: StandIn) -> None:
     request = RefundRequest(
-        tenant_id="demo", invoice_id="INV-1", refund_id="R1", account=_account(), amount=Decimal("1.00"),
-        currency="EUR", provider_reference="pi_1",
+        tenant_id="demo",
+        invoice_id="INV-1",
+        refund_id="R1",
+        account=_account(),
+        amount=Decimal("1.00"),
+        currency="EUR",
+        provider_reference="pi_1",
     )
     first = provider.refund(request)
     assert first == provider.refund(request)
@@ -154,7 +174,12 @@ def _event(status: str) -> bytes:
                     "metadata": {"invoice_id": "INV-7", "tenant_id": "demo"},
                     "last_payment_error": None
                     if status == "succeeded"
-                    else {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": "no"},
+                    else {
+                        "type": "card_error",
+                        "code": "card_declined",
+                        "decline_code": "insufficient_funds",
+                        "message": "no",
+                    },
                 }
             },
         }
@@ -180,7 +205,9 @@ def test_a_signed_webhook_is_read_into_the_invoice_and_its_outcome(provider: Str
         None,
     ],
 )
-def test_a_forged_stale_or_unsigned_webhook_is_refused(provider: StripeProvider, signature: str | None) -> None:
+def test_a_forged_stale_or_unsigned_webhook_is_refused(
+    provider: StripeProvider, signature: str | None
+) -> None:
     with pytest.raises((stripe.SignatureVerificationError, ValueError)):
         provider.parse_webhook(_event("succeeded"), signature)
 

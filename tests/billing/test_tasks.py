@@ -20,7 +20,7 @@ from shared.billing.payments.port import (
     RefundRequest,
 )
 from shared.billing.resolver import AssignmentScope, TariffAssignment
-from shared.billing.subscriptions import Plan, Subscription, SubscriptionTerm, SubscriberType
+from shared.billing.subscriptions import Plan, SubscriberType, Subscription, SubscriptionTerm
 from shared.billing.tasks import (
     BillingInputError,
     BillingPorts,
@@ -73,13 +73,22 @@ def _failure(classification: FailureClass, code: str = "try_again_later") -> Pay
     )
 
 
-def _world(account_type: AccountType = AccountType.PREPAID, balance: str = "50.00", card: ScriptedProvider | None = None):  # type: ignore[no-untyped-def]
+def _world(
+    account_type: AccountType = AccountType.PREPAID,
+    balance: str = "50.00",
+    card: ScriptedProvider | None = None,
+) -> tuple[FakeBilling, BillingPorts]:
     fake = FakeBilling()
     fake.usages[(TENANT, "CP-1:1")] = a_usage(
-        tenant_id=TENANT, meter_start="1000", meter_stop="13333", readings=[(15, "4000"), (30, "7000"), (45, "10000")]
+        tenant_id=TENANT,
+        meter_start="1000",
+        meter_stop="13333",
+        readings=[(15, "4000"), (30, "7000"), (45, "10000")],
     )
     fake.tariff_by_id[(TENANT, "T-1")] = energy_tariff("0.30")
-    fake.assignment_list.append(TariffAssignment(tenant_id=TENANT, scope=AssignmentScope.STATION, target_id="CP-1", tariff_id="T-1"))
+    fake.assignment_list.append(
+        TariffAssignment(tenant_id=TENANT, scope=AssignmentScope.STATION, target_id="CP-1", tariff_id="T-1")
+    )
     fake.account_by_token[(TENANT, "TAG-1")] = "ACC-1"
     fake.accounts[(TENANT, "ACC-1")] = BillingAccount(
         tenant_id=TENANT,
@@ -91,15 +100,27 @@ def _world(account_type: AccountType = AccountType.PREPAID, balance: str = "50.0
         provider_customer_id="cus_1" if account_type is AccountType.CARD else None,
         provider_payment_method_id="pm_1" if account_type is AccountType.CARD else None,
     )
-    fake.wallets[(TENANT, "W-1")] = Wallet(tenant_id=TENANT, wallet_id="W-1", billing_account_id="ACC-1", currency="EUR", balance=D(balance))
+    fake.wallets[(TENANT, "W-1")] = Wallet(
+        tenant_id=TENANT, wallet_id="W-1", billing_account_id="ACC-1", currency="EUR", balance=D(balance)
+    )
     fake.rules_by_site[(TENANT, "SITE-1")] = RevenueSplit(
         site_id="SITE-1", host_id="HOST-1", host_share_percent=D("20"), platform_fee_percent=D("5")
     )
     clock = [T0 + timedelta(hours=2)]
     ports = BillingPorts(
-        usage=fake, tariffs=fake, drivers=fake, cdrs=fake, invoices=fake, ledger=fake, split_rules=fake,
-        subscriptions=fake, alerts=fake,
-        providers={"ledger": LedgerProvider(fake, fake, lambda: clock[0]), **({"stripe": card} if card else {})},
+        usage=fake,
+        tariffs=fake,
+        drivers=fake,
+        cdrs=fake,
+        invoices=fake,
+        ledger=fake,
+        split_rules=fake,
+        subscriptions=fake,
+        alerts=fake,
+        providers={
+            "ledger": LedgerProvider(fake, fake, lambda: clock[0]),
+            **({"stripe": card} if card else {}),
+        },
         clock=lambda: clock[0],
     )
     return fake, ports
@@ -144,15 +165,21 @@ def test_a_session_stopped_twice_is_priced_invoiced_paid_and_split_once() -> Non
 def test_insufficient_balance_parks_the_invoice_without_debiting_anything() -> None:
     fake, ports = _world(balance="1.00")
     price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
-    invoice_id = create_invoice_task(ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")).invoice_id
+    invoice_id = create_invoice_task(
+        ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")
+    ).invoice_id
     assert invoice_id is not None
 
     outcome = collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id))
 
     assert outcome.next is NextStep.PARK and outcome.failure is not None
     assert outcome.failure.code == "insufficient_funds"
-    park_invoice_task(ports, ParkInvoiceInput(tenant_id=TENANT, invoice_id=invoice_id, reason=outcome.failure.code))
-    park_invoice_task(ports, ParkInvoiceInput(tenant_id=TENANT, invoice_id=invoice_id, reason=outcome.failure.code))
+    park_invoice_task(
+        ports, ParkInvoiceInput(tenant_id=TENANT, invoice_id=invoice_id, reason=outcome.failure.code)
+    )
+    park_invoice_task(
+        ports, ParkInvoiceInput(tenant_id=TENANT, invoice_id=invoice_id, reason=outcome.failure.code)
+    )
     assert fake.invoice(TENANT, invoice_id).status is InvoiceStatus.PAYMENT_FAILED  # type: ignore[union-attr]
     assert fake.parked == [(TENANT, invoice_id, "insufficient_funds")]  # alerted once
     assert fake.wallets[(TENANT, "W-1")].balance == D("1.00")
@@ -160,13 +187,17 @@ def test_insufficient_balance_parks_the_invoice_without_debiting_anything() -> N
 
 def test_a_retryable_card_failure_retries_with_backoff_then_parks() -> None:
     card = ScriptedProvider([_failure(FailureClass.RETRYABLE)])
-    fake, ports = _world(AccountType.CARD, card=card)
+    _, ports = _world(AccountType.CARD, card=card)
     price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
-    invoice_id = create_invoice_task(ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")).invoice_id
+    invoice_id = create_invoice_task(
+        ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")
+    ).invoice_id
     assert invoice_id is not None
 
     steps = [
-        collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id, attempt=attempt))
+        collect_payment_task(
+            ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id, attempt=attempt)
+        )
         for attempt in range(1, 7)
     ]
 
@@ -180,12 +211,27 @@ def test_a_card_payment_that_succeeds_after_a_retry_books_the_clearing_account()
     card = ScriptedProvider([_failure(FailureClass.RETRYABLE), success])
     fake, ports = _world(AccountType.CARD, card=card)
     price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
-    invoice_id = create_invoice_task(ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")).invoice_id
+    invoice_id = create_invoice_task(
+        ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")
+    ).invoice_id
     assert invoice_id is not None
 
-    assert collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id)).next is NextStep.RETRY
-    assert collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id, attempt=2)).next is NextStep.SPLIT
-    assert collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id, attempt=3)).next is NextStep.SPLIT
+    assert (
+        collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id)).next
+        is NextStep.RETRY
+    )
+    assert (
+        collect_payment_task(
+            ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id, attempt=2)
+        ).next
+        is NextStep.SPLIT
+    )
+    assert (
+        collect_payment_task(
+            ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id, attempt=3)
+        ).next
+        is NextStep.SPLIT
+    )
     assert len(card.calls) == 2  # a paid invoice is not collected again
     assert balances(fake.transactions(TENANT))["clearing:stripe"] == D("3.70")
     assert fake.invoice(TENANT, invoice_id).payment_reference == "pi_1"  # type: ignore[union-attr]
@@ -195,16 +241,25 @@ def test_a_final_card_decline_parks_at_once() -> None:
     card = ScriptedProvider([_failure(FailureClass.FINAL, "card_declined")])
     _, ports = _world(AccountType.CARD, card=card)
     price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
-    invoice_id = create_invoice_task(ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")).invoice_id
+    invoice_id = create_invoice_task(
+        ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")
+    ).invoice_id
     assert invoice_id is not None
-    assert collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id)).next is NextStep.PARK
+    assert (
+        collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id)).next
+        is NextStep.PARK
+    )
 
 
 def test_processing_waits_for_the_webhook() -> None:
-    card = ScriptedProvider([PaymentOutcome(status=PaymentStatus.PROCESSING, provider="stripe", provider_reference="pi_9")])
+    card = ScriptedProvider(
+        [PaymentOutcome(status=PaymentStatus.PROCESSING, provider="stripe", provider_reference="pi_9")]
+    )
     fake, ports = _world(AccountType.CARD, card=card)
     price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
-    invoice_id = create_invoice_task(ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")).invoice_id
+    invoice_id = create_invoice_task(
+        ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1")
+    ).invoice_id
     assert invoice_id is not None
     out = collect_payment_task(ports, CollectPaymentInput(tenant_id=TENANT, invoice_id=invoice_id))
     assert out.next is NextStep.WAIT_FOR_WEBHOOK
@@ -248,7 +303,9 @@ def test_a_partial_refund_reverses_pro_rata_and_keeps_the_ledger_balanced() -> N
     fake, ports = _world()
     invoice_id = _run_session_workflow(ports)
     assert invoice_id is not None
-    refund_invoice_task(ports, RefundInput(tenant_id=TENANT, invoice_id=invoice_id, refund_id="R2", amount=D("1.00")))
+    refund_invoice_task(
+        ports, RefundInput(tenant_id=TENANT, invoice_id=invoice_id, refund_id="R2", amount=D("1.00"))
+    )
     book = balances(fake.transactions(TENANT))
     assert sum(book.values()) == 0
     assert fake.wallets[(TENANT, "W-1")].balance == D("47.30")
@@ -259,12 +316,22 @@ def test_a_partial_refund_reverses_pro_rata_and_keeps_the_ledger_balanced() -> N
 def test_postpaid_sessions_go_on_account_and_the_monthly_run_invoices_them_once() -> None:
     fake, ports = _world(AccountType.POSTPAID)
     fake.plan_by_id[(TENANT, "BASIC")] = Plan(
-        tenant_id=TENANT, plan_id="BASIC", name="Basic", currency="EUR", monthly_fee=D("9.90"), fee_vat_rate=D("19"),
-        included_kwh=D("5"), energy_discount_percent=D("10"),
+        tenant_id=TENANT,
+        plan_id="BASIC",
+        name="Basic",
+        currency="EUR",
+        monthly_fee=D("9.90"),
+        fee_vat_rate=D("19"),
+        included_kwh=D("5"),
+        energy_discount_percent=D("10"),
     )
     fake.subscription_by_id[(TENANT, "SUB-1")] = Subscription(
-        tenant_id=TENANT, subscription_id="SUB-1", billing_account_id="ACC-1", subscriber_type=SubscriberType.DRIVER,
-        subscriber_id="TAG-1", terms=[SubscriptionTerm(plan_id="BASIC", starts_on=date(2026, 3, 1))],
+        tenant_id=TENANT,
+        subscription_id="SUB-1",
+        billing_account_id="ACC-1",
+        subscriber_type=SubscriberType.DRIVER,
+        subscriber_id="TAG-1",
+        terms=[SubscriptionTerm(plan_id="BASIC", starts_on=date(2026, 3, 1))],
     )
     price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
     invoiced = create_invoice_task(ports, CreateInvoiceInput(tenant_id=TENANT, session_id="CP-1:1"))
@@ -293,7 +360,9 @@ def test_a_lost_wallet_race_is_retried_and_still_debits_once() -> None:
 
 def test_task_inputs_and_outputs_are_camel_case_json_for_step_functions() -> None:
     _, ports = _world()
-    out = price_session_task(ports, PriceSessionInput.model_validate({"tenantId": TENANT, "sessionId": "CP-1:1"}))
+    out = price_session_task(
+        ports, PriceSessionInput.model_validate({"tenantId": TENANT, "sessionId": "CP-1:1"})
+    )
     assert out.to_document() == {
         "tenantId": TENANT,
         "sessionId": "CP-1:1",
