@@ -119,3 +119,7 @@ class Alerts(Protocol):
     def invoice_parked(self, tenant_id: str, invoice_id: str, reason: str) -> None:
         """Operator-visible: a dashboard list, an EventBridge event, an alarm metric."""
         ...
+
+    def session_unbilled(self, tenant_id: str, session_id: str, reason: str) -> None:
+        """A session that could not be priced (no tariff, unknown session): never silently lost."""
+        ...

@@ -147,6 +147,18 @@ def _priced(cdr: Cdr) -> PriceSessionOutput:
     )
 
 
+class ParkSessionInput(DomainModel):
+    tenant_id: str
+    session_id: str
+    reason: str
+
+
+def park_session_task(ports: BillingPorts, request: ParkSessionInput) -> None:
+    """The workflow's catch for BillingInputError in pricing: tell the operator; re-drive = run again."""
+    if ports.cdrs.cdr_for_session(request.tenant_id, request.session_id) is None:
+        ports.alerts.session_unbilled(request.tenant_id, request.session_id, request.reason)
+
+
 # ---- CDR → invoice ---------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ class FakeBilling:
     subscription_by_id: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     plan_by_id: dict[tuple[str, str], Plan] = field(default_factory=dict)
     parked: list[tuple[str, str, str]] = field(default_factory=list)
+    unbilled: list[tuple[str, str, str]] = field(default_factory=list)
     lose_next_wallet_race: int = 0
 
     # UsageSource
@@ -184,3 +185,6 @@ class FakeBilling:
     # Alerts
     def invoice_parked(self, tenant_id: str, invoice_id: str, reason: str) -> None:
         self.parked.append((tenant_id, invoice_id, reason))
+
+    def session_unbilled(self, tenant_id: str, session_id: str, reason: str) -> None:
+        self.unbilled.append((tenant_id, session_id, reason))

@@ -30,6 +30,7 @@ from shared.billing.tasks import (
     MonthlyInvoiceInput,
     NextStep,
     ParkInvoiceInput,
+    ParkSessionInput,
     PriceSessionInput,
     RefundInput,
     SplitRevenueInput,
@@ -37,6 +38,7 @@ from shared.billing.tasks import (
     create_invoice_task,
     monthly_invoice_task,
     park_invoice_task,
+    park_session_task,
     price_session_task,
     refund_invoice_task,
     split_revenue_task,
@@ -278,6 +280,8 @@ def test_an_unknown_or_unfinished_session_is_an_input_error() -> None:
     fake, ports = _world()
     with pytest.raises(BillingInputError):
         price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="nope"))
+    park_session_task(ports, ParkSessionInput(tenant_id=TENANT, session_id="nope", reason="not found"))
+    assert fake.unbilled == [(TENANT, "nope", "not found")]
     fake.usages[(TENANT, "CP-1:2")] = a_usage(session_id="CP-1:2", stopped_at=None)
     with pytest.raises(BillingInputError):
         price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:2"))
@@ -371,3 +375,10 @@ def test_task_inputs_and_outputs_are_camel_case_json_for_step_functions() -> Non
         "total": "3.70",
         "flags": [],
     }
+
+
+def test_a_station_without_any_tariff_cannot_be_priced_and_is_reported() -> None:
+    fake, ports = _world()
+    fake.assignment_list.clear()
+    with pytest.raises(BillingInputError, match="no tariff"):
+        price_session_task(ports, PriceSessionInput(tenant_id=TENANT, session_id="CP-1:1"))
