@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
-from shared.billing.tariffs import Tariff, TariffDimension
+from shared.billing.tariffs import TariffDimension
 from shared.domain.base import DomainModel, UtcDatetime
 
 
@@ -107,8 +108,9 @@ class Cdr(DomainModel):
     end_date_time: UtcDatetime
     time_zone: str
     currency: str
-    tariff: Tariff
-    """The tariff as it was at the start: a CDR is sealed."""
+    tariff: dict[str, Any]
+    """The tariff document as it was at the start: a CDR is sealed. Kept as the document, not
+    re-validated, so a CDR stays readable if tariff rules get stricter later."""
     charging_periods: list[ChargingPeriod]
     breakdown: list[CostLine]
     adjustment: PriceAdjustment | None = None

@@ -521,7 +521,7 @@ def _cdr(
         end_date_time=stop,
         time_zone=usage.time_zone,
         currency=currency,
-        tariff=tariff,
+        tariff=tariff.model_dump(mode="json", by_alias=True, exclude_none=True),
         charging_periods=charging_periods,
         breakdown=breakdown,
         adjustment=adjustment,
