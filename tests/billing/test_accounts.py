@@ -305,7 +305,8 @@ def test_backoff_grows_and_is_capped_and_parking_comes_after_the_last_attempt() 
 
 def test_a_platform_session_and_its_meter_values_map_onto_session_usage() -> None:
     session = Session(
-        session_id="CP-1:7",
+        session_id="CP-1:reg-1:7",
+        registration_id="reg-1",
         tenant_id="demo",
         station_id="CP-1",
         site_id="SITE-1",
