@@ -11,11 +11,29 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.domain.charging_profiles import InstalledProfile, ProfileCriteria
 from shared.domain.commands import Command, CommandError, CommandStatus
+from shared.domain.device_model import (
+    ComponentRef,
+    DeviceVariable,
+    ReportProgress,
+    VariableAttribute,
+    VariableRef,
+)
 from shared.domain.events import DomainEvent
 from shared.domain.id_tokens import IdToken
-from shared.domain.sessions import LiveReading, MeterValuesRecord, Session
-from shared.domain.stations import ChargerInfo, Connection, ConnectorState, RegistrationPolicy, Station
+from shared.domain.local_lists import LocalListPush, LocalListState
+from shared.domain.reservations import Reservation, ReservationStatus
+from shared.domain.sessions import ChargingNeeds, LiveReading, MeterValuesRecord, Session
+from shared.domain.stations import (
+    ChargerInfo,
+    Connection,
+    ConnectorState,
+    DeviceStatus,
+    EvseAvailability,
+    RegistrationPolicy,
+    Station,
+)
 
 Clock = Callable[[], datetime]
 
@@ -60,6 +78,14 @@ class StationStore(Protocol):
         self, station_id: str, registration_id: str, state: ConnectorState, now: datetime
     ) -> bool: ...
 
+    def record_availability(
+        self, station_id: str, registration_id: str, availability: EvseAvailability
+    ) -> None: ...
+
+    def record_device_status(
+        self, station_id: str, registration_id: str, kind: str, status: DeviceStatus
+    ) -> None: ...
+
 
 class SessionStore(Protocol):
     def get(self, session_id: str) -> Session | None: ...
@@ -79,6 +105,10 @@ class SessionStore(Protocol):
     def active_for_token(self, tenant_id: str, id_token: str) -> list[Session]: ...
 
     def record_live(self, session_id: str, reading: LiveReading, tolerance_seconds: float) -> bool: ...
+
+    def record_charging_needs(self, session_id: str, needs: ChargingNeeds) -> bool: ...
+
+    def started_since(self, station_id: str, since: datetime, limit: int = 50) -> list[Session]: ...
 
 
 class MeterValueStore(Protocol):
@@ -119,7 +149,74 @@ class CommandStore(Protocol):
 
     def record_ignored_answer(self, command_id: str, station_id: str, answer: dict[str, Any]) -> None: ...
 
+    def mark_sent(self, command_id: str, timeout_at: datetime) -> Command | None:
+        """A queued command becomes pending (None when it is no longer queued)."""
+        ...
+
     def overdue(self, now: datetime, limit: int = 500) -> list[Command]: ...
+
+
+class DeviceModelStore(Protocol):
+    def record_variables(self, station_key: str, variables: Sequence[DeviceVariable]) -> None: ...
+
+    def record_attribute(
+        self,
+        station_key: str,
+        component: ComponentRef | None,
+        variable: VariableRef,
+        attribute: VariableAttribute,
+        source: str,
+        now: datetime,
+    ) -> None: ...
+
+    def record_report_part(
+        self, station_key: str, request_id: int, seq_no: int, tbc: bool, variables: int, now: datetime
+    ) -> ReportProgress: ...
+
+
+class LocalListStore(Protocol):
+    def apply(self, station_key: str, push: LocalListPush, now: datetime) -> LocalListState: ...
+
+    def record_reported_version(self, station_key: str, version: int, now: datetime) -> None: ...
+
+
+class ChargingProfileStore(Protocol):
+    def record(self, station_key: str, installed: InstalledProfile) -> None: ...
+
+    def clear(self, station_key: str, criteria: ProfileCriteria) -> int: ...
+
+
+class ReservationStore(Protocol):
+    def create(self, reservation: Reservation) -> None: ...
+
+    def get(self, station_key: str, reservation_id: int) -> Reservation | None: ...
+
+    def holding(self, station_key: str, now: datetime) -> list[Reservation]: ...
+
+    def transition(
+        self,
+        station_key: str,
+        reservation_id: int,
+        to: ReservationStatus,
+        now: datetime,
+        *,
+        only_from: frozenset[ReservationStatus] = ...,
+        changes: dict[str, Any] | None = None,
+    ) -> Reservation | None: ...
+
+
+class OutboundLanes(Protocol):
+    """One CALL in flight per station (see shared/storage/outbound_lanes.py)."""
+
+    def try_acquire(self, station_key: str, command_id: str, until: datetime, now: datetime) -> bool: ...
+
+    def enqueue(self, station_key: str, command_id: str) -> None: ...
+
+    def take_next(self, station_key: str, until: datetime, now: datetime) -> str | None: ...
+
+    def extend(self, station_key: str, command_id: str, until: datetime) -> None: ...
+
+    def release(self, station_key: str, command_id: str) -> bool: ...
 
 
 class EventPublisher(Protocol):

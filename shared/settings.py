@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     )
     max_connectors_per_evse: int = Field(default=8, ge=1, le=100)
     command_timeout_seconds: int = Field(default=60, ge=1)
+    command_queue_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How long a call may wait behind the station's call in flight (OCPP-J: one at a time) "
+        "before it reads as timed out.",
+    )
+    data_transfer_vendors: list[str] = Field(
+        default_factory=list,
+        description="DataTransfer vendorIds the platform understands; any other is answered UnknownVendorId.",
+    )
     command_retention_days: int = Field(default=30, ge=1)
     station_message_retention_days: int = Field(default=90, ge=1)
 

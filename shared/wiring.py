@@ -11,9 +11,15 @@ from typing import Any
 
 from shared.charging.authorization import Authorization
 from shared.charging.availability import Availability
+from shared.charging.command_effects import CommandEffects
+from shared.charging.data_transfer import DataTransfers
+from shared.charging.device_model import DeviceModel
+from shared.charging.firmware import FirmwareAndLogs
 from shared.charging.live_sessions import LiveSessions
 from shared.charging.provisioning import LastSeenThrottle, Provisioning
+from shared.charging.reservations import Reservations
 from shared.charging.services import ChargingServices
+from shared.charging.smart_charging import SmartCharging
 from shared.charging.station_messages import StationMessages
 from shared.charging.transactions import Transactions
 from shared.domain.base import utc_now
@@ -23,14 +29,19 @@ from shared.ports import EventPublisher, FramePoster, WorkflowCallbacks
 from shared.settings import Settings, get_settings
 from shared.storage.commands import CommandRepository, StationMessageRepository
 from shared.storage.dynamo import DynamoDBClient, dynamodb_client
+from shared.storage.outbound_lanes import OutboundLaneRepository
+from shared.storage.reservations import ReservationRepository
 from shared.storage.sessions import MeterValuesRepository, SessionRepository
+from shared.storage.station_data import ChargingProfileRepository, DeviceModelRepository, LocalListRepository
 from shared.storage.stations import StationRepository
 from shared.storage.tables import (
     COMMANDS,
     ID_TOKENS,
     METER_VALUES,
+    RESERVATIONS,
     SESSIONS,
     SITES,
+    STATION_DATA,
     STATION_MESSAGES,
     STATIONS,
 )
@@ -71,6 +82,11 @@ class Platform:
     sites: SiteRepository
     commands: CommandRepository
     station_messages: StationMessageRepository
+    device_model: DeviceModelRepository
+    local_lists: LocalListRepository
+    charging_profiles: ChargingProfileRepository
+    reservations: ReservationRepository
+    lanes: OutboundLaneRepository
     events: EventPublisher
     connections: FramePoster | None
     workflows: WorkflowCallbacks
@@ -111,18 +127,36 @@ def build_platform(
     id_tokens = IdTokenRepository(client, settings.table_name(ID_TOKENS))
     commands = CommandRepository(client, settings.table_name(COMMANDS))
     station_messages = StationMessageRepository(client, settings.table_name(STATION_MESSAGES))
+    station_data = settings.table_name(STATION_DATA)
+    device_model = DeviceModelRepository(client, station_data)
+    local_lists = LocalListRepository(client, station_data)
+    charging_profiles = ChargingProfileRepository(client, station_data)
+    lanes = OutboundLaneRepository(client, station_data)
+    reservation_store = ReservationRepository(client, settings.table_name(RESERVATIONS))
     last_seen = LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds))
-    authorization = Authorization(id_tokens, clock)
+    reservations = Reservations(reservation_store, stations, clock)
+    authorization = Authorization(id_tokens, clock, sessions, reservations)
+    kept = StationMessages(station_messages, settings, clock)
     services = ChargingServices(
         settings=settings,
         clock=clock,
         provisioning=Provisioning(stations, settings, clock, last_seen),
         authorization=authorization,
         availability=Availability(stations, settings, clock, last_seen),
-        transactions=Transactions(sessions, meter_values, authorization, events, settings, clock),
-        station_messages=StationMessages(station_messages, settings, clock),
+        transactions=Transactions(
+            sessions, meter_values, authorization, events, settings, clock, reservations=reservations
+        ),
+        station_messages=kept,
+        device_model=DeviceModel(device_model, clock),
+        reservations=reservations,
+        smart_charging=SmartCharging(sessions, charging_profiles, kept, clock),
+        firmware=FirmwareAndLogs(stations, kept, clock),
+        data_transfers=DataTransfers(kept, settings),
     )
-    outbound = OutboundCommands(stations, commands, connections, events, workflows, settings, clock)
+    effects = CommandEffects(stations, device_model, local_lists, charging_profiles, reservations, clock)
+    outbound = OutboundCommands(
+        stations, commands, connections, events, workflows, settings, clock, lanes=lanes, effects=effects
+    )
     return Platform(
         settings=settings,
         dynamodb=client,
@@ -133,6 +167,11 @@ def build_platform(
         sites=SiteRepository(client, settings.table_name(SITES)),
         commands=commands,
         station_messages=station_messages,
+        device_model=device_model,
+        local_lists=local_lists,
+        charging_profiles=charging_profiles,
+        reservations=reservation_store,
+        lanes=lanes,
         events=events,
         connections=connections,
         workflows=workflows,

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from shared.charging.authorization import Authorization
 from shared.charging.availability import Availability
+from shared.charging.data_transfer import DataTransfers
+from shared.charging.device_model import DeviceModel
+from shared.charging.firmware import FirmwareAndLogs
 from shared.charging.provisioning import Provisioning
+from shared.charging.reservations import Reservations
+from shared.charging.smart_charging import SmartCharging
 from shared.charging.station_messages import StationMessages
 from shared.charging.transactions import Transactions
 from shared.ports import Clock
@@ -22,3 +27,8 @@ class ChargingServices:
     availability: Availability
     transactions: Transactions
     station_messages: StationMessages
+    device_model: DeviceModel
+    reservations: Reservations
+    smart_charging: SmartCharging
+    firmware: FirmwareAndLogs
+    data_transfers: DataTransfers

@@ -11,16 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.charging.authorization import Authorization
+from shared.charging.authorization import Authorization, ChargeAuthorization, ConcurrentScope
+from shared.charging.reservations import Reservations
 from shared.domain.base import to_iso
 from shared.domain.errors import ConflictError
 from shared.domain.events import DomainEvent, MeterValuesReceived, SessionStarted, SessionStopped
-from shared.domain.id_tokens import IdTokenInfo
+from shared.domain.id_tokens import AuthorizationStatus, IdTokenInfo
 from shared.domain.sessions import (
     ACTIVE_POWER,
     ENERGY_REGISTER,
     MeterValuesRecord,
     Session,
+    earliest_reading,
+    energy_between,
     latest_reading,
     meter_values_partition,
     readings_owned_by,
@@ -52,6 +55,13 @@ class StartOutcome:
     session: Session
 
 
+@dataclass(frozen=True)
+class EventOutcome:
+    session: Session | None
+    token: IdTokenInfo | None
+    """The token's authorization for the station's answer (2.0.1 idTokenInfo), when the event has one."""
+
+
 class Transactions:
     def __init__(
         self,
@@ -61,6 +71,7 @@ class Transactions:
         events: EventPublisher,
         settings: Settings,
         clock: Clock,
+        reservations: Reservations | None = None,
     ) -> None:
         self._sessions = sessions
         self._meter_values = meter_values
@@ -68,13 +79,21 @@ class Transactions:
         self._events = events
         self._settings = settings
         self._clock = clock
+        self._reservations = reservations
 
     def start_with_csms_id(self, station: StationContext, event: TransactionEvent) -> StartOutcome:
         """A start whose transaction id the CSMS assigns (OCPP 1.6). The id is derived from the start's
         identity (see ``csms_transaction_id``), so a resent start — or five copies processed at once —
         finds the session the first one created and gets the same id, with one conditional write."""
-        token = self._authorization.authorize(station, event.id_token) if event.id_token else None
         key = start_key(station, event)
+        charge = (
+            self._authorization.authorize_to_charge(
+                station, event.id_token, event.evse_id, ConcurrentScope.ANY, own_start_key=key
+            )
+            if event.id_token
+            else None
+        )
+        token = charge.info if charge else None
         now = self._clock()
         for attempt in range(_ID_PROBES):
             transaction_id = str(csms_transaction_id(key, attempt))
@@ -84,6 +103,7 @@ class Transactions:
             existing = self._sessions.create(folded.session)
             if existing is None:
                 self._announce(station, folded, now)
+                self._use_reservation(station, event, charge, folded.session.session_id)
                 return StartOutcome(transaction_id, token, folded.session)
             if existing.start_key == key:
                 return StartOutcome(existing.transaction_id, token, existing)
@@ -105,6 +125,48 @@ class Transactions:
         self.record_meter_values(station, event, session_id)
         return session
 
+    def record_transaction_event(self, station: StationContext, event: TransactionEvent) -> EventOutcome:
+        """A transaction event whose id the station assigned (2.0.1 TransactionEvent), with the token's
+        authorization for the answer: a start (or the first token of a transaction) is checked for
+        ConcurrentTx and reservations; a later event only for the token's status."""
+        if event.transaction_id is None:
+            raise ValueError("a station-assigned transaction event carries its transaction id")
+        session_id = session_id_for(station.station_id, station.registration_id, event.transaction_id)
+        charge: ChargeAuthorization | None = None
+        if event.id_token is not None:
+            if event.kind is TransactionEventKind.ENDED:
+                charge = ChargeAuthorization(self._authorization.authorize(station, event.id_token))
+            else:
+                charge = self._authorization.authorize_to_charge(
+                    station, event.id_token, event.evse_id, ConcurrentScope.ANY, own_session_id=session_id
+                )
+        if not changes_session(event):
+            self.record_meter_values(station, event, session_id)
+            return EventOutcome(None, charge.info if charge else None)
+        session = self._fold(
+            station, event, session_id, token_status=charge.info.status if charge else None
+        )
+        self.record_meter_values(station, event.model_copy(update={"evse_id": event.evse_id or session.evse_id}),
+                                 session_id)
+        self._use_reservation(station, event, charge, session_id)
+        return EventOutcome(session, charge.info if charge else None)
+
+    def _use_reservation(
+        self,
+        station: StationContext,
+        event: TransactionEvent,
+        charge: ChargeAuthorization | None,
+        session_id: str,
+    ) -> None:
+        """The reservation a start names (reservationId), or the token's own on that EVSE, is used."""
+        if self._reservations is None or event.kind is TransactionEventKind.ENDED:
+            return
+        reservation_id = event.reservation_id
+        if reservation_id is None and charge is not None and charge.reservation is not None:
+            reservation_id = charge.reservation.reservation_id
+        if reservation_id is not None:
+            self._reservations.use(station, reservation_id, session_id)
+
     def token_info(self, station: StationContext, event: TransactionEvent) -> IdTokenInfo | None:
         return self._authorization.authorize(station, event.id_token) if event.id_token else None
 
@@ -114,9 +176,9 @@ class Transactions:
         event: TransactionEvent,
         session_id: str,
         closed_by_platform: str | None = None,
+        token_status: AuthorizationStatus | None = None,
     ) -> Session:
         now = self._clock()
-        token_status = None
         for _ in range(_WRITE_ATTEMPTS):
             existing = self._sessions.get(session_id)
             if existing is None:
@@ -124,6 +186,8 @@ class Transactions:
                     token_status = self._authorization.authorize(station, event.id_token).status
                 assert event.transaction_id is not None
                 folded = new_session(station, event, event.transaction_id, now, token_status)
+                if folded.ended and folded.session.energy_wh is None:
+                    folded = self._with_energy_from_meter_values(folded)
                 if self._sessions.create(folded.session) is None:
                     self._announce(station, folded, now)
                     return folded.session
@@ -133,6 +197,8 @@ class Transactions:
             folded = fold(existing, event, now, token_status)
             if not folded.changed:
                 return existing
+            if folded.ended and folded.session.energy_wh is None:
+                folded = self._with_energy_from_meter_values(folded)
             if closed_by_platform is not None and folded.ended:
                 folded = Folded(
                     folded.session.model_copy(update={"closed_by_platform": closed_by_platform}),
@@ -144,6 +210,25 @@ class Transactions:
                 self._announce(station, folded, now)
                 return folded.session
         raise ConflictError(f"session {session_id} kept changing while an event was applied")
+
+    def _with_energy_from_meter_values(self, folded: Folded) -> Folded:
+        """A transaction whose start carried no register reading (2.0.1 Started events often carry no
+        meter value) takes its first reading from the meter values stored for it, once, when it ends."""
+        session = folded.session
+        if session.meter_stop_wh is None or session.meter_start_wh is not None:
+            return folded
+        start = earliest_reading(
+            readings_owned_by(session, self._meter_values.for_session(session.session_id)), ENERGY_REGISTER
+        )
+        if start is None:
+            return folded
+        energy = energy_between(start, session.meter_stop_wh)
+        return Folded(
+            session.model_copy(update={"meter_start_wh": start, "energy_wh": energy}),
+            folded.changed,
+            folded.started,
+            folded.ended,
+        )
 
     def record_meter_values(
         self, station: StationContext, event: TransactionEvent, session_id: str | None
@@ -162,7 +247,7 @@ class Transactions:
                 session_id=meter_values_partition(
                     station.station_id, station.registration_id, evse_id, session_id
                 ),
-                sample_key=f"{to_iso(first)}#{event.message_id}",
+                sample_key=f"{to_iso(first)}#{event.record_key or event.message_id}",
                 tenant_id=station.tenant_id,
                 station_id=station.station_id,
                 evse_id=evse_id,

@@ -12,6 +12,8 @@ from shared.domain.base import DomainModel, UtcDatetime
 
 
 class CommandStatus(StrEnum):
+    QUEUED = "queued"
+    """Waiting for the station's answer to an earlier call: OCPP-J allows one call in flight per side."""
     PENDING = "pending"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -52,13 +54,15 @@ class Command(DomainModel):
 
     def effective_status(self, now: datetime) -> CommandStatus:
         """A pending command whose answer is overdue reads as timed out; a late answer still completes it."""
-        if self.status is CommandStatus.PENDING and now >= self.timeout_at:
+        if self.status in WAITING_STATUSES and now >= self.timeout_at:
             return CommandStatus.TIMEOUT
         return self.status
 
 
+WAITING_STATUSES = frozenset({CommandStatus.QUEUED, CommandStatus.PENDING})
+
 # Statuses of CALLRESULT payloads that mean the charger did (or will do) what was asked.
-SUCCESS_STATUSES = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
+SUCCESS_STATUSES = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired", "AcceptedCanceled"})
 
 
 def status_from_call_result(payload: dict[str, Any]) -> CommandStatus:

@@ -44,6 +44,25 @@ def session_id_for(station_id: str, registration_id: str, transaction_id: str) -
     return f"{station_id}:{registration_id}:{transaction_id}"
 
 
+class ChargingNeeds(DomainModel):
+    """What the EV asked for (2.0.1 NotifyEVChargingNeeds, ISO 15118): the allocator's input."""
+
+    requested_energy_transfer: str
+    """AC_single_phase, AC_three_phase, DC, ..."""
+    energy_wh: float | None = None
+    departure_at: UtcDatetime | None = None
+    min_current_a: float | None = None
+    max_current_a: float | None = None
+    max_voltage_v: float | None = None
+    max_power_w: float | None = None
+    state_of_charge: int | None = None
+    ev_energy_capacity_wh: float | None = None
+    full_soc: int | None = None
+    bulk_soc: int | None = None
+    max_schedule_tuples: int | None = None
+    reported_at: UtcDatetime
+
+
 class Session(DomainModel):
     session_id: str
     tenant_id: str
@@ -84,6 +103,10 @@ class Session(DomainModel):
     """True while the platform has seen the transaction end but never start."""
     closed_by_platform: str | None = None
     """Why the platform closed the session itself (e.g. StationDeleted), when the station did not."""
+    charging_needs: ChargingNeeds | None = None
+    """The EV's energy wanted and departure time (2.0.1 NotifyEVChargingNeeds), for the allocator."""
+    cost: float | None = None
+    """The running or final cost the platform told the station (2.0.1 totalCost), when billing set one."""
     live: LiveReading | None = None
     """The newest reading the meter-values stream projected onto the session while it is active (lists
     and the allocator read it; the session's detail computes from the meter values themselves)."""
@@ -101,7 +124,8 @@ class Session(DomainModel):
 
 
 class SampledValue(DomainModel):
-    """One OCPP sampledValue, kept as the station sent it (value as text, as OCPP 1.6 sends it)."""
+    """One OCPP sampledValue, kept as the station sent it (value as text, as OCPP 1.6 sends it; a 2.0.1
+    number is kept as its JSON text)."""
 
     value: str
     context: str | None = None
@@ -110,6 +134,10 @@ class SampledValue(DomainModel):
     phase: str | None = None
     location: str | None = None
     unit: str | None = None
+    multiplier: int | None = None
+    """2.0.1 unitOfMeasure.multiplier: the value is ``value × 10^multiplier`` in ``unit``."""
+    signed_meter_value: dict[str, Any] | None = None
+    """2.0.1 signedMeterValue (signedMeterData, signingMethod, encodingMethod, publicKey), kept as sent."""
 
 
 class MeterValue(DomainModel):
@@ -155,6 +183,10 @@ def reading_in_base_unit(sample: SampledValue) -> float | None:
     factor = _WH_PER_UNIT.get(sample.unit or ("A" if sample.measurand == CURRENT_IMPORT else "Wh"))
     if factor is None or not number.is_finite():
         return None
+    if sample.multiplier:
+        if abs(sample.multiplier) > 9:  # a register of 10^±10 units is no meter reading
+            return None
+        factor *= Decimal(10) ** sample.multiplier
     reading = float(number * factor)
     if not math.isfinite(reading) or abs(reading) > _MAX_READING:
         return None

@@ -84,6 +84,33 @@ def connector_key(evse_id: int, connector_id: int) -> str:
     return f"{evse_id}/{connector_id}"
 
 
+class OperationalStatus(StrEnum):
+    OPERATIVE = "Operative"
+    INOPERATIVE = "Inoperative"
+
+
+class EvseAvailability(DomainModel):
+    """An EVSE as the operator set it (ChangeAvailability that the station accepted or scheduled). EVSE 0
+    is the station as a whole; a station never told otherwise is operative."""
+
+    evse_id: int
+    operational_status: OperationalStatus = OperationalStatus.OPERATIVE
+    inoperative_connectors: list[int] = Field(default_factory=list)
+    """2.0.1 connectors set inoperative one by one within an operative EVSE."""
+    scheduled: bool = False
+    """The station accepted the change for after its ongoing transaction (Scheduled)."""
+    changed_at: UtcDatetime
+
+
+class DeviceStatus(DomainModel):
+    """The last firmware or log/diagnostics status a station reported (Firmware-, Log-,
+    DiagnosticsStatusNotification), for the operator and for firmware campaigns."""
+
+    status: str
+    request_id: int | None = None
+    reported_at: UtcDatetime
+
+
 class Station(DomainModel):
     station_id: str
     tenant_id: str
@@ -99,6 +126,11 @@ class Station(DomainModel):
     station_status: ConnectorState | None = None
     """Status of the station as a whole (OCPP 1.6 connectorId 0)."""
     connectors: dict[str, ConnectorState] = Field(default_factory=dict)
+    availability: dict[str, EvseAvailability] = Field(default_factory=dict)
+    """Per EVSE id ("0": the station), as the operator set it."""
+    firmware: DeviceStatus | None = None
+    diagnostics: DeviceStatus | None = None
+    """1.6 DiagnosticsStatusNotification, 2.0.1 LogStatusNotification."""
     connection: Connection | None = None
     protocol: str | None = None
     """The subprotocol of its latest connection; kept after it disconnects (commands need it)."""
@@ -106,6 +138,10 @@ class Station(DomainModel):
     disconnected_at: UtcDatetime | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime | None = None
+
+    def evse_ids(self) -> list[int]:
+        """The EVSEs the station reported a status for (1.6: its connectors)."""
+        return sorted({state.evse_id for state in self.connectors.values() if state.evse_id > 0})
 
     def connectivity(self, now: datetime, reconnect_grace: timedelta) -> Connectivity:
         """API Gateway drops every connection after 2 h; a station back within the grace is not offline."""

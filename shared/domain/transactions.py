@@ -66,6 +66,9 @@ class TransactionEvent(DomainModel):
     offline: bool = False
     reservation_id: int | None = None
     remote_start_id: int | None = None
+    record_key: str | None = None
+    """What makes a resent copy of the event the same record when the protocol says so (2.0.1:
+    transactionId and seqNo); None: the message id."""
 
 
 def begin_register(event: TransactionEvent) -> float | None:

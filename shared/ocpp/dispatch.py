@@ -14,8 +14,8 @@ from __future__ import annotations
 import decimal
 import json
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -59,13 +59,16 @@ _TYPE_VALIDATORS = frozenset({"type", "maxLength", "minLength"})
 
 @dataclass(frozen=True)
 class MessageContext:
-    """What every handler gets first: who sent the message, and its OCPP message id."""
+    """What every handler gets first: who sent the message, its OCPP message id, and the payload as sent
+    (camelCase; the keyword arguments are snake_case, which changes the keys of free-form data such as a
+    2.0.1 DataTransfer object)."""
 
     station: StationContext
     message_id: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _schema_error(error: SchemaValidationError) -> OCPPError:
+def _schema_error(error: SchemaValidationError, missing_field_error: type[OCPPError] = ProtocolError) -> OCPPError:
     where = ".".join(str(part) for part in error.absolute_path) or "payload"
     cause = {"cause": f"{where}: {error.message}"[:200]}
     if error.validator in _TYPE_VALIDATORS:
@@ -75,7 +78,7 @@ def _schema_error(error: SchemaValidationError) -> OCPPError:
     if error.validator in _OCCURRENCE_VALIDATORS:
         return OccurrenceConstraintViolationError(details=cause)
     if error.validator == "required":
-        return ProtocolError(details=cause)
+        return missing_field_error(details=cause)
     return FormatViolationError(details=cause)
 
 
@@ -98,7 +101,7 @@ def validate_payload(plugin: ProtocolPlugin, message_type: int, action: str, pay
     try:
         validator.validate(subject)
     except SchemaValidationError as error:
-        raise _schema_error(error) from None
+        raise _schema_error(error, plugin.missing_field_error) from None
 
 
 def _walk(value: Any) -> Iterator[tuple[Any, int]]:
@@ -174,7 +177,7 @@ def _dispatch(
         )
     validate_payload(plugin, MessageType.Call, call.action, call.payload)
     check_storable(call.payload)
-    context = MessageContext(station=station, message_id=call.unique_id)
+    context = MessageContext(station=station, message_id=call.unique_id, payload=call.payload)
     try:
         result = on_action(context, **camel_to_snake_case(call.payload))
     except OCPPError:

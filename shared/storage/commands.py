@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
-from shared.domain.commands import Command, CommandError, CommandStatus
+from shared.domain.commands import WAITING_STATUSES, Command, CommandError, CommandStatus
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.storage.dynamo import (
     DynamoDBClient,
@@ -23,8 +23,10 @@ from shared.storage.dynamo import (
 )
 
 # The answer must come from the station the call went to (a message id guessed or replayed by another
-# station must not complete someone else's command), and the first outcome is final.
-_FIRST_ANSWER_FROM_ADDRESSEE = "stationId = :station AND #status = :pending"
+# station must not complete someone else's command), and the first outcome is final. A queued command
+# (never sent) can only time out or be found offline, which completes it the same way.
+_FIRST_ANSWER_FROM_ADDRESSEE = "stationId = :station AND #status IN (:pending, :queued)"
+_STILL_QUEUED = "#status = :queued"
 _MAX_IGNORED_ANSWERS = 10
 PENDING_SHARDS = 8
 """Pending commands spread over this many index partitions (the allocator may send thousands a minute)."""
@@ -41,7 +43,7 @@ class CommandRepository:
 
     def create(self, command: Command) -> None:
         document = command.to_document()
-        if command.status is CommandStatus.PENDING:
+        if command.status in WAITING_STATUSES:
             document["pendingShard"] = _pending_shard(command.command_id)
         if not put_if_absent(self._client, self._table, document, "commandId"):
             raise ConflictError(f"command {command.command_id} already exists")
@@ -97,8 +99,36 @@ class CommandRepository:
                 ConditionExpression=_FIRST_ANSWER_FROM_ADDRESSEE,
                 ReturnValues="ALL_NEW",
                 **field_updates(
-                    fields, {":station": {"S": station_id}, ":pending": {"S": CommandStatus.PENDING.value}}
+                    fields,
+                    {
+                        ":station": {"S": station_id},
+                        ":pending": {"S": CommandStatus.PENDING.value},
+                        ":queued": {"S": CommandStatus.QUEUED.value},
+                    },
                 ),
+            )
+        except ClientError as client_error:
+            if is_conditional_check_failure(client_error):
+                return None
+            raise
+        return Command.model_validate(from_item(result["Attributes"]))
+
+    def mark_sent(self, command_id: str, timeout_at: datetime) -> Command | None:
+        """A queued command leaves the queue: pending from now, timing out from now. None when it is no
+        longer queued (it timed out while waiting)."""
+        try:
+            result = self._client.update_item(
+                TableName=self._table,
+                Key={"commandId": {"S": command_id}},
+                UpdateExpression="SET #status = :pending, timeoutAt = :timeout",
+                ConditionExpression=_STILL_QUEUED,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":pending": {"S": CommandStatus.PENDING.value},
+                    ":queued": {"S": CommandStatus.QUEUED.value},
+                    ":timeout": {"S": to_iso(timeout_at)},
+                },
+                ReturnValues="ALL_NEW",
             )
         except ClientError as client_error:
             if is_conditional_check_failure(client_error):

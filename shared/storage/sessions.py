@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
 from shared.domain.errors import NotFoundError
-from shared.domain.sessions import LiveReading, MeterValuesRecord, Session, SessionStatus
+from shared.domain.sessions import ChargingNeeds, LiveReading, MeterValuesRecord, Session, SessionStatus
 from shared.storage.dynamo import (
     DynamoDBClient,
     from_item,
@@ -99,6 +99,40 @@ class SessionRepository:
                 return False
             raise
         return True
+
+    def record_charging_needs(self, session_id: str, needs: ChargingNeeds) -> bool:
+        """The EV's needs on its active session (False when the session is not active); bumps the version
+        so a concurrent fold re-reads."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"sessionId": {"S": session_id}},
+                UpdateExpression="SET chargingNeeds = :needs ADD version :one",
+                ConditionExpression="#status = :active",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":needs": to_attribute_value(needs.to_document()),
+                    ":one": {"N": "1"},
+                    ":active": {"S": SessionStatus.ACTIVE.value},
+                },
+            )
+        except ClientError as error:
+            if is_conditional_check_failure(error):
+                return False
+            raise
+        return True
+
+    def started_since(self, station_id: str, since: datetime, limit: int = 50) -> list[Session]:
+        """Sessions of a station started at or after ``since``, oldest first (to find the one a remote
+        start began)."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="byStationStart",
+            KeyConditionExpression="stationId = :station AND startedAt >= :since",
+            ExpressionAttributeValues={":station": {"S": station_id}, ":since": {"S": to_iso(since)}},
+            Limit=limit,
+        )
+        return [Session.model_validate(from_item(item)) for item in response.get("Items", [])]
 
     def get(self, session_id: str) -> Session | None:
         response = self._client.get_item(

@@ -13,6 +13,8 @@ from shared.domain.stations import (
     ChargerInfo,
     Connection,
     ConnectorState,
+    DeviceStatus,
+    EvseAvailability,
     RegistrationPolicy,
     Station,
     connector_key,
@@ -173,6 +175,37 @@ class StationRepository:
                 },
                 {":registration": {"S": registration_id}},
             ),
+        )
+
+    def record_availability(self, station_id: str, registration_id: str, availability: EvseAvailability) -> None:
+        """What the operator set an EVSE (or, for EVSE 0, the station) to, once the station accepted it."""
+        # Stations registered before EVSE availability existed have no map yet: create it first (a
+        # nested SET on a missing map is refused), then set the one EVSE (rare: an operator's change).
+        self._station_write(
+            station_id,
+            registration_id,
+            UpdateExpression="SET availability = if_not_exists(availability, :empty)",
+            ExpressionAttributeValues={":empty": {"M": {}}},
+        )
+        self._station_write(
+            station_id,
+            registration_id,
+            UpdateExpression="SET availability.#evse = :availability",
+            ExpressionAttributeNames={"#evse": str(availability.evse_id)},
+            ExpressionAttributeValues={":availability": to_attribute_value(availability.to_document())},
+        )
+
+    def record_device_status(
+        self, station_id: str, registration_id: str, kind: str, status: DeviceStatus
+    ) -> None:
+        """The station's firmware or diagnostics progress (``kind``: firmware, diagnostics)."""
+        if kind not in ("firmware", "diagnostics"):
+            raise ValueError(f"unknown device status {kind}")
+        self._station_write(
+            station_id,
+            registration_id,
+            UpdateExpression=f"SET {kind} = :status",
+            ExpressionAttributeValues={":status": to_attribute_value(status.to_document())},
         )
 
     def record_connector_status(

@@ -125,6 +125,27 @@ STATION_MESSAGES = TableDefinition(
     ttl_attribute="expiresAt",
 )
 
+STATION_DATA = TableDefinition(
+    logical_id="StationDataTable",
+    default_name="csms-station-data",
+    env_var="STATION_DATA_TABLE",
+    # <stationId>:<registrationId>, one item per thing a station holds: each device-model variable (a full
+    # 2.0.1 inventory is thousands, never one 400 KB item), report progress, local-list entries and
+    # state, installed charging profiles, and the station's outbound lane (one call in flight).
+    partition_key=KeyAttribute("stationKey"),
+    sort_key=KeyAttribute("itemKey"),
+)
+
+RESERVATIONS = TableDefinition(
+    logical_id="ReservationsTable",
+    default_name="csms-reservations",
+    env_var="RESERVATIONS_TABLE",
+    partition_key=KeyAttribute("stationKey"),
+    sort_key=KeyAttribute("reservationId", "N"),
+    indexes=(IndexDefinition("byTenant", KeyAttribute("tenantId"), KeyAttribute("createdAt")),),
+    ttl_attribute="expiresTtl",
+)
+
 IDEMPOTENCY = TableDefinition(
     logical_id="IdempotencyTable",
     default_name="csms-idempotency",
@@ -142,6 +163,8 @@ ALL_TABLES: tuple[TableDefinition, ...] = (
     SITES,
     COMMANDS,
     STATION_MESSAGES,
+    STATION_DATA,
+    RESERVATIONS,
     IDEMPOTENCY,
 )
 
