@@ -16,6 +16,8 @@ import json
 import os
 import platform as host
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -26,8 +28,9 @@ os.environ.update(
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        # As deployed (infra: log level INFO, metrics on): the log bytes measured are what CloudWatch ingests.
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_METRICS_NAMESPACE": "Csms",
         "EVENT_BUS_NAME": "csms-bench",
         "MANAGEMENT_API_ENDPOINT": "http://127.0.0.1:1",
     }
@@ -50,6 +53,86 @@ MONTH_MESSAGES: dict[str, int] = {
     "StatusNotification": 30 * 4 * 4,
 }
 PRICE_PER_MILLION = {"write": 0.625, "read": 0.125, "events": 1.0}
+LOG_USD_PER_GB = 0.50
+TRANSACTION = "<transactionId of the StartTransaction answer>"
+# What a misbehaving charger costs in logs: schema-violating frames of growing size.
+BAD_FRAMES: dict[str, Any] = {
+    "invalid 31 KB BootNotification": [
+        2,
+        "bad1",
+        "BootNotification",
+        {"chargePointVendor": "x" * 31_000, "chargePointModel": "X"},
+    ],
+    "unknown action": [2, "bad2", "MakeCoffee", {"strength": 11}],
+    "not JSON": "{{{",
+}
+HANDLERS = (
+    "functions.ws_authorizer.handler",
+    "functions.ws_connect.handler",
+    "functions.ws_default.handler",
+    "functions.ws_disconnect.handler",
+    "functions.operator_api.handler",
+    "functions.command_sender.handler",
+    "functions.command_timeouts.handler",
+    "functions.session_projection.handler",
+)
+
+
+@contextlib.contextmanager
+def _captured_output() -> Any:
+    """Everything a handler writes: powertools' log handler keeps the stream it was built with, so it is
+    pointed at the capture too (EMF metric lines go through print)."""
+    from shared.observability import logger
+
+    captured = io.StringIO()
+    stream_handler = logger.registered_handler
+    previous = stream_handler.setStream(captured)  # type: ignore[attr-defined]
+    try:
+        with contextlib.redirect_stdout(captured):
+            yield captured
+    finally:
+        stream_handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+def _all_meter_records(client: Any) -> list[Any]:
+    from shared.domain.sessions import MeterValuesRecord
+    from shared.storage.dynamo import from_item
+    from shared.storage.tables import METER_VALUES
+
+    items = client.scan(TableName=METER_VALUES.default_name)["Items"]
+    return [MeterValuesRecord.model_validate(from_item(item)) for item in items]
+
+
+def _with_transaction(frame: Any, transaction_id: int | None) -> Any:
+    if (
+        isinstance(frame, list)
+        and isinstance(frame[-1], dict)
+        and frame[-1].get("transactionId") == TRANSACTION
+    ):
+        return [*frame[:-1], {**frame[-1], "transactionId": transaction_id}]
+    return frame
+
+
+def _process_ms(code: str, runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        begin = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        )
+        timings.append((time.perf_counter() - begin) * 1000)
+    return statistics.median(timings)
+
+
+def cold_starts(runs: int) -> dict[str, Any]:
+    """Whole-process import of each handler module against a bare interpreter (median of ``runs``):
+    what a cold start costs before the first event, on this machine."""
+    bare = _process_ms("pass", runs)
+    figures = {}
+    for module in HANDLERS:
+        total = _process_ms(f"import {module}", runs)
+        figures[module.split(".")[1]] = {"importMs": round(total, 1), "overBareMs": round(total - bare, 1)}
+    return {"bareInterpreterMs": round(bare, 1), "runs": runs, "handlers": figures}
 
 
 class RequestCounter:
@@ -114,7 +197,8 @@ def frames_for_station(station: int, heartbeats: int, meter_values: int) -> list
     ]
     for i in range(meter_values):
         sample = [
-            {"value": str(1000 * (i + 1)), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+            # 7.2 kW, sampled every minute: 120 Wh a sample
+            {"value": str(120 * (i + 1)), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
             {"value": "7200", "measurand": "Power.Active.Import", "unit": "W"},
             *(
                 {"value": "10.0", "measurand": "Current.Import", "unit": "A", "phase": phase}
@@ -131,7 +215,7 @@ def frames_for_station(station: int, heartbeats: int, meter_values: int) -> list
                     "MeterValues",
                     {
                         "connectorId": 1,
-                        "transactionId": 1,
+                        "transactionId": TRANSACTION,
                         "meterValue": [{"timestamp": timestamp, "sampledValue": sample}],
                     },
                 ],
@@ -145,8 +229,8 @@ def frames_for_station(station: int, heartbeats: int, meter_values: int) -> list
                 "x",
                 "StopTransaction",
                 {
-                    "transactionId": 1,
-                    "meterStop": 1000 * meter_values,
+                    "transactionId": TRANSACTION,
+                    "meterStop": 120 * meter_values,
                     "timestamp": "2026-11-27T10:00:00Z",
                     "reason": "EVDisconnected",
                 },
@@ -183,28 +267,58 @@ def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
         timings: dict[str, list[float]] = defaultdict(list)
         requests: dict[str, Counter[str]] = defaultdict(Counter)
         messages: Counter[str] = Counter()
+        log_bytes: Counter[str] = Counter()
         context = lambda_context(WS_DEFAULT)
-        started = time.perf_counter()
-        quiet = contextlib.redirect_stdout(io.StringIO())  # EMF metric lines, printed by powertools
-        quiet.__enter__()
+        elapsed = 0.0
         for index in range(stations):
             station_id = f"BENCH-{index:04d}"
-            platform.stations.create(Station(station_id=station_id, tenant_id="bench", created_at=utc_now()))
-            authorizer = {"stationId": station_id, "tenantId": "bench", "protocol": "ocpp1.6"}
-            websocket.connect(platform, connect_event(authorizer, f"conn-{index}"))
+            station = Station(station_id=station_id, tenant_id="bench", created_at=utc_now())
+            platform.stations.create(station)
+            authorizer = {
+                "stationId": station_id,
+                "tenantId": "bench",
+                "registrationId": station.registration_id,
+                "registration": "Accepted",
+                "protocol": "ocpp1.6",
+            }
+            with _captured_output():
+                websocket.connect(platform, connect_event(authorizer, f"conn-{index}"))
             counter.take()
+            transaction_id = None
             for kind, frame in frames_for_station(index, heartbeats, meter_values):
-                event = message_event(authorizer, frame, f"conn-{index}")
-                begin = time.perf_counter()
-                response = handler(event, context)
-                timings[kind].append(time.perf_counter() - begin)
+                event = message_event(authorizer, _with_transaction(frame, transaction_id), f"conn-{index}")
+                # logs and EMF metric lines: what CloudWatch Logs ingests
+                with _captured_output() as captured:
+                    begin = time.perf_counter()
+                    response = handler(event, context)
+                    spent = time.perf_counter() - begin
+                elapsed += spent
+                timings[kind].append(spent)
+                log_bytes[kind] += len(captured.getvalue().encode())
                 reply = json.loads(response["body"])
                 if reply[0] != 3:
                     raise RuntimeError(f"{kind} was refused: {reply}")
+                if kind == "StartTransaction":
+                    transaction_id = reply[2]["transactionId"]
                 requests[kind].update(counter.take())
                 messages[kind] += 1
-        elapsed = time.perf_counter() - started
-        quiet.__exit__(None, None, None)
+        # Off the charger path: the meter-values stream, one record per 60 s batch per session (the
+        # batching window), through the session projection; its writes per MeterValues message.
+        counter.take()
+        projected_messages = 0
+        for index in range(stations):
+            for record in sorted(
+                (r for r in _all_meter_records(client) if r.station_id == f"BENCH-{index:04d}"),
+                key=lambda r: r.sample_key,
+            ):
+                platform.live_sessions.project([(record.sample_key, record)])
+                projected_messages += 1
+        projection_writes = sum(n for op, n in counter.take().items() if op in WRITES)
+        bad_frame_logs: dict[str, int] = {}
+        for name, frame in BAD_FRAMES.items():
+            with _captured_output() as captured:
+                handler(message_event(authorizer, frame, f"conn-{stations - 1}"), context)
+            bad_frame_logs[name] = len(captured.getvalue().encode())
     total = sum(messages.values())
     per_type: dict[str, dict[str, Any]] = {}
     for kind, count in sorted(messages.items()):
@@ -218,11 +332,17 @@ def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
             "dynamodbReadsPerMessage": round(reads, 3),
             "dynamodbWritesPerMessage": round(writes, 3),
             "putEventsPerMessage": round(events, 3),
+            "logBytesPerMessage": round(log_bytes[kind] / count),
             "requests": dict(requests[kind]),
         }
     month_writes = sum(MONTH_MESSAGES[k] * per_type[k]["dynamodbWritesPerMessage"] for k in MONTH_MESSAGES)
     month_reads = sum(MONTH_MESSAGES[k] * per_type[k]["dynamodbReadsPerMessage"] for k in MONTH_MESSAGES)
     month_events = sum(MONTH_MESSAGES[k] * per_type[k]["putEventsPerMessage"] for k in MONTH_MESSAGES)
+    month_log_bytes = sum(MONTH_MESSAGES[k] * per_type[k]["logBytesPerMessage"] for k in MONTH_MESSAGES)
+    # The heartbeat's lastSeen write happens once per interval per container; the run above had one.
+    month_projection_writes = round(
+        MONTH_MESSAGES["MeterValues"] * projection_writes / max(projected_messages, 1)
+    )
     return {
         "benchmark": "ocpp-throughput",
         "machine": {"python": host.python_version(), "processor": host.machine(), "cpus": os.cpu_count()},
@@ -235,20 +355,24 @@ def run(stations: int, heartbeats: int, meter_values: int) -> dict[str, Any]:
         "frames": total,
         "seconds": round(elapsed, 3),
         "perMessageType": per_type,
+        "logBytesPerRejectedFrame": bad_frame_logs,
         "referenceWorkloadPerChargerMonth": {
             "messages": MONTH_MESSAGES,
             "dynamodbWrites": round(month_writes),
+            "sessionProjectionWrites": month_projection_writes,
             "dynamodbReads": round(month_reads),
             "putEvents": round(month_events),
             "dynamodbAndEventsUsd": round(
                 (
-                    month_writes * PRICE_PER_MILLION["write"]
+                    (month_writes + month_projection_writes) * PRICE_PER_MILLION["write"]
                     + month_reads * PRICE_PER_MILLION["read"]
                     + month_events * PRICE_PER_MILLION["events"]
                 )
                 / 1e6,
                 5,
             ),
+            "logBytes": round(month_log_bytes),
+            "logsUsd": round(month_log_bytes / 1e9 * LOG_USD_PER_GB, 5),
             "note": "heartbeat writes depend on container reuse: one lastSeen write per station per warm "
             "container per LAST_SEEN_WRITE_INTERVAL_SECONDS; this run used one container",
         },
@@ -260,25 +384,38 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=20)
     parser.add_argument("--heartbeats", type=int, default=10)
     parser.add_argument("--meter-values", type=int, default=20)
+    parser.add_argument("--cold-start-runs", type=int, default=7, help="0 skips the cold-start figures")
     arguments = parser.parse_args()
     result = run(arguments.stations, arguments.heartbeats, arguments.meter_values)
+    if arguments.cold_start_runs:
+        result["coldStart"] = cold_starts(arguments.cold_start_runs)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"{result['frames']} frames in {result['seconds']} s: "
         f"{result['framesPerSecond']} frames/s (moto in-process)"
     )
-    print(f"{'message':<20}{'mean ms':>9}{'p95 ms':>9}{'reads':>7}{'writes':>8}{'events':>8}")
+    print(f"{'message':<20}{'mean ms':>9}{'p95 ms':>9}{'reads':>7}{'writes':>8}{'events':>8}{'log B':>7}")
     for kind, row in result["perMessageType"].items():
         print(
             f"{kind:<20}{row['meanMs']:>9.2f}{row['p95Ms']:>9.2f}{row['dynamodbReadsPerMessage']:>7.2f}"
             f"{row['dynamodbWritesPerMessage']:>8.2f}{row['putEventsPerMessage']:>8.2f}"
+            f"{row['logBytesPerMessage']:>7}"
         )
+    for name, size in result["logBytesPerRejectedFrame"].items():
+        print(f"log bytes for a rejected frame ({name}): {size}")
     month = result["referenceWorkloadPerChargerMonth"]
     print(
-        f"reference charger-month: {month['dynamodbWrites']} writes, {month['dynamodbReads']} reads, "
-        f"{month['putEvents']} events = ${month['dynamodbAndEventsUsd']}"
+        f"reference charger-month: {month['dynamodbWrites']} writes (+{month['sessionProjectionWrites']} "
+        f"session projection), {month['dynamodbReads']} reads, {month['putEvents']} events = "
+        f"${month['dynamodbAndEventsUsd']}; logs {month['logBytes'] / 1e6:.1f} MB = ${month['logsUsd']}"
     )
+    cold = result.get("coldStart")
+    if cold:
+        bare = cold["bareInterpreterMs"]
+        print(f"cold start, median of {cold['runs']} process runs (bare interpreter {bare} ms):")
+        for name, figures in cold["handlers"].items():
+            print(f"  {name:<20} {figures['importMs']:>7.0f} ms  (+{figures['overBareMs']:.0f} ms over bare)")
     print(f"written to {RESULTS}")
 
 

@@ -17,9 +17,9 @@ from shared.domain.id_tokens import IdToken, IdTokenStatus
 from shared.domain.sessions import session_id_for
 from shared.domain.stations import Station, StationContext
 from shared.gateway.events import RecordingPublisher
-from shared.gateway.meter_stream import project_meter_stream
 from shared.ports import StationUnreachableError
 from shared.settings import Settings
+from shared.storage.streams import meter_values_from_stream, partial_batch_response
 from shared.storage.tables import ALL_TABLES, METER_VALUES, create_table_request
 from shared.wiring import Platform, build_platform
 
@@ -117,7 +117,8 @@ class PlatformUnderTest:
 
     def deliver_meter_stream(self) -> dict[str, Any]:
         """Runs the session projection over the meter-values records written since the last delivery."""
-        return project_meter_stream(self.platform.live_sessions, self.meter_stream.take())
+        failed = self.platform.live_sessions.project(meter_values_from_stream(self.meter_stream.take()))
+        return partial_batch_response(failed)
 
 
 @contextmanager

@@ -10,4 +10,4 @@ from shared.wiring import get_platform
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return send_command_for_workflow(get_platform(), event)
+    return send_command_for_workflow(get_platform().outbound, event)

@@ -10,4 +10,4 @@ from shared.wiring import get_platform
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return expire_overdue_commands(get_platform())
+    return expire_overdue_commands(get_platform().outbound)

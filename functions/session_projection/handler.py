@@ -2,12 +2,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.gateway.meter_stream import project_meter_stream
 from shared.observability import logger, metrics
+from shared.storage.streams import meter_values_from_stream, partial_batch_response
 from shared.wiring import get_platform
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return project_meter_stream(get_platform().live_sessions, event)
+    return partial_batch_response(get_platform().live_sessions.project(meter_values_from_stream(event)))

@@ -2,44 +2,72 @@
 meter-values table's DynamoDB stream onto the session items.
 
 The charger-facing path stays one write per MeterValues message; this projection runs off that path, once
-per stream batch, and coalesces: one conditional update per session per batch (the newest reading), so
-that the session list and the load allocator read active sessions without a query per session.
+per stream batch, and coalesces: at most one conditional update per session per batch (its newest reading),
+and none when the reading says nothing new (``worth_projecting``), so that the session list and the load
+allocator read active sessions without a query per session, for a write every few minutes per session.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from datetime import timedelta
 
-from shared.domain.sessions import METER_VALUE_TOLERANCE, MeterValuesRecord, live_reading
+from shared.domain.sessions import METER_VALUE_TOLERANCE, LiveReading, MeterValuesRecord, live_reading
 from shared.observability import logger
 from shared.ports import SessionStore
 
+# A reading is projected when it says something new: the draw moved (what the allocator acts on), the
+# energy grew by a noticeable step, or the last projection is getting old. Steady charging then costs one
+# write per session every few minutes instead of one per meter-values message.
+_POWER_CHANGE = 0.10
+_POWER_CHANGE_MIN_W = 200.0
+_CURRENT_CHANGE_A = 1.0
+_ENERGY_STEP_WH = 500.0
+_MAX_AGE = timedelta(minutes=5)
+_REMEMBERED_SESSIONS = 50_000
 
-@dataclass(frozen=True)
-class StreamedRecord:
-    sequence_number: str
-    record: MeterValuesRecord
+
+def worth_projecting(previous: LiveReading | None, reading: LiveReading) -> bool:
+    if previous is None or reading.at - previous.at >= _MAX_AGE:
+        return True
+    if (previous.power_w is None) != (reading.power_w is None):
+        return True
+    if previous.power_w is not None and reading.power_w is not None:
+        threshold = max(_POWER_CHANGE * abs(previous.power_w), _POWER_CHANGE_MIN_W)
+        if abs(reading.power_w - previous.power_w) >= threshold:
+            return True
+    before, after = previous.current_a or {}, reading.current_a or {}
+    if before.keys() != after.keys() or any(abs(after[p] - before[p]) >= _CURRENT_CHANGE_A for p in after):
+        return True
+    if previous.energy_register_wh is not None and reading.energy_register_wh is not None:
+        return reading.energy_register_wh - previous.energy_register_wh >= _ENERGY_STEP_WH
+    return reading.energy_register_wh is not None and previous.energy_register_wh is None
 
 
 class LiveSessions:
     def __init__(self, sessions: SessionStore) -> None:
         self._sessions = sessions
+        self._projected: dict[str, LiveReading] = {}
+        """What this warm container last projected per session (a cold container projects at once)."""
 
-    def project(self, streamed: list[StreamedRecord]) -> list[str]:
-        """Returns the sequence numbers of the records whose projection failed (to be retried)."""
-        by_session: dict[str, list[StreamedRecord]] = defaultdict(list)
-        for item in streamed:
-            if item.record.transaction_id is not None and not item.record.session_id.startswith("station:"):
-                by_session[item.record.session_id].append(item)
+    def project(self, streamed: list[tuple[str, MeterValuesRecord]]) -> list[str]:
+        """Takes (stream sequence number, record); returns the sequence numbers of the records whose
+        projection failed (to be retried)."""
+        by_session: dict[str, list[tuple[str, MeterValuesRecord]]] = defaultdict(list)
+        for sequence, record in streamed:
+            if record.transaction_id is not None and not record.session_id.startswith("station:"):
+                by_session[record.session_id].append((sequence, record))
         failed: list[str] = []
         for session_id, items in by_session.items():
-            reading = live_reading([value for item in items for value in item.record.meter_values])
-            if reading is None:
+            reading = live_reading([value for _, record in items for value in record.meter_values])
+            if reading is None or not worth_projecting(self._projected.get(session_id), reading):
                 continue
             try:
                 self._sessions.record_live(session_id, reading, METER_VALUE_TOLERANCE.total_seconds())
+                if len(self._projected) >= _REMEMBERED_SESSIONS:
+                    self._projected.clear()
+                self._projected[session_id] = reading
             except Exception:  # reported per record: the stream retries just these
                 logger.exception("live reading not projected", extra={"sessionId": session_id})
-                failed.extend(item.sequence_number for item in items)
+                failed.extend(sequence for sequence, _ in items)
         return failed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 
@@ -28,7 +28,18 @@ def parse_timestamp(value: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-UtcDatetime = Annotated[datetime, PlainSerializer(to_iso, return_type=str, when_used="json")]
+def _as_utc(moment: datetime) -> datetime:
+    """Every stored moment is UTC; one whose offset pushes it outside years 1 to 9999 in UTC
+    (``0001-01-01T00:00:00+01:00``) cannot be stored or compared, so it is refused at the edge."""
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("date-time is outside the years 1 to 9999 in UTC") from error
+
+
+UtcDatetime = Annotated[
+    datetime, AfterValidator(_as_utc), PlainSerializer(to_iso, return_type=str, when_used="json")
+]
 
 
 class DomainModel(BaseModel):

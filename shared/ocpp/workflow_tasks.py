@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.domain.base import DomainModel
-from shared.wiring import Platform
+from shared.ocpp.outbound import OutboundCommands
 
 
 class SendCommandTask(DomainModel):
@@ -21,17 +21,17 @@ class SendCommandTask(DomainModel):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
-def send_command_for_workflow(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
+def send_command_for_workflow(outbound: OutboundCommands, event: dict[str, Any]) -> dict[str, Any]:
     """Sends the call with the task token; the execution resumes when the station answers (or the call
     times out, or the station is offline). Bad input fails the task with the domain error's name
     (NotFoundError, InvalidRequestError, ...), which the workflow can catch."""
     task = SendCommandTask.model_validate(event)
-    command = platform.outbound.send(
+    command = outbound.send(
         task.tenant_id, task.station_id, task.action, task.payload, task_token=task.task_token
     )
     return {"commandId": command.command_id, "status": command.status.value}
 
 
-def expire_overdue_commands(platform: Platform) -> dict[str, Any]:
-    expired = platform.outbound.expire_overdue()
+def expire_overdue_commands(outbound: OutboundCommands) -> dict[str, Any]:
+    expired = outbound.expire_overdue()
     return {"expired": len(expired)}

@@ -39,7 +39,7 @@ def _task(action: str = "ClearCache", **payload: object) -> dict[str, object]:
 
 def test_the_answer_resumes_the_waiting_execution(env: PlatformUnderTest) -> None:
     authorizer = _connect(env)
-    sent = send_command_for_workflow(env.platform, _task())
+    sent = send_command_for_workflow(env.platform.outbound, _task())
     assert sent["status"] == "pending"
     frame = json.loads(env.connections.posted[-1][1])
     websocket.handle_message(env.platform, message_event(authorizer, [3, frame[1], {"status": "Rejected"}]))
@@ -51,18 +51,18 @@ def test_the_answer_resumes_the_waiting_execution(env: PlatformUnderTest) -> Non
 
 
 def test_an_offline_station_fails_the_task_at_once(env: PlatformUnderTest) -> None:
-    send_command_for_workflow(env.platform, _task())
+    send_command_for_workflow(env.platform.outbound, _task())
     assert [(token, error) for token, error, _ in env.workflows.failed] == [("token-1", "Command.Offline")]
 
 
 def test_an_unanswered_call_times_out_once_and_later_answers_are_ignored(env: PlatformUnderTest) -> None:
     authorizer = _connect(env)
-    send_command_for_workflow(env.platform, _task())
+    send_command_for_workflow(env.platform.outbound, _task())
     command_id = json.loads(env.connections.posted[-1][1])[1]
-    assert expire_overdue_commands(env.platform) == {"expired": 0}
+    assert expire_overdue_commands(env.platform.outbound) == {"expired": 0}
     env.clock.advance(61)
-    assert expire_overdue_commands(env.platform) == {"expired": 1}
-    assert expire_overdue_commands(env.platform) == {"expired": 0}
+    assert expire_overdue_commands(env.platform.outbound) == {"expired": 1}
+    assert expire_overdue_commands(env.platform.outbound) == {"expired": 0}
     assert [error for _, error, _ in env.workflows.failed] == ["Command.Timeout"]
     websocket.handle_message(env.platform, message_event(authorizer, [3, command_id, {"status": "Accepted"}]))
     command = env.platform.commands.get(command_id)
@@ -75,6 +75,6 @@ def test_bad_task_input_fails_the_task_with_a_named_error(env: PlatformUnderTest
 
     _connect(env)
     with pytest.raises(InvalidRequestError):
-        send_command_for_workflow(env.platform, _task("Reset", type="Sideways"))
+        send_command_for_workflow(env.platform.outbound, _task("Reset", type="Sideways"))
     with pytest.raises(NotFoundError):
-        send_command_for_workflow(env.platform, {**_task(), "stationId": "CP-404"})
+        send_command_for_workflow(env.platform.outbound, {**_task(), "stationId": "CP-404"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -168,3 +168,21 @@ def test_connectivity_grace_after_routine_disconnect() -> None:
     assert dropped.connectivity(T0 + timedelta(seconds=121), grace) == "offline"
     assert a_station(disconnected_at=T0, blocked=True).connectivity(T0, grace) == "offline"
     assert a_station().connectivity(T0, grace) == "offline"
+
+
+def test_live_readings_are_projected_when_they_say_something_new() -> None:
+
+    from shared.charging.live_sessions import worth_projecting
+    from shared.domain.sessions import LiveReading
+
+    t0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    steady = LiveReading(at=t0, energy_register_wh=1000, power_w=7000, current_a={"L1": 30.0})
+    minute = timedelta(minutes=1)
+    assert worth_projecting(None, steady)
+    assert not worth_projecting(
+        steady, steady.model_copy(update={"at": t0 + minute, "energy_register_wh": 1117})
+    )
+    assert worth_projecting(steady, steady.model_copy(update={"at": t0 + minute, "power_w": 3000}))
+    assert worth_projecting(steady, steady.model_copy(update={"at": t0 + minute, "current_a": {"L1": 16.0}}))
+    assert worth_projecting(steady, steady.model_copy(update={"at": t0 + 5 * minute}))
+    assert worth_projecting(steady, steady.model_copy(update={"at": t0 + minute, "energy_register_wh": 1600}))
