@@ -86,7 +86,9 @@ class Authorization:
                     continue
                 if scope is ConcurrentScope.OTHER_STATIONS and active.station_id == station.station_id:
                     continue
-                return ChargeAuthorization(info.model_copy(update={"status": AuthorizationStatus.CONCURRENT_TX}))
+                return ChargeAuthorization(
+                    info.model_copy(update={"status": AuthorizationStatus.CONCURRENT_TX})
+                )
         if self._reservations is not None:
             check = self._reservations.check(station, token.value, info.parent_id_token, evse_id)
             if not check.allowed:

@@ -54,7 +54,9 @@ class CommandEffects:
             elif isinstance(effect, LocalListVersionReported):
                 self._local_lists.record_reported_version(key, effect.version, now)
             elif isinstance(effect, ReservationAnswered):
-                self._reservations.answered(key, effect.reservation_id, effect.accepted, effect.station_answer)
+                self._reservations.answered(
+                    key, effect.reservation_id, effect.accepted, effect.station_answer
+                )
             elif isinstance(effect, ReservationCancelled):
                 self._reservations.cancelled(key, effect.reservation_id)
             elif isinstance(effect, AvailabilitySet):

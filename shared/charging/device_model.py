@@ -32,6 +32,10 @@ class DeviceModel:
         if progress.complete and progress.completed_at == self._clock():
             logger.info(
                 "device model report complete",
-                extra={"stationId": station.station_id, "requestId": request_id, "parts": len(progress.parts)},
+                extra={
+                    "stationId": station.station_id,
+                    "requestId": request_id,
+                    "parts": len(progress.parts),
+                },
             )
         return progress

@@ -17,7 +17,12 @@ class FirmwareAndLogs:
         self._clock = clock
 
     def firmware_status(
-        self, station: StationContext, message_id: str, status: str, request_id: int | None, kept: dict[str, Any]
+        self,
+        station: StationContext,
+        message_id: str,
+        status: str,
+        request_id: int | None,
+        kept: dict[str, Any],
     ) -> None:
         self._record(station, "firmware", "FirmwareStatusNotification", message_id, status, request_id, kept)
 

@@ -121,5 +121,6 @@ class Reservations:
         )
 
     def cancelled(self, key: str, reservation_id: int) -> None:
-        self._reservations.transition(key, reservation_id, ReservationStatus.CANCELLED, self._clock(),
-                                      only_from=HOLDING)
+        self._reservations.transition(
+            key, reservation_id, ReservationStatus.CANCELLED, self._clock(), only_from=HOLDING
+        )

@@ -33,7 +33,9 @@ class SmartCharging:
         """On the EVSE's active session (False when there is none: nothing to plan for)."""
         session = self._sessions.find_active(station.station_id, station.registration_id, evse_id)
         if session is None:
-            logger.info("EV charging needs without an active session", extra={"stationId": station.station_id})
+            logger.info(
+                "EV charging needs without an active session", extra={"stationId": station.station_id}
+            )
             return False
         return self._sessions.record_charging_needs(session.session_id, needs)
 

@@ -143,11 +143,10 @@ class Transactions:
         if not changes_session(event):
             self.record_meter_values(station, event, session_id)
             return EventOutcome(None, charge.info if charge else None)
-        session = self._fold(
-            station, event, session_id, token_status=charge.info.status if charge else None
+        session = self._fold(station, event, session_id, token_status=charge.info.status if charge else None)
+        self.record_meter_values(
+            station, event.model_copy(update={"evse_id": event.evse_id or session.evse_id}), session_id
         )
-        self.record_meter_values(station, event.model_copy(update={"evse_id": event.evse_id or session.evse_id}),
-                                 session_id)
         self._use_reservation(station, event, charge, session_id)
         return EventOutcome(session, charge.info if charge else None)
 

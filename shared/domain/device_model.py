@@ -79,7 +79,7 @@ def component_prefix(component: ComponentRef | None) -> str:
     """The sort-key prefix of one component's variables (of every instance when ``instance`` is None and
     only a name is given). JSON keeps names with any character unambiguous."""
     if component is None:
-        return 'v#[null,'
+        return "v#[null,"
     return "v#" + json.dumps([component.name], separators=(",", ":"))[:-1] + ","
 
 

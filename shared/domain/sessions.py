@@ -135,7 +135,7 @@ class SampledValue(DomainModel):
     location: str | None = None
     unit: str | None = None
     multiplier: int | None = None
-    """2.0.1 unitOfMeasure.multiplier: the value is ``value × 10^multiplier`` in ``unit``."""
+    """2.0.1 unitOfMeasure.multiplier: the value is ``value * 10**multiplier`` in ``unit``."""
     signed_meter_value: dict[str, Any] | None = None
     """2.0.1 signedMeterValue (signedMeterData, signingMethod, encodingMethod, publicKey), kept as sent."""
 

@@ -68,7 +68,9 @@ class MessageContext:
     payload: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _schema_error(error: SchemaValidationError, missing_field_error: type[OCPPError] = ProtocolError) -> OCPPError:
+def _schema_error(
+    error: SchemaValidationError, missing_field_error: type[OCPPError] = ProtocolError
+) -> OCPPError:
     where = ".".join(str(part) for part in error.absolute_path) or "payload"
     cause = {"cause": f"{where}: {error.message}"[:200]}
     if error.validator in _TYPE_VALIDATORS:

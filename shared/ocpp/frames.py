@@ -10,7 +10,6 @@ from typing import Any, TypeAlias
 from ocpp.exceptions import (
     FormatViolationError,
     OCPPError,
-    ProtocolError,
     TypeConstraintViolationError,
 )
 from ocpp.messages import Call, CallError, CallResult, MessageType
@@ -29,6 +28,14 @@ _FRAME_HEAD = re.compile(r'^\s*\[\s*(\d+)\s*,\s*"((?:[^"\\]|\\.){1,36})"')
 class MessageTypeNotSupportedError(OCPPError):
     code = "MessageTypeNotSupported"
     default_description = "A message with a MessageTypeId not supported by the receiver was received"
+
+
+class RpcFrameworkError(OCPPError):
+    """OCPP 2.0.1 (part 4, 4.3): the content is not a valid RPC request, e.g. its MessageId cannot be read.
+    OCPP 1.6 has no such code and answers these as ProtocolError (each version's plug-in spells it)."""
+
+    code = "RpcFrameworkError"
+    default_description = "Content of the call is not a valid RPC Request"
 
 
 Frame: TypeAlias = Call | CallResult | CallError
@@ -68,7 +75,7 @@ def parse_frame(raw: str | bytes | None) -> Frame | FrameRejection | None:
         )
     if not isinstance(decoded, list) or not decoded:
         return FrameRejection(
-            ProtocolError(
+            RpcFrameworkError(
                 details={"cause": "an OCPP-J frame is a JSON array [MessageTypeId, MessageId, ...]"}
             ),
             UNKNOWN_MESSAGE_ID,
@@ -100,7 +107,7 @@ def _message_id(frame: list[Any]) -> str:
 
 def _id_problem(frame: list[Any]) -> OCPPError | None:
     if len(frame) < 2 or not isinstance(frame[1], str):
-        return ProtocolError(details={"cause": "MessageId must be a string"})
+        return RpcFrameworkError(details={"cause": "MessageId must be a string"})
     if not 0 < len(frame[1]) <= MAX_MESSAGE_ID_LENGTH:
         return TypeConstraintViolationError(details={"cause": "MessageId must be 1 to 36 characters"})
     return None
@@ -112,7 +119,9 @@ def _parse_call(frame: list[Any], message_id: str) -> Call | FrameRejection:
         return FrameRejection(problem, message_id, True)
     if len(frame) != 4:
         return FrameRejection(
-            ProtocolError(details={"cause": "a CALL is [2, MessageId, Action, Payload]"}), message_id, True
+            RpcFrameworkError(details={"cause": "a CALL is [2, MessageId, Action, Payload]"}),
+            message_id,
+            True,
         )
     _, _, action, payload = frame
     if not isinstance(action, str) or not action:
@@ -133,7 +142,7 @@ def _parse_answer(frame: list[Any], message_id: str) -> CallResult | CallError |
     if problem is None and frame[0] == MessageType.CallResult:
         if len(frame) == 3 and isinstance(frame[2], dict):
             return CallResult(message_id, frame[2])
-        problem = ProtocolError(details={"cause": "a CALLRESULT is [3, MessageId, Payload]"})
+        problem = RpcFrameworkError(details={"cause": "a CALLRESULT is [3, MessageId, Payload]"})
     elif problem is None:
         if (
             len(frame) == 5
@@ -142,7 +151,7 @@ def _parse_answer(frame: list[Any], message_id: str) -> CallResult | CallError |
             and isinstance(frame[4], dict)
         ):
             return CallError(message_id, frame[2], frame[3], frame[4])
-        problem = ProtocolError(
+        problem = RpcFrameworkError(
             details={"cause": "a CALLERROR is [4, MessageId, ErrorCode, Description, Details]"}
         )
     assert problem is not None

@@ -358,7 +358,8 @@ class OutboundCommands:
                 self._effects.apply(command.station_id, command.registration_id, effects)
         except Exception:
             logger.exception(
-                "answer's effects not applied", extra={"commandId": command.command_id, "action": command.action}
+                "answer's effects not applied",
+                extra={"commandId": command.command_id, "action": command.action},
             )
 
     def _announce(self, command: Command) -> None:
@@ -461,8 +462,12 @@ class _NeutralMappers:
     def unlock(self, evse_id: int, connector_id: int | None) -> OutboundCall:
         return self._intent("Unlock", evseId=evse_id, connectorId=connector_id)
 
-    def change_availability(self, operative: bool, evse_id: int | None, connector_id: int | None) -> OutboundCall:
-        return self._intent("ChangeAvailability", operative=operative, evseId=evse_id, connectorId=connector_id)
+    def change_availability(
+        self, operative: bool, evse_id: int | None, connector_id: int | None
+    ) -> OutboundCall:
+        return self._intent(
+            "ChangeAvailability", operative=operative, evseId=evse_id, connectorId=connector_id
+        )
 
     def trigger_message(self, message: str, evse_id: int | None, connector_id: int | None) -> OutboundCall:
         return self._intent("TriggerMessage", message=message, evseId=evse_id, connectorId=connector_id)

@@ -30,7 +30,11 @@ class ProtocolEntry:
 
 _REGISTRY: dict[str, ProtocolEntry] = {
     entry.subprotocol: entry
-    for entry in (ProtocolEntry("ocpp1.6", "1.6", "shared.ocpp.v16.plugin", preference=20),)
+    for entry in (
+        # 2.0.1 first: a charger that offers both gets the newer protocol (README, "Two protocols").
+        ProtocolEntry("ocpp2.0.1", "2.0.1", "shared.ocpp.v201.plugin", preference=10),
+        ProtocolEntry("ocpp1.6", "1.6", "shared.ocpp.v16.plugin", preference=20),
+    )
 }
 _loaded: dict[str, ProtocolPlugin] = {}
 _lock = threading.Lock()

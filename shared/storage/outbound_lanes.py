@@ -148,5 +148,7 @@ class OutboundLaneRepository:
         return bool(from_item(response.get("Attributes") or {}).get("waiting"))
 
     def waiting(self, station_key: str) -> list[str]:
-        response = self._client.get_item(TableName=self._table, Key=self._key(station_key), ConsistentRead=True)
+        response = self._client.get_item(
+            TableName=self._table, Key=self._key(station_key), ConsistentRead=True
+        )
         return [str(command_id) for command_id in from_item(response.get("Item") or {}).get("waiting") or []]

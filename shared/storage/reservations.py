@@ -47,7 +47,9 @@ class ReservationRepository:
             )
         except ClientError as error:
             if is_conditional_check_failure(error):
-                raise AlreadyExistsError(f"reservation {reservation.reservation_id} already exists") from error
+                raise AlreadyExistsError(
+                    f"reservation {reservation.reservation_id} already exists"
+                ) from error
             raise
 
     def get(self, station_key: str, reservation_id: int) -> Reservation | None:

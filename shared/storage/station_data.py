@@ -60,7 +60,7 @@ class _StationData:
     def _write_batch(self, requests: list[dict[str, Any]]) -> None:
         """BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed (throttling)."""
         for start in range(0, len(requests), _BATCH):
-            pending: list[dict[str, Any]] = requests[start : start + _BATCH]
+            pending: Any = requests[start : start + _BATCH]
             for attempt in range(_BATCH_ATTEMPTS):
                 response = self._client.batch_write_item(RequestItems={self._table: pending})
                 pending = response.get("UnprocessedItems", {}).get(self._table, [])
@@ -136,10 +136,14 @@ class DeviceModelRepository(_StationData):
             )
         attempts.append(
             {
-                "UpdateExpression": "SET #attributes.#type = :attribute, #source = :source, reportedAt = :now",
+                "UpdateExpression": "SET #attributes.#type = :attribute, #source = :source, "
+                "reportedAt = :now",
                 "ConditionExpression": "attribute_exists(#attributes)",
-                "ExpressionAttributeNames": {"#attributes": "attributes", "#type": attribute.type,
-                                             "#source": "source"},
+                "ExpressionAttributeNames": {
+                    "#attributes": "attributes",
+                    "#type": attribute.type,
+                    "#source": "source",
+                },
                 "ExpressionAttributeValues": {
                     ":attribute": to_attribute_value(attribute.to_document()),
                     **common,
@@ -162,7 +166,9 @@ class DeviceModelRepository(_StationData):
         self, station_key: str, component: ComponentRef | None, variable: VariableRef
     ) -> DeviceVariable | None:
         response = self._client.get_item(
-            TableName=self._table, Key=_key(station_key, variable_key(component, variable)), ConsistentRead=True
+            TableName=self._table,
+            Key=_key(station_key, variable_key(component, variable)),
+            ConsistentRead=True,
         )
         item = response.get("Item")
         return _variable_from(from_item(item)) if item else None
@@ -278,7 +284,11 @@ class LocalListRepository(_StationData):
             {
                 "PutRequest": {
                     "Item": to_item(
-                        {**entry.to_document(), "stationKey": station_key, "itemKey": LIST_ENTRY_PREFIX + token}
+                        {
+                            **entry.to_document(),
+                            "stationKey": station_key,
+                            "itemKey": LIST_ENTRY_PREFIX + token,
+                        }
                     )
                 }
             }

@@ -177,7 +177,9 @@ class StationRepository:
             ),
         )
 
-    def record_availability(self, station_id: str, registration_id: str, availability: EvseAvailability) -> None:
+    def record_availability(
+        self, station_id: str, registration_id: str, availability: EvseAvailability
+    ) -> None:
         """What the operator set an EVSE (or, for EVSE 0, the station) to, once the station accepted it."""
         # Stations registered before EVSE availability existed have no map yet: create it first (a
         # nested SET on a missing map is refused), then set the one EVSE (rare: an operator's change).

@@ -53,11 +53,13 @@ ALLOWED_BEFORE_ACCEPTANCE = {
 }
 
 # OCPP 1.6 (section 4.2.3) spells two codes differently from the ocpp package (which follows 2.0.1), and
-# has no MessageTypeNotSupported (2.0.1): an unknown MessageTypeId is a PropertyConstraintViolation here.
+# has neither MessageTypeNotSupported nor RpcFrameworkError (2.0.1): an unknown MessageTypeId is a
+# PropertyConstraintViolation here, a frame that is no valid RPC message a ProtocolError.
 ERROR_CODE_SPELLING = {
     "FormatViolation": "FormationViolation",
     "OccurrenceConstraintViolation": "OccurenceConstraintViolation",
     "MessageTypeNotSupported": "PropertyConstraintViolation",
+    "RpcFrameworkError": "ProtocolError",
 }
 
 

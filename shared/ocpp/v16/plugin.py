@@ -7,7 +7,7 @@ from ocpp.messages import MessageType
 from shared.charging.services import ChargingServices
 from shared.ocpp.plugin import ProtocolPlugin
 from shared.ocpp.v16 import actions
-from shared.ocpp.v16.mappers import V16Mappers, interpret_result
+from shared.ocpp.v16.mappers import V16Mappers, effects_of, interpret_result
 from shared.ocpp.v16.station import V16StationHandler
 
 
@@ -25,6 +25,7 @@ PLUGIN = ProtocolPlugin(
     build_handler=_build_handler,
     mappers=V16Mappers(),
     interpret_result=interpret_result,
+    effects_of=effects_of,
     # The 1.6 schemas give these floats a precision of one decimal (the ocpp package does the same).
     decimal_actions=frozenset(
         {

@@ -24,6 +24,7 @@ from shared.domain.sessions import MeterValue
 from shared.domain.stations import ChargerInfo, ConnectorState
 from shared.domain.transactions import TransactionEvent, TransactionEventKind
 from shared.ocpp.dispatch import MessageContext
+from shared.ocpp.v16.mappers import status_for_v16
 
 
 def _timestamp(value: str, field: str) -> datetime:
@@ -49,7 +50,7 @@ def _id_tag(value: str | None) -> IdTokenRef | None:
 
 def _id_tag_info(info: IdTokenInfo) -> dict[str, Any]:
     return {
-        "status": info.status.value,
+        "status": status_for_v16(info.status),
         "expiry_date": to_iso(info.expires_at) if info.expires_at else None,
         "parent_id_tag": info.parent_id_token,
     }
@@ -234,13 +235,10 @@ class V16StationHandler:
         data: str | None = None,
         **_: Any,
     ) -> call_result.DataTransfer:
-        self._services.station_messages.keep(
-            message.station,
-            "DataTransfer",
-            message.message_id,
-            {"vendorId": vendor_id, "messageId": message_id, "data": data},
+        status = self._services.data_transfers.receive(
+            message.station, message.message_id, vendor_id, message_id, data
         )
-        return call_result.DataTransfer(status=DataTransferStatus.accepted)
+        return call_result.DataTransfer(status=DataTransferStatus(status.value))
 
     # --- Firmware management: kept for operators now, drives OTA campaigns later ------------------
 
@@ -248,8 +246,8 @@ class V16StationHandler:
     def on_firmware_status_notification(
         self, message: MessageContext, status: str, **_: Any
     ) -> call_result.FirmwareStatusNotification:
-        self._services.station_messages.keep(
-            message.station, "FirmwareStatusNotification", message.message_id, {"status": status}
+        self._services.firmware.firmware_status(
+            message.station, message.message_id, status, None, {"status": status}
         )
         return call_result.FirmwareStatusNotification()
 
@@ -257,7 +255,12 @@ class V16StationHandler:
     def on_diagnostics_status_notification(
         self, message: MessageContext, status: str, **_: Any
     ) -> call_result.DiagnosticsStatusNotification:
-        self._services.station_messages.keep(
-            message.station, "DiagnosticsStatusNotification", message.message_id, {"status": status}
+        self._services.firmware.log_status(
+            message.station,
+            "DiagnosticsStatusNotification",
+            message.message_id,
+            status,
+            None,
+            {"status": status},
         )
         return call_result.DiagnosticsStatusNotification()
