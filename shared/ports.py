@@ -149,7 +149,7 @@ class CommandStore(Protocol):
 
     def record_ignored_answer(self, command_id: str, station_id: str, answer: dict[str, Any]) -> None: ...
 
-    def mark_sent(self, command_id: str, timeout_at: datetime) -> Command | None:
+    def mark_sent(self, command_id: str, timeout_at: datetime, now: datetime) -> Command | None:
         """A queued command becomes pending (None when it is no longer queued)."""
         ...
 

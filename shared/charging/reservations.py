@@ -71,13 +71,14 @@ class Reservations:
         self, station: StationContext, token: str, group: str | None, evse_id: int | None
     ) -> ReservationCheck:
         """One query of the station's holding reservations (none, most of the time); the station is read
-        only when reservations for "any EVSE" need its EVSE count."""
+        only when there are some and the answer depends on how many EVSEs it has (a question without an
+        EVSE, as 1.6 and 2.0.1 Authorize ask, or reservations for "any EVSE")."""
         now = self._clock()
         holding = self._reservations.holding(station_key(station.station_id, station.registration_id), now)
         if not holding:
             return ReservationCheck(True)
         evse_count = None
-        if any(reservation.evse_id is None for reservation in holding):
+        if evse_id is None or any(reservation.evse_id is None for reservation in holding):
             stored = self._stations.get(station.station_id)
             evse_count = len(stored.evse_ids()) if stored is not None and stored.evse_ids() else None
         return check_reservations(holding, token, group, evse_id, evse_count, now)

@@ -193,7 +193,7 @@ class OutboundCommands:
             taken = self._lanes.take_next(lane, until, now)
             if taken is None:
                 return
-            sent = self._commands.mark_sent(taken, until)
+            sent = self._commands.mark_sent(taken, until, now)
             if sent is None:  # it timed out while it waited: skip it
                 if not self._lanes.release(lane, taken):
                     return

@@ -26,7 +26,8 @@ from shared.storage.dynamo import (
 # station must not complete someone else's command), and the first outcome is final. A queued command
 # (never sent) can only time out or be found offline, which completes it the same way.
 _FIRST_ANSWER_FROM_ADDRESSEE = "stationId = :station AND #status IN (:pending, :queued)"
-_STILL_QUEUED = "#status = :queued"
+# A queued command whose wait is over reads as timed out: it is never sent late.
+_STILL_QUEUED = "#status = :queued AND timeoutAt > :now"
 _MAX_IGNORED_ANSWERS = 10
 PENDING_SHARDS = 8
 """Pending commands spread over this many index partitions (the allocator may send thousands a minute)."""
@@ -113,7 +114,7 @@ class CommandRepository:
             raise
         return Command.model_validate(from_item(result["Attributes"]))
 
-    def mark_sent(self, command_id: str, timeout_at: datetime) -> Command | None:
+    def mark_sent(self, command_id: str, timeout_at: datetime, now: datetime) -> Command | None:
         """A queued command leaves the queue: pending from now, timing out from now. None when it is no
         longer queued (it timed out while waiting)."""
         try:
@@ -127,6 +128,7 @@ class CommandRepository:
                     ":pending": {"S": CommandStatus.PENDING.value},
                     ":queued": {"S": CommandStatus.QUEUED.value},
                     ":timeout": {"S": to_iso(timeout_at)},
+                    ":now": {"S": to_iso(now)},
                 },
                 ReturnValues="ALL_NEW",
             )

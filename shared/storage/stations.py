@@ -206,7 +206,8 @@ class StationRepository:
         self._station_write(
             station_id,
             registration_id,
-            UpdateExpression=f"SET {kind} = :status",
+            UpdateExpression="SET #kind = :status",
+            ExpressionAttributeNames={"#kind": kind},
             ExpressionAttributeValues={":status": to_attribute_value(status.to_document())},
         )
 

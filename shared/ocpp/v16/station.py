@@ -17,6 +17,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 from pydantic import ValidationError
 
+from shared.charging.authorization import ConcurrentScope
 from shared.charging.services import ChargingServices
 from shared.domain.base import parse_timestamp, to_iso
 from shared.domain.id_tokens import AuthorizationStatus, IdTokenInfo, IdTokenRef
@@ -134,8 +135,12 @@ class V16StationHandler:
 
     @on(Action.authorize)
     def on_authorize(self, message: MessageContext, id_tag: str, **_: Any) -> call_result.Authorize:
-        info = self._services.authorization.authorize(message.station, IdTokenRef(value=id_tag))
-        return call_result.Authorize(id_tag_info=_id_tag_info(info))
+        # Charging elsewhere, or every EVSE reserved for others: not Accepted (SteVe's rule for the first:
+        # at its own station the token may be authorized again, to stop its transaction).
+        charge = self._services.authorization.authorize_to_charge(
+            message.station, IdTokenRef(value=id_tag), None, ConcurrentScope.OTHER_STATIONS
+        )
+        return call_result.Authorize(id_tag_info=_id_tag_info(charge.info))
 
     @on(Action.start_transaction)
     def on_start_transaction(
