@@ -16,7 +16,7 @@ from shared.domain.charging_profiles import (
     ProfilePurpose,
     SchedulePeriod,
 )
-from shared.domain.device_model import VariableQuery, VariableRef, VariableWrite
+from shared.domain.device_model import ComponentRef, VariableQuery, VariableRef, VariableWrite
 from shared.domain.errors import InvalidRequestError
 from shared.domain.firmware import FirmwareUpdate, LogUpload
 from shared.domain.id_tokens import AuthorizationStatus, IdTokenInfo
@@ -81,9 +81,7 @@ def test_configuration_keys_are_the_device_model_without_components(env: Platfor
         )
         is None
     )
-    with pytest.raises(InvalidRequestError, match="OCPP 1.6"):
-        from shared.domain.device_model import ComponentRef
-
+    with pytest.raises(InvalidRequestError, match=r"OCPP 1\.6"):
         env.platform.outbound.send_intent(
             "tenant-a",
             "CP-1",
@@ -200,7 +198,7 @@ def test_charging_profiles_are_kept_when_accepted_and_cleared(env: PlatformUnder
     )
     station.answer({"status": "Accepted"})
     assert [profile.profile.id for profile in env.platform.charging_profiles.list(key_of(env))] == [4]
-    with pytest.raises(InvalidRequestError, match="OCPP 1.6"):
+    with pytest.raises(InvalidRequestError, match=r"OCPP 1\.6"):
         env.platform.outbound.send_intent(
             "tenant-a", "CP-1", lambda m: m.get_charging_profiles(1, ProfileCriteria())
         )
@@ -224,7 +222,7 @@ def test_firmware_and_diagnostics_in_1_6_terms(env: PlatformUnderTest) -> None:
     stored = env.platform.stations.get("CP-1")
     assert stored is not None and stored.firmware is not None and stored.diagnostics is not None
     assert (stored.firmware.status, stored.diagnostics.status) == ("Installed", "Uploaded")
-    with pytest.raises(InvalidRequestError, match="OCPP 1.6"):
+    with pytest.raises(InvalidRequestError, match=r"OCPP 1\.6"):
         env.platform.outbound.send_intent(
             "tenant-a",
             "CP-1",
