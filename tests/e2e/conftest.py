@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from tools.local_platform import LocalPlatform, PlatformConfig
-from tools.simulator import ChargerSettings, SimulatedCharger
+from tools.simulator import ChargerBase, ChargerSettings, simulated_charger
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 
@@ -43,14 +43,18 @@ class OperatorClient:
             text = await response.text()
             return response.status, (await response.json() if text else None)
 
-    async def wait_for_command(self, command_id: str, wanted: set[str]) -> dict[str, Any]:
-        async with asyncio.timeout(15):
-            while True:
-                status, command = await self.call("GET", f"/commands/{command_id}")
-                assert status == 200, command
-                if command["status"] in wanted:
-                    return dict(command)
-                await asyncio.sleep(0.1)
+    async def wait_for_command(self, command_id: str, wanted: set[str], within: float = 15) -> dict[str, Any]:
+        command: Any = None
+        try:
+            async with asyncio.timeout(within):
+                while True:
+                    status, command = await self.call("GET", f"/commands/{command_id}")
+                    assert status == 200, command
+                    if command["status"] in wanted:
+                        return dict(command)
+                    await asyncio.sleep(0.1)
+        except TimeoutError as error:
+            raise AssertionError(f"command {command_id} is still {command}") from error
 
 
 @pytest.fixture
@@ -77,16 +81,17 @@ def operator(platform: LocalPlatform, http_session: aiohttp.ClientSession) -> Op
 
 
 @pytest.fixture
-async def chargers() -> AsyncIterator[list[SimulatedCharger]]:
-    started: list[SimulatedCharger] = []
+async def chargers() -> AsyncIterator[list[ChargerBase[Any]]]:
+    started: list[ChargerBase[Any]] = []
     yield started
     for charger in started:
         await charger.stop()
 
 
 async def start_charger(
-    platform: LocalPlatform, chargers: list[SimulatedCharger], station_id: str, **overrides: Any
-) -> SimulatedCharger:
+    platform: LocalPlatform, chargers: list[ChargerBase[Any]], station_id: str, **overrides: Any
+) -> Any:
+    """A simulated charger (``protocol="2.0.1"`` for a 2.0.1 one), started."""
     settings: dict[str, Any] = {
         "station_id": station_id,
         "url": platform.endpoints.websocket_url,
@@ -99,7 +104,7 @@ async def start_charger(
         "reconnect_delay_seconds": 0.1,
         **overrides,
     }
-    charger = SimulatedCharger(ChargerSettings(**settings))
+    charger = simulated_charger(ChargerSettings(**settings))
     chargers.append(charger)
     await charger.start()
     return charger

@@ -7,12 +7,9 @@ Usable as a library: ``start()``/``stop()``, the recorded state below, and ``wai
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import itertools
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,23 +22,31 @@ from ocpp.v16.enums import (
     AuthorizationStatus,
     AvailabilityStatus,
     AvailabilityType,
+    CancelReservationStatus,
     ChargePointErrorCode,
     ChargePointStatus,
+    ChargingProfileStatus,
+    ClearCacheStatus,
+    ClearChargingProfileStatus,
     DataTransferStatus,
     DiagnosticsStatus,
     FirmwareStatus,
+    GetCompositeScheduleStatus,
     MessageTrigger,
     Reason,
     RegistrationStatus,
     RemoteStartStopStatus,
+    ReservationStatus,
     ResetStatus,
     TriggerMessageStatus,
     UnlockStatus,
+    UpdateStatus,
 )
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from tools.simulator.base import ChargerBase, ConnectionLostError, ReceivedCall
 from tools.simulator.configuration import ConfigurationKeys
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
@@ -49,19 +54,8 @@ from tools.simulator.settings import ChargerSettings
 log = logging.getLogger(__name__)
 
 OCPP16 = Subprotocol("ocpp1.6")
-_MAX_RECONNECT_DELAY_SECONDS = 30.0
 _CHARGING_STATES = frozenset({ChargePointStatus.preparing, ChargePointStatus.charging})
-
-
-class ConnectionLostError(Exception):
-    """The socket closed while a call waited for its answer."""
-
-
-@dataclass(frozen=True)
-class ReceivedCall:
-    action: str
-    arguments: dict[str, Any]
-    received_at: float = field(default_factory=time.time)
+__all__ = ["CompletedTransaction", "ConnectionLostError", "ReceivedCall", "SimulatedCharger"]
 
 
 @dataclass
@@ -74,6 +68,7 @@ class Transaction:
     stop_reason: Reason = Reason.local
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    reservation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,10 +171,134 @@ class _OcppSession(ChargePoint):
         self._owner.record(Action.data_transfer, vendor_id=vendor_id, **arguments)
         return result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
 
+    @on(Action.clear_cache)
+    def on_clear_cache(self) -> Any:
+        self._owner.record(Action.clear_cache)
+        return result.ClearCache(status=ClearCacheStatus.accepted)
 
-class SimulatedCharger:
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self) -> Any:
+        self._owner.record(Action.get_local_list_version)
+        return result.GetLocalListVersion(list_version=self._owner.local_list_version)
+
+    @on(Action.send_local_list)
+    def on_send_local_list(self, list_version: int, update_type: str, **arguments: Any) -> Any:
+        self._owner.record(
+            Action.send_local_list, list_version=list_version, update_type=update_type, **arguments
+        )
+        entries = {entry["id_tag"]: entry for entry in arguments.get("local_authorization_list") or []}
+        if update_type == "Full":
+            self._owner.local_list = entries
+        elif list_version <= self._owner.local_list_version:
+            return result.SendLocalList(status=UpdateStatus.version_mismatch)
+        else:
+            for tag, entry in entries.items():
+                if entry.get("id_tag_info"):
+                    self._owner.local_list[tag] = entry
+                else:
+                    self._owner.local_list.pop(tag, None)
+        self._owner.local_list_version = list_version
+        return result.SendLocalList(status=UpdateStatus.accepted)
+
+    @on(Action.reserve_now)
+    def on_reserve_now(
+        self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **arguments: Any
+    ) -> Any:
+        self._owner.record(
+            Action.reserve_now,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            reservation_id=reservation_id,
+            **arguments,
+        )
+        return result.ReserveNow(status=self._owner.reserve(connector_id, id_tag, reservation_id))
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int) -> Any:
+        self._owner.record(Action.cancel_reservation, reservation_id=reservation_id)
+        cancelled = self._owner.cancel_reservation(reservation_id)
+        return result.CancelReservation(
+            status=CancelReservationStatus.accepted if cancelled else CancelReservationStatus.rejected
+        )
+
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]) -> Any:
+        self._owner.record(
+            Action.set_charging_profile, connector_id=connector_id, profile=cs_charging_profiles
+        )
+        purpose = cs_charging_profiles["charging_profile_purpose"]
+        if purpose == "TxProfile" and connector_id not in self._owner.active:
+            return result.SetChargingProfile(status=ChargingProfileStatus.rejected)
+        self._owner.profiles[(connector_id, cs_charging_profiles["charging_profile_id"])] = (
+            cs_charging_profiles
+        )
+        return result.SetChargingProfile(status=ChargingProfileStatus.accepted)
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(self, **criteria: Any) -> Any:
+        self._owner.record(Action.clear_charging_profile, **criteria)
+        matching = [
+            key
+            for key, profile in self._owner.profiles.items()
+            if (criteria.get("id") is None or profile["charging_profile_id"] == criteria["id"])
+            and (criteria.get("connector_id") is None or key[0] == criteria["connector_id"])
+            and (
+                criteria.get("charging_profile_purpose") is None
+                or profile["charging_profile_purpose"] == criteria["charging_profile_purpose"]
+            )
+            and (criteria.get("stack_level") is None or profile["stack_level"] == criteria["stack_level"])
+        ]
+        for key in matching:
+            del self._owner.profiles[key]
+        return result.ClearChargingProfile(
+            status=ClearChargingProfileStatus.accepted if matching else ClearChargingProfileStatus.unknown
+        )
+
+    @on(Action.get_composite_schedule)
+    def on_get_composite_schedule(self, connector_id: int, duration: int, **arguments: Any) -> Any:
+        self._owner.record(
+            Action.get_composite_schedule, connector_id=connector_id, duration=duration, **arguments
+        )
+        if connector_id not in (0, *self._owner.connector_ids):
+            return result.GetCompositeSchedule(status=GetCompositeScheduleStatus.rejected)
+        limit = self._owner.composite_limit_a(connector_id)
+        return result.GetCompositeSchedule(
+            status=GetCompositeScheduleStatus.accepted,
+            connector_id=connector_id,
+            schedule_start=utc_timestamp(),
+            charging_schedule={
+                "duration": duration,
+                "charging_rate_unit": arguments.get("charging_rate_unit") or "A",
+                "charging_schedule_period": [{"start_period": 0, "limit": limit}],
+            },
+        )
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location: str, retrieve_date: str, **arguments: Any) -> Any:
+        self._owner.record(
+            Action.update_firmware, location=location, retrieve_date=retrieve_date, **arguments
+        )
+        return result.UpdateFirmware()
+
+    @after(Action.update_firmware)
+    def after_update_firmware(self, location: str, **_: Any) -> None:
+        self._owner.spawn(self._owner.install_firmware(location))
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location: str, **arguments: Any) -> Any:
+        self._owner.record(Action.get_diagnostics, location=location, **arguments)
+        return result.GetDiagnostics(file_name=f"{self._owner.settings.station_id}-diagnostics.zip")
+
+    @after(Action.get_diagnostics)
+    def after_get_diagnostics(self, location: str, **_: Any) -> None:
+        self._owner.spawn(self._owner.upload_diagnostics(location))
+
+
+class SimulatedCharger(ChargerBase[_OcppSession]):
+    subprotocol = OCPP16
+
     def __init__(self, settings: ChargerSettings) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.configuration = ConfigurationKeys.defaults(settings)
         self.meters = {
             connector: ConnectorMeter(max_power_w=settings.max_power_w) for connector in self.connector_ids
@@ -188,37 +307,15 @@ class SimulatedCharger:
             self.connector_ids, ChargePointStatus.available
         )
         self.active: dict[int, Transaction] = {}
-
-        # What tests and the CLI inspect.
-        self.boot_status: str | None = None
-        self.boot_count = 0
-        self.connect_count = 0
-        self.connect_failures: list[str] = []
-        self.received_calls: list[ReceivedCall] = []
-        self.authorize_results: list[str] = []
         self.transaction_ids: list[int] = []
         self.completed_transactions: list[CompletedTransaction] = []
-        self.planned_sessions_done = asyncio.Event()
-
-        self._heartbeat_interval = 300.0
-        self._session: _OcppSession | None = None
-        self._socket: ClientConnection | None = None
-        self._session_closed: asyncio.Event = asyncio.Event()
-        self._online = asyncio.Event()
-        self._stopping = False
-        self._reconnect_now = asyncio.Event()
+        self.local_list: dict[str, dict[str, Any]] = {}
+        self.local_list_version = 0
+        self.reservations: dict[int, tuple[int, str]] = {}
+        """reservationId -> (connectorId, idTag)"""
+        self.profiles: dict[tuple[int, int], dict[str, Any]] = {}
+        self.firmware_statuses: list[str] = []
         self._pending_availability: dict[int, ChargePointStatus] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._runner: asyncio.Task[None] | None = None
-        self._planned_started = False
-
-    @property
-    def connector_ids(self) -> range:
-        return range(1, self.settings.connectors + 1)
-
-    @property
-    def online(self) -> bool:
-        return self._online.is_set()
 
     @property
     def triggerable_messages(self) -> frozenset[str]:
@@ -233,118 +330,14 @@ class SimulatedCharger:
             }
         )
 
-    # --- lifecycle -------------------------------------------------------------------------------
+    def _new_session(self, socket: ClientConnection) -> _OcppSession:
+        return _OcppSession(self, socket)
 
-    async def start(self) -> None:
-        self._stopping = False
-        self._runner = asyncio.create_task(
-            self._connection_loop(), name=f"charger {self.settings.station_id}"
-        )
+    def _heartbeat_seconds(self) -> float:
+        return float(self.configuration.value("HeartbeatInterval"))
 
-    async def stop(self) -> None:
-        self._stopping = True
-        self._reconnect_now.set()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._socket is not None:
-            with contextlib.suppress(Exception):
-                await self._socket.close()
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._runner
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def wait_until(self, condition: Callable[[SimulatedCharger], bool], within: float = 10.0) -> None:
-        """Polls ``condition``; state changes come from the charger's own tasks and the CSMS."""
-        async with asyncio.timeout(within):
-            while not condition(self):  # noqa: ASYNC110
-                await asyncio.sleep(0.02)
-
-    def spawn(self, coroutine: Any) -> asyncio.Task[Any]:
-        task: asyncio.Task[Any] = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s: task failed", self.settings.station_id, exc_info=task.exception())
-
-    def record(self, action: str, **arguments: Any) -> None:
-        self.received_calls.append(ReceivedCall(str(action), arguments))
-        log.info("%s ← %s %s", self.settings.station_id, action, arguments)
-
-    def calls_received(self, action: str) -> list[ReceivedCall]:
-        return [received for received in self.received_calls if received.action == action]
-
-    # --- the connection --------------------------------------------------------------------------
-
-    def _handshake_headers(self) -> dict[str, str]:
-        if self.settings.password is None:
-            return {}
-        credentials = f"{self.settings.station_id}:{self.settings.password}".encode()
-        return {"Authorization": "Basic " + base64.b64encode(credentials).decode()}
-
-    async def _connection_loop(self) -> None:
-        delay = self.settings.reconnect_delay_seconds
-        url = f"{self.settings.url.rstrip('/')}/{self.settings.station_id}"
-        while not self._stopping:
-            self._reconnect_now.clear()
-            try:
-                async with connect(
-                    url,
-                    subprotocols=[OCPP16],
-                    additional_headers=self._handshake_headers(),
-                    user_agent_header=f"{self.settings.vendor}/{self.settings.firmware_version}",
-                    open_timeout=10,
-                ) as socket:
-                    if socket.subprotocol != OCPP16:
-                        self.connect_failures.append(f"subprotocol {socket.subprotocol!r}")
-                    else:
-                        self.connect_count += 1
-                        delay = self.settings.reconnect_delay_seconds
-                        await self._serve(socket)
-            except InvalidStatus as refused:
-                self.connect_failures.append(str(refused.response.status_code))
-                log.warning(
-                    "%s: connection refused with HTTP %s",
-                    self.settings.station_id,
-                    refused.response.status_code,
-                )
-            except (OSError, InvalidHandshake, TimeoutError, ConnectionClosed) as error:
-                self.connect_failures.append(type(error).__name__)
-                log.warning("%s: connection failed: %s", self.settings.station_id, error)
-            if self._stopping:
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._reconnect_now.wait(), delay)
-            delay = min(delay * 2, _MAX_RECONNECT_DELAY_SECONDS)
-
-    async def _serve(self, socket: ClientConnection) -> None:
-        session = _OcppSession(self, socket)
-        self._session = session
-        self._socket = socket
-        self._session_closed = asyncio.Event()
-        reader = asyncio.create_task(session.start())
-        reader.add_done_callback(lambda _: self._session_closed.set())
-        heartbeat: asyncio.Task[None] | None = None
-        try:
-            if await self._boot(session):
-                self._online.set()
-                heartbeat = asyncio.create_task(self._heartbeat_loop())
-                self.spawn(self._after_boot())
-            with contextlib.suppress(ConnectionClosed):
-                await reader
-        finally:
-            self._online.clear()
-            for task in (heartbeat, reader):
-                if task is not None:
-                    task.cancel()
-            self._session = None
-            self._socket = None
-            log.info("%s: disconnected (%s)", self.settings.station_id, socket.close_code)
+    async def _heartbeat(self) -> None:
+        await self.call(call.Heartbeat(), retry_until_delivered=False)
 
     async def _after_boot(self) -> None:
         # Every connector's status first (OCPP 1.6 §4.9), then the planned sessions, in this order.
@@ -353,34 +346,6 @@ class SimulatedCharger:
         if not self._planned_started:
             self._planned_started = True
             await self._run_planned_sessions()
-
-    async def _call_on(self, session: _OcppSession, payload: Any) -> Any:
-        """One CALL on one connection; fails fast when that connection closes meanwhile."""
-        pending = asyncio.ensure_future(session.call(payload, suppress=False))
-        closed = asyncio.ensure_future(self._session_closed.wait())
-        try:
-            done, _ = await asyncio.wait({pending, closed}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            closed.cancel()
-        if pending in done:
-            return pending.result()
-        pending.cancel()
-        raise ConnectionLostError
-
-    async def call(self, payload: Any, *, retry_until_delivered: bool = True) -> Any:
-        """A CALL when online. Transaction messages must reach the CSMS (OCPP 1.6 §4.x), so by
-        default the call waits for reconnection and retries until it is answered."""
-        while True:
-            await self._online.wait()
-            session = self._session
-            if session is None:
-                continue
-            try:
-                return await self._call_on(session, payload)
-            except (ConnectionLostError, ConnectionClosed, TimeoutError):
-                if not retry_until_delivered:
-                    return None
-                await asyncio.sleep(0.05)
 
     async def _boot(self, session: _OcppSession) -> bool:
         boot = call.BootNotification(
@@ -409,12 +374,6 @@ class SimulatedCharger:
             await asyncio.sleep(self.settings.heartbeat_seconds or interval)
         return False
 
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            interval = self.settings.heartbeat_seconds or float(self.configuration.value("HeartbeatInterval"))
-            await asyncio.sleep(max(interval, 0.05))
-            await self.call(call.Heartbeat(), retry_until_delivered=False)
-
     async def reset(self, reset_type: str) -> None:
         reason = Reason.hard_reset if reset_type == "Hard" else Reason.soft_reset
         stopping = [transaction.transaction_id for transaction in self.active.values()]
@@ -427,16 +386,77 @@ class SimulatedCharger:
 
     # --- connectors and sessions -----------------------------------------------------------------
 
-    def free_connector(self, wanted: int | None) -> int | None:
+    def free_connector(self, wanted: int | None, id_tag: str | None = None) -> int | None:
+        """An available connector (a reserved one only for its reservation's idTag)."""
         candidates = [wanted] if wanted else list(self.connector_ids)
         for connector_id in candidates:
-            if (
-                connector_id in self.connector_status
-                and self.connector_status[connector_id] == ChargePointStatus.available
-                and connector_id not in self.active
-            ):
+            if connector_id not in self.connector_status or connector_id in self.active:
+                continue
+            status = self.connector_status[connector_id]
+            if status == ChargePointStatus.available:
+                return connector_id
+            if status == ChargePointStatus.reserved and self.reservation_on(connector_id, id_tag) is not None:
                 return connector_id
         return None
+
+    def reservation_on(self, connector_id: int, id_tag: str | None) -> int | None:
+        for reservation_id, (reserved, tag) in self.reservations.items():
+            if reserved == connector_id and id_tag is not None and tag.upper() == id_tag.upper():
+                return reservation_id
+        return None
+
+    def reserve(self, connector_id: int, id_tag: str, reservation_id: int) -> ReservationStatus:
+        if connector_id == 0:
+            free = self.free_connector(None)
+            if free is None:
+                return ReservationStatus.occupied
+            connector_id = free
+        if connector_id not in self.connector_status:
+            return ReservationStatus.rejected
+        status = self.connector_status[connector_id]
+        if connector_id in self.active or status in _CHARGING_STATES:
+            return ReservationStatus.occupied
+        if status == ChargePointStatus.faulted:
+            return ReservationStatus.faulted
+        if status == ChargePointStatus.unavailable:
+            return ReservationStatus.unavailable
+        self.reservations[reservation_id] = (connector_id, id_tag)
+        self.spawn(self._set_status(connector_id, ChargePointStatus.reserved))
+        return ReservationStatus.accepted
+
+    def cancel_reservation(self, reservation_id: int) -> bool:
+        reserved = self.reservations.pop(reservation_id, None)
+        if reserved is None:
+            return False
+        if self.connector_status.get(reserved[0]) == ChargePointStatus.reserved:
+            self.spawn(self._set_status(reserved[0], ChargePointStatus.available))
+        return True
+
+    def composite_limit_a(self, connector_id: int) -> float:
+        """The lowest first-period limit of the profiles on the connector or the station (A)."""
+        limits = [
+            float(profile["charging_schedule"]["charging_schedule_period"][0]["limit"])
+            for (connector, _), profile in self.profiles.items()
+            if connector in (0, connector_id)
+        ]
+        return min(limits, default=round(self.settings.max_power_w / 3 / 230, 1))
+
+    async def install_firmware(self, location: str) -> None:
+        """Downloading, Downloaded, Installing, Installed: one status each, a little apart."""
+        for status in (
+            FirmwareStatus.downloading,
+            FirmwareStatus.downloaded,
+            FirmwareStatus.installing,
+            FirmwareStatus.installed,
+        ):
+            await asyncio.sleep(0.05)
+            self.firmware_statuses.append(str(status))
+            await self.call(call.FirmwareStatusNotification(status=status))
+
+    async def upload_diagnostics(self, location: str) -> None:
+        for status in (DiagnosticsStatus.uploading, DiagnosticsStatus.uploaded):
+            await asyncio.sleep(0.05)
+            await self.call(call.DiagnosticsStatusNotification(status=status))
 
     async def send_status(self, connector_id: int) -> None:
         # Connector 0 is the charge point itself (OCPP 1.6 §4.9).
@@ -508,6 +528,7 @@ class SimulatedCharger:
 
         meter = self.meters[connector_id]
         transaction = Transaction(connector_id, id_tag, meter.register, EvBattery(soc_percent=25.0))
+        transaction.reservation_id = self.reservation_on(connector_id, id_tag)
         self.active[connector_id] = transaction
         try:
             return await self._charge(transaction)
@@ -526,8 +547,11 @@ class SimulatedCharger:
                 id_tag=transaction.id_tag,
                 meter_start=transaction.meter_start,
                 timestamp=utc_timestamp(),
+                reservation_id=transaction.reservation_id,
             )
         )
+        if transaction.reservation_id is not None:
+            self.reservations.pop(transaction.reservation_id, None)
         transaction.transaction_id = int(started.transaction_id)
         self.transaction_ids.append(transaction.transaction_id)
         log.info(

@@ -30,6 +30,15 @@ class ChargerSettings:
     """First real delay before reconnecting; doubles up to 30 s while the CSMS refuses or is away."""
     response_timeout_seconds: float = 30.0
     max_power_w: float = 11_000.0
+    protocol: str = "1.6"
+    """1.6 or 2.0.1."""
+    report_items_per_message: int = 10
+    """2.0.1: report entries per NotifyReport part (DeviceDataCtrlr.ItemsPerMessage)."""
+    extra_report_variables: int = 0
+    """2.0.1: vendor variables added to the device model (bigger, multi-part reports)."""
+    replay_out_of_order: bool = False
+    """2.0.1: after an offline period, deliver the queued transaction events shuffled, one twice (what a
+    station that retries and reorders its queue does)."""
     vendor: str = "CSMS Simulator"
     model: str = "SIM-AC22"
     firmware_version: str = "1.6.0-sim"
