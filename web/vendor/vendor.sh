@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Brings the dashboard's third-party files from the npm registry into web/vendor/ and records their
+# versions and checksums in manifest.json (tests/web/test_static_files.py checks the files against it).
+# The app has no build step, so these files are committed; run this only to change a version.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PREACT=11.2.0
+HTM=3.1.1
+CHARTJS=4.6.1
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack --silent "preact@$PREACT" "htm@$HTM" "chart.js@$CHARTJS" >/dev/null)
+for package in preact-$PREACT htm-$HTM chart.js-$CHARTJS; do
+    mkdir -p "$work/$package" && tar -xzf "$work/$package.tgz" -C "$work/$package"
+done
+
+cp "$work/preact-$PREACT/package/dist/preact.mjs" preact.mjs
+# hooks.mjs imports the bare specifier "preact"; without a build step or an (inline, CSP-unfriendly)
+# import map the browser cannot resolve it, so it is pointed at the file beside it. No other change.
+sed 's|from"preact"|from"./preact.mjs"|' "$work/preact-$PREACT/package/hooks/dist/hooks.mjs" > hooks.mjs
+grep -q 'from"./preact.mjs"' hooks.mjs
+cp "$work/htm-$HTM/package/dist/htm.mjs" htm.mjs
+cp "$work/chart.js-$CHARTJS/package/dist/chart.umd.min.js" chart.umd.min.js
+{
+    printf '%s\n\n' "Licences of the files in web/vendor/ (copied from their npm packages)."
+    for package in preact-$PREACT htm-$HTM chart.js-$CHARTJS; do
+        printf '== %s ==\n' "$package"
+        cat "$work/$package/package/LICENSE"* 
+        printf '\n'
+    done
+} > LICENSES.txt
+
+python3 - "$PREACT" "$HTM" "$CHARTJS" <<'PY'
+import hashlib, json, sys
+from pathlib import Path
+preact, htm, chartjs = sys.argv[1:]
+files = {
+    "preact.mjs": ("preact", preact, "dist/preact.mjs"),
+    "hooks.mjs": ("preact", preact, "hooks/dist/hooks.mjs (bare import made relative)"),
+    "htm.mjs": ("htm", htm, "dist/htm.mjs"),
+    "chart.umd.min.js": ("chart.js", chartjs, "dist/chart.umd.min.js"),
+}
+manifest = {
+    name: {"package": package, "version": version, "from": source,
+           "sha256": hashlib.sha256(Path(name).read_bytes()).hexdigest()}
+    for name, (package, version, source) in files.items()
+}
+Path("manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+PY
+echo "vendored: preact $PREACT, htm $HTM, chart.js $CHARTJS"
