@@ -49,14 +49,18 @@ async function start() {
   }
   const auth = config.auth;
   if (auth.mode === "local") {
-    const token = tokenFromHash();
-    if (token !== null) {
+    const signInFromHash = () => {
+      const token = tokenFromHash();
+      if (token === null) return;
       try {
         signIn(token);
       } catch (error) {
         failSignIn(error);
       }
-    }
+    };
+    signInFromHash();
+    // A sign-in link opened in a tab that already shows the dashboard.
+    addEventListener("hashchange", signInFromHash);
   } else {
     try {
       const idToken = await completeSignIn(auth);

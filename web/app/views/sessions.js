@@ -12,6 +12,16 @@ import { dateTime, duration, kWh } from "../components/format.js";
 const PAGE_SIZES = [10, 25, 50, 100];
 const REFRESH_MS = 10000;
 
+/** limit=1…100 from the address is honoured; anything else is the default. */
+export function pageLimit(value) {
+  const asked = Number(value);
+  return Number.isInteger(asked) && asked >= 1 && asked <= 100 ? asked : 25;
+}
+
+function pageSizes(value) {
+  return [...new Set([...PAGE_SIZES, pageLimit(value)])].sort((a, b) => a - b);
+}
+
 function isoOrNull(localValue) {
   if (!localValue) return null;
   const date = new Date(localValue);
@@ -24,7 +34,8 @@ function Filters({ query }) {
   const field = (name) => (event) => setForm({ ...form, [name]: event.currentTarget.value });
   const submit = (event) => {
     event.preventDefault();
-    navigate("/sessions", form);
+    const { stationId, status, from, to, limit } = form;
+    navigate("/sessions", { stationId: stationId?.trim(), status, from, to, limit });
   };
   return html`
     <form class="inline" aria-label="Session filters" onSubmit=${submit}>
@@ -37,8 +48,8 @@ function Filters({ query }) {
       <label>Started from<input type="datetime-local" name="from" value=${form.from || ""} onInput=${field("from")} /></label>
       <label>Started to<input type="datetime-local" name="to" value=${form.to || ""} onInput=${field("to")} /></label>
       <label>Per page
-        <select name="limit" value=${form.limit || "25"} onChange=${field("limit")}>
-          ${PAGE_SIZES.map((size) => html`<option value=${String(size)}>${size}</option>`)}
+        <select name="limit" value=${String(pageLimit(form.limit))} onChange=${field("limit")}>
+          ${pageSizes(form.limit).map((size) => html`<option value=${String(size)}>${size}</option>`)}
         </select>
       </label>
       <button class="primary" type="submit">Apply</button>
@@ -48,7 +59,7 @@ function Filters({ query }) {
 }
 
 function Sessions({ query }) {
-  const limit = PAGE_SIZES.includes(Number(query.limit)) ? Number(query.limit) : 25;
+  const limit = pageLimit(query.limit);
   const filters = { stationId: query.stationId, status: query.status, from: isoOrNull(query.from), to: isoOrNull(query.to) };
   const key = JSON.stringify({ ...filters, limit });
   // cursors[i] opens page i; page 0 has none.
