@@ -46,7 +46,7 @@ def test_index_is_served_with_the_security_headers(local_platform: BackgroundPla
     ("path", "content_type"),
     [
         ("/app/main.js", "text/javascript; charset=utf-8"),
-        ("/vendor/preact.mjs", "text/javascript; charset=utf-8"),
+        ("/vendor/preact.js", "text/javascript; charset=utf-8"),
         ("/styles.css", "text/css; charset=utf-8"),
         ("/favicon.svg", "image/svg+xml"),
     ],
@@ -104,7 +104,7 @@ def test_make_run_prints_the_sign_in_link(local_platform: BackgroundPlatform) ->
 def test_vendored_files_are_the_published_ones() -> None:
     vendor = WEB_ROOT / "vendor"
     manifest = json.loads((vendor / "manifest.json").read_text())
-    assert set(manifest) == {"preact.mjs", "hooks.mjs", "htm.mjs", "chart.umd.min.js"}
+    assert set(manifest) == {"preact.js", "hooks.js", "htm.js", "chart.umd.min.js"}
     for name, entry in manifest.items():
         assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == entry["sha256"], name
     licences = (vendor / "LICENSES.txt").read_text()

@@ -23,11 +23,10 @@ WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 INDEX_DOCUMENT = "index.html"
 CONFIG_PATH = "config.json"
 
-# Browsers refuse module scripts served with another type; Python's mimetypes does not know .mjs.
+# The dashboard's file types; browsers refuse module scripts served with any other type.
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".json": "application/json",
     ".svg": "image/svg+xml",

@@ -16,12 +16,13 @@ for package in preact-$PREACT htm-$HTM chart.js-$CHARTJS; do
     mkdir -p "$work/$package" && tar -xzf "$work/$package.tgz" -C "$work/$package"
 done
 
-cp "$work/preact-$PREACT/package/dist/preact.mjs" preact.mjs
+# Saved as .js: every server and uploader (aws s3 sync guesses from the name) types .js as JavaScript.
+cp "$work/preact-$PREACT/package/dist/preact.mjs" preact.js
 # hooks.mjs imports the bare specifier "preact"; without a build step or an (inline, CSP-unfriendly)
 # import map the browser cannot resolve it, so it is pointed at the file beside it. No other change.
-sed 's|from"preact"|from"./preact.mjs"|' "$work/preact-$PREACT/package/hooks/dist/hooks.mjs" > hooks.mjs
-grep -q 'from"./preact.mjs"' hooks.mjs
-cp "$work/htm-$HTM/package/dist/htm.mjs" htm.mjs
+sed 's|from"preact"|from"./preact.js"|' "$work/preact-$PREACT/package/hooks/dist/hooks.mjs" > hooks.js
+grep -q 'from"./preact.js"' hooks.js
+cp "$work/htm-$HTM/package/dist/htm.mjs" htm.js
 cp "$work/chart.js-$CHARTJS/package/dist/chart.umd.min.js" chart.umd.min.js
 {
     printf '%s\n\n' "Licences of the files in web/vendor/ (copied from their npm packages)."
@@ -37,9 +38,9 @@ import hashlib, json, sys
 from pathlib import Path
 preact, htm, chartjs = sys.argv[1:]
 files = {
-    "preact.mjs": ("preact", preact, "dist/preact.mjs"),
-    "hooks.mjs": ("preact", preact, "hooks/dist/hooks.mjs (bare import made relative)"),
-    "htm.mjs": ("htm", htm, "dist/htm.mjs"),
+    "preact.js": ("preact", preact, "dist/preact.mjs"),
+    "hooks.js": ("preact", preact, "hooks/dist/hooks.mjs (bare import made relative)"),
+    "htm.js": ("htm", htm, "dist/htm.mjs"),
     "chart.umd.min.js": ("chart.js", chartjs, "dist/chart.umd.min.js"),
 }
 manifest = {
