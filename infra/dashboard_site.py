@@ -40,7 +40,8 @@ def content_security_policy(region: str = Aws.REGION, url_suffix: str = Aws.URL_
     """
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' https://*.execute-api.{region}.{url_suffix} https://*.auth.{region}.amazoncognito.com; "
+        f"connect-src 'self' https://*.execute-api.{region}.{url_suffix} "
+        f"https://*.auth.{region}.amazoncognito.com; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 
@@ -172,8 +173,8 @@ class DashboardSite(Construct):
             "dashboard's asset zips from the CDK bootstrap asset bucket.",
             "AwsSolutions-IAM5[Resource::*]": "cloudfront:CreateInvalidation/GetInvalidation, granted by CDK "
             "on *, to invalidate the dashboard distribution after a deploy.",
-            "AwsSolutions-L1": "The BucketDeployment handler's runtime is chosen by aws-cdk-lib and moves with "
-            "its version; it runs only while deploying the dashboard's files.",
+            "AwsSolutions-L1": "The BucketDeployment handler's runtime is chosen by aws-cdk-lib and moves "
+            "with its version; it runs only while deploying the dashboard's files.",
             **{
                 f"AwsSolutions-IAM5[Action::{action}]": "CDK's grant for an S3 sync (read, write, prune "
                 "and abort multipart uploads), limited to the two buckets above."
