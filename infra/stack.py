@@ -93,7 +93,7 @@ class CsmsStack(Stack):
             "ManagementApiEndpoint": (self.websocket.stage.callback_url, "@connections endpoint"),
             "OperatorApiUrl": (self.operator_api.api.api_endpoint, "Operator HTTP API"),
             "DashboardUrl": (self.dashboard_site.origin, "Operator dashboard"),
-            "DashboardBucketName": (self.storage.dashboard.bucket_name, "Dashboard files (deployed by this stack)"),
+            "DashboardBucketName": (self.storage.dashboard.bucket_name, "Dashboard files (deployed by CDK)"),
             "FirmwareBucketName": (self.storage.firmware.bucket_name, "Firmware images"),
             "DiagnosticsBucketName": (self.storage.diagnostics.bucket_name, "Charger diagnostics uploads"),
             "UserPoolId": (self.identity.user_pool.user_pool_id, "Operator identities"),
