@@ -1,7 +1,7 @@
 """Browser suite: the dashboard in headless Chromium (Debian's, driven by Playwright) against the local
 platform with the real handlers and simulated OCPP 1.6J chargers.
 
-Kept fast by sharing: one Chromium for the whole session, one local platform for this package (it runs
+Kept fast by sharing: one Chromium for the whole suite, one local platform for this package (it runs
 on its own event loop in a background thread, so the tests use Playwright's synchronous API), and a
 fresh browser context (empty sessionStorage, so signed out) plus a fresh tenant for every test, so no
 test sees another's stations.
@@ -83,7 +83,9 @@ class BackgroundPlatform:
         return self.platform.endpoints.gateway_url
 
 
-@pytest.fixture(scope="session")
+# Package scope: every browser test is in this package, so this is one browser for all of them, and it
+# is gone before any other suite's tests (async ones among them) run in the same worker.
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium package")
@@ -91,7 +93,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
