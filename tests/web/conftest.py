@@ -145,6 +145,11 @@ class Tenant:
         self.call("POST", "/stations", {"stationId": station_id, "password": STATION_PASSWORD, **fields})
         return station_id
 
+    def session_id(self, station_id: str, transaction_id: int) -> str:
+        """Session ids carry the station's registration, so they come from the API."""
+        sessions = self.call("GET", f"/sessions?stationId={station_id}&limit=100")["items"]
+        return next(s["sessionId"] for s in sessions if s["transactionId"] == str(transaction_id))
+
     def register_id_tag(self, id_tag: str = ID_TAG) -> None:
         self.call("POST", "/id-tokens", {"idToken": id_tag, "status": "Accepted"})
 

@@ -57,7 +57,7 @@ def a_small_network(tenant: Tenant) -> dict[str, str]:
             )
         )
     )
-    session_id = f"{main}:{charger.transaction_ids[0]}"
+    session_id = tenant.session_id(main, charger.transaction_ids[0])
     return {"station": main, "session": session_id}
 
 

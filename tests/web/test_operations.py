@@ -145,7 +145,9 @@ def test_sessions_filter_page_and_sort(page: Page, base_url: str, tenant: Tenant
         time_scale=1200.0,
     )
     tenant.wait_for(charger, lambda c: c.planned_sessions_done.is_set(), within=30)
-    in_start_order = [f"{station_id}:{transaction_id}" for transaction_id in charger.transaction_ids]
+    in_start_order = [
+        tenant.session_id(station_id, transaction_id) for transaction_id in charger.transaction_ids
+    ]
 
     # When the operator lists them two to a page
     sign_in(page, base_url, tenant.token, f"/sessions?stationId={station_id}&limit=2")
