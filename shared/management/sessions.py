@@ -2,31 +2,66 @@
 
 from __future__ import annotations
 
-from shared.api.schemas import MeterValueView, SessionDetail, SessionView
-from shared.domain.sessions import ENERGY_REGISTER, Session, SessionStatus, latest_reading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shared.domain.errors import InvalidRequestError
+from shared.domain.sessions import ENERGY_REGISTER, MeterValue, Session, SessionStatus, latest_reading
 from shared.domain.tenancy import Principal
-from shared.wiring import Platform
+
+if TYPE_CHECKING:
+    from shared.wiring import Platform
 
 
-def session_view(platform: Platform, session: Session) -> SessionView:
-    view = SessionView.model_validate(session.model_dump())
-    if session.status is SessionStatus.ACTIVE and session.meter_start_wh is not None:
-        latest = platform.meter_values.latest_for_session(session.session_id)
-        reading = latest_reading(latest.meter_values, ENERGY_REGISTER) if latest else None
-        if reading is not None:
-            view.energy_wh = max(reading - session.meter_start_wh, 0.0)
-    return view
+@dataclass(frozen=True)
+class SessionWithMeterValues:
+    session: Session
+    meter_values: list[MeterValue]
 
 
-def session_detail(platform: Platform, principal: Principal, session_id: str) -> SessionDetail:
-    principal.require_read()
+def with_live_energy(platform: Platform, session: Session) -> Session:
+    """An active session's energy so far, from its newest energy register reading."""
+    if session.status is not SessionStatus.ACTIVE or session.meter_start_wh is None:
+        return session
+    latest = platform.meter_values.latest_for_session(session.session_id)
+    reading = latest_reading(latest.meter_values, ENERGY_REGISTER) if latest else None
+    if reading is None:
+        return session
+    return session.model_copy(update={"energy_wh": max(reading - session.meter_start_wh, 0.0)})
+
+
+def session_with_meter_values(
+    platform: Platform, principal: Principal, session_id: str
+) -> SessionWithMeterValues:
     session = platform.sessions.get_for_tenant(principal.tenant_id, session_id)
     records = platform.meter_values.for_session(session_id)
-    meter_values = [
-        MeterValueView.model_validate(meter_value.model_dump())
-        for record in records
-        for meter_value in record.meter_values
-    ]
-    meter_values.sort(key=lambda value: value.timestamp)
-    view = session_view(platform, session)
-    return SessionDetail(**view.model_dump(), meter_values=meter_values)
+    return SessionWithMeterValues(
+        session=with_live_energy(platform, session),
+        meter_values=[meter_value for record in records for meter_value in record.meter_values],
+    )
+
+
+def list_sessions(
+    platform: Platform,
+    principal: Principal,
+    *,
+    station_id: str | None,
+    status: SessionStatus | None,
+    started_from: datetime | None,
+    started_to: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Session], str | None]:
+    if started_from is not None and started_to is not None and started_from > started_to:
+        raise InvalidRequestError("query field 'from': must not be after 'to'")
+    items, next_cursor = platform.sessions.list_for_tenant(
+        principal.tenant_id,
+        station_id=station_id,
+        status=status,
+        started_from=started_from,
+        started_to=started_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return [with_live_energy(platform, item) for item in items], next_cursor
