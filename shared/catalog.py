@@ -89,6 +89,7 @@ OPERATOR_API = FunctionSpec(
         ID_TOKENS: "write",
         SITES: "write",
         COMMANDS: "write",
+        IDEMPOTENCY: "write",
     },
     manages_connections=True,
     memory_mb=512,
