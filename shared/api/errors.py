@@ -80,6 +80,15 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             HTTPStatus.BAD_REQUEST, f"{first['field']}: {first['problem']}", errors=problems
         )
 
+    @app.exception_handler(ValueError)
+    def handle_body_in_another_format(error: ValueError) -> Response[dict[str, object]]:
+        # powertools parses form and multipart bodies itself, and raises ValueError on a malformed
+        # one (a multipart body without boundary) before any route runs. Every body here is JSON.
+        content_type = app.current_event.headers.get("content-type") or ""
+        if content_type and not content_type.lower().startswith("application/json"):
+            return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "body: send application/json")
+        raise error
+
     @app.exception_handler(UnicodeDecodeError)
     def handle_undecodable_body(error: UnicodeDecodeError) -> Response[dict[str, object]]:
         # API Gateway hands a body that is not UTF-8 over base64-encoded; powertools decodes it as

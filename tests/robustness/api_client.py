@@ -4,6 +4,7 @@ API Gateway's HTTP API (payload 2.0) would deliver a hostile client's request.""
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,3 +84,38 @@ def operator_api_on_moto(**settings: Any) -> Iterator[PlatformUnderTest]:
             yield test_platform
         finally:
             app.dependency_overrides.pop(current_platform, None)
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The operator Lambda as a WSGI application, for tools that speak WSGI (schemathesis): each
+    request becomes the HTTP API event API Gateway would send, with ADMIN_A's verified claims."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = [
+        (name[5:].replace("_", "-").lower(), str(value))
+        for name, value in environ.items()
+        if name.startswith("HTTP_")
+    ]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("content-type", environ["CONTENT_TYPE"]))
+    # WSGI hands the path over decoded as latin-1; API Gateway's rawPath is the UTF-8 text.
+    path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+    request = http_events.HttpRequest(
+        method=environ["REQUEST_METHOD"],
+        path=path,
+        raw_query_string=environ.get("QUERY_STRING", ""),
+        headers=headers,
+        body=body,
+        source_ip="198.51.100.1",
+    )
+    event = http_events.build_http_event(
+        request,
+        route_key="ANY /v1/{proxy+}",
+        path_parameters={"proxy": path.removeprefix("/v1/")},
+        authorizer=http_events.jwt_authorizer_context(ADMIN_A),
+        api_id="httpapi",
+        account_id=ACCOUNT,
+    )
+    answer = http_events.map_lambda_result(handler(event, lambda_context(OPERATOR_API)))
+    start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.headers)
+    return [answer.body]
