@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -45,5 +45,4 @@ def capture_lambda_handler_if_tracing(handler: HandlerT) -> HandlerT:
     X-Ray SDK is never imported."""
     if not tracing_enabled():
         return handler
-    captured: HandlerT = get_tracer().capture_lambda_handler(handler)
-    return captured
+    return cast(HandlerT, get_tracer().capture_lambda_handler(handler))

@@ -44,7 +44,9 @@ def _refuse_surrogates(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InvalidRequestError("body: a string holds a lone UTF-16 surrogate (not valid Unicode)") from error
+        raise InvalidRequestError(
+            "body: a string holds a lone UTF-16 surrogate (not valid Unicode)"
+        ) from error
 
 
 def _check_structure(value: Any) -> None:

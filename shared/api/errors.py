@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from shared.api.idempotency import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from shared.domain.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -23,7 +24,6 @@ from shared.domain.errors import (
     InvalidRequestError,
     NotFoundError,
 )
-from shared.api.idempotency import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from shared.management.commands import CommandTooLargeError
 
 STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {

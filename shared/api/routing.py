@@ -1,13 +1,14 @@
 """One declaration per route: its permission, its success status and the errors it documents.
 
-``operation(router, "POST", "/v1/stations", Permission.WRITE, status=201, errors=(CONFLICT,))``
+``operation(router, "POST", "/v1/stations", Permission.WRITE, status=HTTPStatus.CREATED)``
 registers the route on its resource's powertools Router with
 
 - the permission check as the route's first middleware (the only place a role is checked),
 - ``Idempotency-Key`` handling on every POST,
-- OpenAPI responses (finished in shared/api/openapi.py) that say what the route answers: its success, and every error status with the
-  ``ErrorBody`` schema (400 for invalid input, 401/403 for authorized routes, 404 for routes on a
-  resource, 409/422 for a reused Idempotency-Key, plus the route's own).
+- OpenAPI responses (finished in shared/api/openapi.py) that say what the route answers: its
+  success, and every error status with the ``ErrorBody`` schema (400 for invalid input, 401/403 for
+  authorized routes, 404 for routes on a resource, 415 for a body that is not JSON, 409/422 for an
+  Idempotency-Key in use or reused, plus the route's own).
 
 ``ROUTE_PERMISSIONS`` keeps (method, path) → permission for every declared route.
 """
@@ -50,7 +51,6 @@ _ERROR_DESCRIPTIONS: dict[HTTPStatus, str] = {
 }
 
 
-
 def _permission_check(permission: Permission) -> Callable[..., Response[Any]]:
     def check_permission_first(
         app: APIGatewayHttpResolver, next_middleware: NextMiddleware, caller: Caller
@@ -61,7 +61,9 @@ def _permission_check(permission: Permission) -> Callable[..., Response[Any]]:
     return check_permission_first
 
 
-def error_statuses(method: Method, path: str, permission: Permission | None, extra: Iterable[HTTPStatus]) -> set[HTTPStatus]:
+def error_statuses(
+    method: Method, path: str, permission: Permission | None, extra: Iterable[HTTPStatus]
+) -> set[HTTPStatus]:
     statuses = {HTTPStatus.BAD_REQUEST, *extra}
     if permission is not None:
         statuses |= {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.domain.base import UtcDatetime
 from shared.domain.commands import CommandStatus
@@ -61,6 +62,16 @@ def _in_utc(moment: datetime) -> datetime:
     except OverflowError as error:
         raise ValueError("date-time is out of range once converted to UTC") from error
 
+
+def _refuse_null(value: Any) -> Any:
+    # Runs only for a value that was given: a field left out keeps its default without validation.
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
+NOT_NULL = BeforeValidator(_refuse_null)
+"""For optional fields without a null meaning (their schema says so through SkipJsonSchema[None])."""
 
 ApiDatetime = Annotated[UtcDatetime, AfterValidator(_in_utc)]
 
@@ -125,9 +136,11 @@ class StationUpdate(ApiModel):
     password: give a new one to change it."""
 
     site_id: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
-    password: str = Field(default=None, min_length=16, max_length=40, pattern=PASSWORD_PATTERN)
-    blocked: StrictBool = Field(default=None)
-    registration: RegistrationPolicy = Field(default=None)
+    password: Annotated[str | SkipJsonSchema[None], NOT_NULL] = Field(
+        default=None, min_length=16, max_length=40, pattern=PASSWORD_PATTERN
+    )
+    blocked: Annotated[StrictBool | SkipJsonSchema[None], NOT_NULL] = None
+    registration: Annotated[RegistrationPolicy | SkipJsonSchema[None], NOT_NULL] = None
 
 
 class ConnectorView(ViewModel):
@@ -184,7 +197,9 @@ class StationList(ViewModel):
 
 
 class IdTokenCreate(ApiModel):
-    id_token: str = Field(pattern=ID_TOKEN_PATTERN, description="OCPP 1.6 idTag: 1 to 20 printable characters")
+    id_token: str = Field(
+        pattern=ID_TOKEN_PATTERN, description="OCPP 1.6 idTag: 1 to 20 printable characters"
+    )
     status: IdTokenStatus = IdTokenStatus.ACCEPTED
     expires_at: ApiDatetime | None = None
     parent_id_token: str | None = Field(default=None, pattern=ID_TOKEN_PATTERN)
@@ -193,7 +208,7 @@ class IdTokenCreate(ApiModel):
 class IdTokenUpdate(ApiModel):
     """Fields left out are unchanged; ``expiresAt`` or ``parentIdToken`` set to null are removed."""
 
-    status: IdTokenStatus = Field(default=None)
+    status: Annotated[IdTokenStatus | SkipJsonSchema[None], NOT_NULL] = None
     expires_at: ApiDatetime | None = None
     parent_id_token: str | None = Field(default=None, pattern=ID_TOKEN_PATTERN)
 

@@ -67,7 +67,9 @@ def _station_fields(station: Station, now: datetime, reconnect_grace: timedelta)
         "status": station.station_status.status if station.station_status else None,
         "error_code": station.station_status.error_code if station.station_status else None,
         "evses": [
-            schemas.EvseView(evse_id=evse_id, connectors=sorted(connectors, key=lambda view: view.connector_id))
+            schemas.EvseView(
+                evse_id=evse_id, connectors=sorted(connectors, key=lambda view: view.connector_id)
+            )
             for evse_id, connectors in sorted(evses.items())
         ],
         "created_at": station.created_at,

@@ -37,4 +37,3 @@ class IdTokenChange(RecordChange):
     status: IdTokenStatus | None = None
     expires_at: UtcDatetime | None = None
     parent_id_token: str | None = None
-

@@ -69,7 +69,9 @@ def reset_payload_v16(reset_type: Literal["Soft", "Hard"]) -> dict[str, Any]:
 def remote_start(
     platform: Platform, principal: Principal, station_id: str, id_token: str, evse_id: int | None
 ) -> Command:
-    return send(platform, principal, station_id, "RemoteStartTransaction", remote_start_payload_v16(id_token, evse_id))
+    return send(
+        platform, principal, station_id, "RemoteStartTransaction", remote_start_payload_v16(id_token, evse_id)
+    )
 
 
 def remote_stop(
@@ -93,7 +95,11 @@ def remote_stop(
     else:
         raise InvalidRequestError("give sessionId or evseId")
     return send(
-        platform, principal, station_id, "RemoteStopTransaction", remote_stop_payload_v16(session.transaction_id)
+        platform,
+        principal,
+        station_id,
+        "RemoteStopTransaction",
+        remote_stop_payload_v16(session.transaction_id),
     )
 
 

@@ -34,7 +34,9 @@ def create_id_token(
     return token
 
 
-def change_id_token(platform: Platform, principal: Principal, id_token: str, change: IdTokenChange) -> IdToken:
+def change_id_token(
+    platform: Platform, principal: Principal, id_token: str, change: IdTokenChange
+) -> IdToken:
     return platform.id_tokens.update(principal.tenant_id, id_token, change, platform.clock())
 
 

@@ -130,7 +130,7 @@ def test_id_token_block_unblock(env: PlatformUnderTest) -> None:
 
 def test_command_round_trip(env: PlatformUnderTest) -> None:
     # Given a connected station
-    authorizer, password = register_and_connect(env)
+    authorizer, _ = register_and_connect(env)
     # When an operator sends a reset
     status, sent = call(
         "POST", "/v1/stations/CP-1/commands", body={"action": "Reset", "payload": {"type": "Hard"}}
@@ -155,7 +155,7 @@ def test_command_to_offline_station(env: PlatformUnderTest) -> None:
 
 
 def test_command_to_gone_connection_is_offline(env: PlatformUnderTest) -> None:
-    authorizer, password = register_and_connect(env)
+    register_and_connect(env)
     env.connections.gone.add("conn-1")
     status, sent = call("POST", "/v1/stations/CP-1/reset", body={"type": "Soft"})
     assert status == 202 and sent["status"] == "offline"
@@ -175,7 +175,7 @@ def test_invalid_command_payload_is_400(env: PlatformUnderTest) -> None:
 
 
 def test_command_error_answer_marks_failed(env: PlatformUnderTest) -> None:
-    authorizer, password = register_and_connect(env)
+    authorizer, _ = register_and_connect(env)
     _, sent = call("POST", "/v1/stations/CP-1/commands", body={"action": "GetConfiguration", "payload": {}})
     websocket.handle_message(
         env.platform, message_event(authorizer, [4, sent["commandId"], "NotImplemented", "nope", {}])
@@ -185,7 +185,7 @@ def test_command_error_answer_marks_failed(env: PlatformUnderTest) -> None:
 
 
 def test_command_times_out_without_answer(env: PlatformUnderTest) -> None:
-    authorizer, password = register_and_connect(env)
+    register_and_connect(env)
     _, sent = call("POST", "/v1/stations/CP-1/commands", body={"action": "ClearCache", "payload": {}})
     env.clock.advance(61)
     assert call("GET", f"/v1/commands/{sent['commandId']}")[1]["status"] == "timeout"
@@ -318,7 +318,7 @@ def test_pagination_walks_every_station(env: PlatformUnderTest) -> None:
 
 
 def test_blocking_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
-    authorizer, password = register_and_connect(env)
+    _, password = register_and_connect(env)
     assert call("PATCH", "/v1/stations/CP-1", body={"blocked": True})[1]["blocked"] is True
     assert env.connections.closed == ["conn-1"]
     refused = websocket.authorize_connection(env.platform, authorizer_event("CP-1", password=password))
@@ -326,7 +326,7 @@ def test_blocking_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
 
 
 def test_deleting_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
-    authorizer, password = register_and_connect(env)
+    register_and_connect(env)
     assert call("DELETE", "/v1/stations/CP-1")[0] == 204
     assert env.connections.closed == ["conn-1"]
     assert call("GET", "/v1/stations/CP-1")[0] == 404
@@ -341,7 +341,7 @@ def test_cors_preflight_needs_no_token(env: PlatformUnderTest) -> None:
 
 
 def test_data_transfer_is_kept_and_readable(env: PlatformUnderTest) -> None:
-    authorizer, password = register_and_connect(env)
+    authorizer, _ = register_and_connect(env)
     data = json.dumps({"t": 41})
     frame = [2, "d1", "DataTransfer", {"vendorId": "com.acme", "messageId": "diag", "data": data}]
     reply = websocket.handle_message(env.platform, message_event(authorizer, frame))

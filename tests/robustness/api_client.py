@@ -4,10 +4,10 @@ API Gateway's HTTP API (payload 2.0) would deliver a hostile client's request.""
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 

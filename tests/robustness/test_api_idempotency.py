@@ -106,4 +106,6 @@ def test_every_post_route_honours_the_key() -> None:
 
     for route in app._static_routes + app._dynamic_routes:
         if route.method == "POST":
-            assert any(middleware.__name__ == "idempotent_post" for middleware in route.middlewares), route.rule
+            assert any(middleware.__name__ == "idempotent_post" for middleware in route.middlewares), (
+                route.rule
+            )

@@ -60,14 +60,19 @@ def test_date_that_overflows_in_utc_is_400(env: PlatformUnderTest, moment: str) 
 
 
 def test_command_payload_with_a_39_digit_integer_is_400(env: PlatformUnderTest) -> None:
-    body = {"action": "TriggerMessage", "payload": {"requestedMessage": "Heartbeat", "connectorId": HUGE_INTEGER}}
+    body = {
+        "action": "TriggerMessage",
+        "payload": {"requestedMessage": "Heartbeat", "connectorId": HUGE_INTEGER},
+    }
     assert_refused(send("POST", "/v1/stations/CP-1/commands", body=body), naming="38 digits")
     body = {"action": "ChangeAvailability", "payload": {"connectorId": -HUGE_INTEGER, "type": "Operative"}}
     assert_refused(send("POST", "/v1/stations/CP-1/commands", body=body), naming="38 digits")
 
 
 @pytest.mark.parametrize("number", ["1e200", "1e-200", "1e400"])
-def test_command_payload_with_a_number_dynamodb_cannot_hold_is_400(env: PlatformUnderTest, number: str) -> None:
+def test_command_payload_with_a_number_dynamodb_cannot_hold_is_400(
+    env: PlatformUnderTest, number: str
+) -> None:
     body = '{"action": "DataTransfer", "payload": {"vendorId": "x", "data": "y", "n": ' + number + "}}"
     assert_refused(send("POST", "/v1/stations/CP-1/commands", body=body), naming="out of range")
 
@@ -88,7 +93,11 @@ def test_charging_profile_limit_that_is_not_a_number_is_400(env: PlatformUnderTe
         '"chargingProfileKind": "Absolute", "chargingSchedule": {"chargingRateUnit": "A", '
         '"chargingSchedulePeriod": [{"startPeriod": 0, "limit": ' + limit + "}]}}"
     )
-    body = '{"action": "SetChargingProfile", "payload": {"connectorId": 1, "csChargingProfiles": ' + profile + "}}"
+    body = (
+        '{"action": "SetChargingProfile", "payload": {"connectorId": 1, "csChargingProfiles": '
+        + profile
+        + "}}"
+    )
     assert_refused(send("POST", "/v1/stations/CP-1/commands", body=body), naming=limit)
 
 
@@ -97,7 +106,10 @@ def test_charging_profile_limit_that_is_not_a_number_is_400(env: PlatformUnderTe
     [
         ("/v1/sites", '{"name": "\\ud800"}'),
         ("/v1/sites", '{"name": "ok", "\\udfff": 1}'),
-        ("/v1/stations/CP-1/commands", '{"action": "DataTransfer", "payload": {"vendorId": "x", "data": "\\ud800"}}'),
+        (
+            "/v1/stations/CP-1/commands",
+            '{"action": "DataTransfer", "payload": {"vendorId": "x", "data": "\\ud800"}}',
+        ),
     ],
 )
 def test_lone_surrogate_in_a_string_is_400(env: PlatformUnderTest, path: str, body: str) -> None:
@@ -110,7 +122,9 @@ def test_paired_surrogates_are_an_ordinary_character(env: PlatformUnderTest) -> 
 
 
 @pytest.mark.parametrize("kilobytes", [140, 450])
-def test_command_whose_frame_exceeds_the_websocket_limit_is_413(env: PlatformUnderTest, kilobytes: int) -> None:
+def test_command_whose_frame_exceeds_the_websocket_limit_is_413(
+    env: PlatformUnderTest, kilobytes: int
+) -> None:
     body = {"action": "DataTransfer", "payload": {"vendorId": "x", "data": "a" * (kilobytes * 1024)}}
     answer = send("POST", "/v1/stations/CP-1/commands", body=body)
     assert_refused(answer, status=413, naming="131072 bytes")
@@ -138,7 +152,8 @@ def test_site_time_zone_that_exists_is_kept(env: PlatformUnderTest) -> None:
 def test_id_token_longer_than_an_ocpp16_id_tag_is_400(env: PlatformUnderTest) -> None:
     assert_refused(send("POST", "/v1/id-tokens", body={"idToken": "T" * 21}), naming="idToken")
     assert_refused(
-        send("POST", "/v1/id-tokens", body={"idToken": "TAG-2", "parentIdToken": "P" * 21}), naming="parentIdToken"
+        send("POST", "/v1/id-tokens", body={"idToken": "TAG-2", "parentIdToken": "P" * 21}),
+        naming="parentIdToken",
     )
     assert send("POST", "/v1/id-tokens", body={"idToken": "T" * 20}).status == 201
     assert_refused(

@@ -14,13 +14,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-
-from schemathesis.generation import GenerationMode
 
 from shared.catalog import OPENAPI_PATH
 from tests.builders import PlatformUnderTest
@@ -54,7 +53,11 @@ def env() -> Iterator[PlatformUnderTest]:
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_operation_answers_as_documented(case: schemathesis.Case, env: PlatformUnderTest) -> None:
     response = case.call()

@@ -44,14 +44,19 @@ def list_station_commands(
     now = platform.clock()
     return schemas.CommandList(
         items=[
-            views.command_view(item, now) for item in commands.list_for_station(platform, caller, station_id, limit)
+            views.command_view(item, now)
+            for item in commands.list_for_station(platform, caller, station_id, limit)
         ]
     )
 
 
 @operation(router, "GET", "/v1/commands/<command_id>", Permission.READ, tags=TAGS)
-def get_command(command_id: CommandIdPath, caller: Caller, platform: PlatformDependency) -> schemas.CommandView:
-    return views.command_view(platform.commands.get_for_tenant(caller.tenant_id, command_id), platform.clock())
+def get_command(
+    command_id: CommandIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.CommandView:
+    return views.command_view(
+        platform.commands.get_for_tenant(caller.tenant_id, command_id), platform.clock()
+    )
 
 
 @operation(router, "POST", "/v1/stations/<station_id>/remote-start", Permission.WRITE, status=SENT, tags=TAGS)

@@ -57,7 +57,9 @@ def update_id_token(
 
 
 @operation(router, "POST", "/v1/id-tokens/<id_token>/block", Permission.WRITE, tags=TAGS)
-def block_id_token(id_token: IdTokenPath, caller: Caller, platform: PlatformDependency) -> schemas.IdTokenView:
+def block_id_token(
+    id_token: IdTokenPath, caller: Caller, platform: PlatformDependency
+) -> schemas.IdTokenView:
     return views.id_token_view(id_tokens.set_status(platform, caller, id_token, IdTokenStatus.BLOCKED))
 
 

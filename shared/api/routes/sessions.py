@@ -26,7 +26,9 @@ def list_sessions(
     platform: PlatformDependency,
     station_id: StationIdQuery = None,
     status: Annotated[SessionStatus | None, Query()] = None,
-    started_from: Annotated[ApiDatetime | None, Query(alias="from", description="Started at or after")] = None,
+    started_from: Annotated[
+        ApiDatetime | None, Query(alias="from", description="Started at or after")
+    ] = None,
     started_to: Annotated[ApiDatetime | None, Query(alias="to", description="Started at or before")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -45,6 +47,8 @@ def list_sessions(
 
 
 @operation(router, "GET", "/v1/sessions/<session_id>", Permission.READ, tags=TAGS)
-def get_session(session_id: SessionIdPath, caller: Caller, platform: PlatformDependency) -> schemas.SessionDetail:
+def get_session(
+    session_id: SessionIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.SessionDetail:
     found = sessions.session_with_meter_values(platform, caller, session_id)
     return views.session_detail(found.session, found.meter_values)

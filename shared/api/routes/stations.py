@@ -80,7 +80,9 @@ def list_stations(
 
 
 @operation(router, "GET", "/v1/stations/<station_id>", Permission.READ, tags=TAGS)
-def get_station(station_id: StationIdPath, caller: Caller, platform: PlatformDependency) -> schemas.StationView:
+def get_station(
+    station_id: StationIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.StationView:
     station = platform.stations.get_for_tenant(caller.tenant_id, station_id)
     return views.station_view(station, platform.clock(), _grace(platform))
 
@@ -89,15 +91,11 @@ def get_station(station_id: StationIdPath, caller: Caller, platform: PlatformDep
 def update_station(
     station_id: StationIdPath, body: schemas.StationUpdate, caller: Caller, platform: PlatformDependency
 ) -> schemas.StationView:
-    given = body.model_fields_set
-    change = StationSettingsChange.model_validate(
-        {
-            **({"site_id": body.site_id} if "site_id" in given else {}),
-            **({"password_hash": stations.password_hash(body.password)} if "password" in given else {}),
-            **({"blocked": body.blocked} if "blocked" in given else {}),
-            **({"registration": body.registration} if "registration" in given else {}),
-        }
-    )
+    # Given fields only: siteId null removes the site; the other fields are never null (NOT_NULL).
+    fields = body.model_dump(include=body.model_fields_set - {"password"})
+    if body.password is not None:
+        fields["password_hash"] = stations.password_hash(body.password)
+    change = StationSettingsChange.model_validate(fields)
     station = stations.update_station(platform, caller, station_id, change)
     return views.station_view(station, platform.clock(), _grace(platform))
 
