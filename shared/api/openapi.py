@@ -55,7 +55,19 @@ def build_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for name in _VALIDATION_SCHEMAS:
         schemas.pop(name, None)
+    _drop_unreferenced(schemas, json.dumps(document.get("paths", {})))
     document.setdefault("components", {})["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     }
     return document
+
+
+def _drop_unreferenced(schemas: dict[str, Any], paths_text: str) -> None:
+    """powertools also adds schemas for errors this API never answers (ResponseValidationError)."""
+    text = paths_text + json.dumps(schemas)
+    unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+    while unused:
+        for name in unused:
+            del schemas[name]
+        text = paths_text + json.dumps(schemas)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
