@@ -98,6 +98,7 @@ OPERATOR_API = FunctionSpec(
         ID_TOKENS: "write",
         SITES: "write",
         COMMANDS: "write",
+        IDEMPOTENCY: "write",
     },
     manages_connections=True,
     publishes_events=True,
