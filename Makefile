@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 LOCAL_STAMP := $(VENV)/.installed-local
+# The browser tests (tests/web) drive Debian's Chromium through Playwright: Playwright's own browser
+# download cannot work here, so the dev install brings the distribution's package when it is missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test install lint bench bench-energy bench-energy-baselines synth clean
 
@@ -11,13 +15,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml | $(PY) $(CHROMIUM)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 $(LOCAL_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[local]'
 	touch $(LOCAL_STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 install: $(STAMP)
 

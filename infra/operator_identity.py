@@ -11,11 +11,16 @@ dashboard sends the **ID token** as the bearer token, and the HTTP API's JWT aut
 issuer (this pool), signature, expiry and audience (``aud`` = this app client's id). The app client
 can read but never write ``custom:tenant_id``: only an administrator (``AdminUpdateUserAttributes``,
 an IAM-authorised call) can move a user between tenants.
+
+The dashboard signs operators in through Cognito's hosted UI with the authorization code grant and
+PKCE (a public client: no secret); the only redirect it accepts is the dashboard's own address.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+import re
+
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk.aws_apigatewayv2_authorizers import HttpUserPoolAuthorizer
 from constructs import Construct
@@ -32,8 +37,18 @@ from infra.naming import pascal_case
 from shared.catalog import ROLE_NAMES, TENANT_CLAIMS
 
 
+def hosted_ui_domain_prefix(stack_name: str) -> str:
+    """Cognito domain prefixes are unique per region across all accounts and may not contain "aws",
+    "amazon" or "cognito": the stack name (lower-case, hyphens) plus the account id."""
+    stem = re.sub(r"[^a-z0-9]+", "-", stack_name.lower()).strip("-")
+    for reserved in ("aws", "amazon", "cognito"):
+        stem = stem.replace(reserved, "")
+    return Fn.join("-", [(stem.strip("-") or "csms")[:30], Aws.ACCOUNT_ID])
+
+
 class OperatorIdentity(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, dashboard_url: str) -> None:
+        """``dashboard_url``: the dashboard's origin; the hosted UI returns there (``<url>/``)."""
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
@@ -85,7 +100,13 @@ class OperatorIdentity(Construct):
             "DashboardClient",
             generate_secret=False,  # a browser app cannot keep a secret
             auth_flows=cognito.AuthFlow(user_srp=True),
-            disable_o_auth=True,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[f"{dashboard_url}/"],
+                logout_urls=[f"{dashboard_url}/"],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             id_token_validity=Duration.minutes(ID_TOKEN_VALIDITY_MINUTES),
@@ -95,6 +116,12 @@ class OperatorIdentity(Construct):
             .with_standard_attributes(email=True, email_verified=True, fullname=True)
             .with_custom_attributes(TENANT_ATTRIBUTE),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True),
+        )
+        self.hosted_ui = self.user_pool.add_domain(
+            "HostedUi",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=hosted_ui_domain_prefix(Stack.of(self).stack_name)
+            ),
         )
 
     def jwt_authorizer(self) -> HttpUserPoolAuthorizer:

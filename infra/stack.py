@@ -21,7 +21,7 @@ from infra.operator_identity import OperatorIdentity
 from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
 from infra.workflows import WORKFLOW_DEFINITIONS, Workflows
-from shared.catalog import OCPP_PATH_PREFIX, OPERATOR_API
+from shared.catalog import HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
 
 
 class CsmsStack(Stack):
@@ -60,13 +60,18 @@ class CsmsStack(Stack):
         self.dashboard_site = DashboardSite(
             self, "DashboardSite", bucket=self.storage.dashboard, log_bucket=self.storage.access_logs
         )
-        self.identity = OperatorIdentity(self, "OperatorIdentity")
+        self.identity = OperatorIdentity(self, "OperatorIdentity", dashboard_url=self.dashboard_site.origin)
         self.operator_api = OperatorApi(
             self,
             "OperatorApi",
             handler=self.functions.function(OPERATOR_API),
             identity=self.identity,
             cors_allowed_origins=[self.dashboard_site.origin, *config.cors_allowed_origins],
+        )
+        self.dashboard_site.deploy(
+            api_base_url=f"{self.operator_api.api.api_endpoint}{HTTP_API_PREFIX}",
+            hosted_ui_url=self.identity.hosted_ui.base_url(),
+            client_id=self.identity.dashboard_client.user_pool_client_id,
         )
         self.workflows = Workflows(
             self, "Workflows", definitions=WORKFLOW_DEFINITIONS, functions=self.functions.all
@@ -88,7 +93,7 @@ class CsmsStack(Stack):
             "ManagementApiEndpoint": (self.websocket.stage.callback_url, "@connections endpoint"),
             "OperatorApiUrl": (self.operator_api.api.api_endpoint, "Operator HTTP API"),
             "DashboardUrl": (self.dashboard_site.origin, "Operator dashboard"),
-            "DashboardBucketName": (self.storage.dashboard.bucket_name, "Upload the built dashboard here"),
+            "DashboardBucketName": (self.storage.dashboard.bucket_name, "Dashboard files (deployed by CDK)"),
             "FirmwareBucketName": (self.storage.firmware.bucket_name, "Firmware images"),
             "DiagnosticsBucketName": (self.storage.diagnostics.bucket_name, "Charger diagnostics uploads"),
             "UserPoolId": (self.identity.user_pool.user_pool_id, "Operator identities"),

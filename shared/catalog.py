@@ -105,6 +105,7 @@ OPERATOR_API = FunctionSpec(
         STATION_MESSAGES: "read",
         STATION_DATA: "write",
         RESERVATIONS: "write",
+        IDEMPOTENCY: "write",
     },
     manages_connections=True,
     publishes_events=True,

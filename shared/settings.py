@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         "each sample anyway.",
     )
 
+    ocpp_public_url: str = Field(
+        default="ws://127.0.0.1:9000/ocpp",
+        description="Where chargers connect, without the station id (wss://<domain>/ocpp in the cloud); "
+        "the operator API tells it in each station registration.",
+    )
+
     cors_allowed_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:9000"],
         description="Origins the operator API answers CORS preflights for. In the cloud the HTTP API's own "

@@ -1,11 +1,18 @@
-"""Request and response bodies of the operator API (camelCase JSON)."""
+"""Request and response bodies of the operator API (camelCase JSON).
+
+Validation here is strict where lax parsing would store nonsense: booleans are JSON booleans, dates
+must convert to UTC, time zones are IANA names, ID tokens fit OCPP 1.6's 20-character idTag.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.catalog import STATION_ID_PATTERN
 from shared.domain.base import UtcDatetime
@@ -15,20 +22,81 @@ from shared.domain.sessions import SessionStatus
 from shared.domain.stations import Connectivity, RegistrationPolicy
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._\-]{1,64}$"
+PASSWORD_PATTERN = r"^[\x20-\x7e]+$"
+"""OCPP 1.6 security profiles: the AuthorizationKey is printable ASCII (HTTP Basic auth, RFC 7617)."""
+ID_TOKEN_PATTERN = r"^[\x21-\x7e]{1,20}$"
+"""OCPP 1.6 idTag: CiString20Type; printable ASCII without spaces."""
+SESSION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}:[A-Za-z0-9]{1,32}:[A-Za-z0-9._\-]{1,64}$"
+"""<stationId>:<registrationId>:<transactionId> (shared.domain.sessions.session_id_for)."""
+COMMAND_ID_PATTERN = r"^[A-Za-z0-9\-]{1,64}$"
+MAX_EVSE_ID = 2**31 - 1
+"""OCPP integers are 32-bit on every charger we know of."""
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
 
 class ViewModel(BaseModel):
     """Response bodies: built from domain models, whose internal fields (tenant, hashes) are dropped."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
 
 
-class ErrorBody(ApiModel):
+class FieldProblem(ViewModel):
+    field: str = Field(description="Where: 'body field ...', 'query field ...', 'path field ...' or 'body'")
+    problem: str
+
+
+class ErrorBody(ViewModel):
+    """Every error the API answers (4xx), and API Gateway's own 401 (message only)."""
+
     message: str
+    errors: list[FieldProblem] | None = Field(default=None, description="Each invalid field, when known")
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """Naive times are UTC; a time that does not exist in UTC (0001-01-01T00:00+01:00) is refused."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("date-time is out of range once converted to UTC") from error
+
+
+def _refuse_null(value: Any) -> Any:
+    # Runs only for a value that was given: a field left out keeps its default without validation.
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
+NOT_NULL = BeforeValidator(_refuse_null)
+"""For optional fields without a null meaning (their schema says so through SkipJsonSchema[None])."""
+
+ApiDatetime = Annotated[UtcDatetime, AfterValidator(_in_utc)]
+
+
+@lru_cache(maxsize=1)
+def _time_zone_names() -> frozenset[str]:
+    import zoneinfo
+
+    # "localtime" is a file in some zoneinfo folders, not an IANA zone.
+    return frozenset(zoneinfo.available_timezones() - {"localtime"})
+
+
+def _iana_time_zone(name: str) -> str:
+    if name not in _time_zone_names():
+        raise ValueError("not an IANA time zone name (such as Europe/Berlin or UTC)")
+    return name
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_iana_time_zone)]
 
 
 class SiteCreate(ApiModel):
@@ -37,7 +105,7 @@ class SiteCreate(ApiModel):
     )
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
-    timezone: str = Field(default="UTC", max_length=64)
+    timezone: TimeZoneName = "UTC"
     max_current_amps: float | None = Field(default=None, gt=0, le=100_000)
 
 
@@ -51,6 +119,11 @@ class SiteView(ViewModel):
     updated_at: UtcDatetime | None = None
 
 
+class SiteList(ViewModel):
+    items: list[SiteView]
+    next_cursor: str | None = None
+
+
 class StationCreate(ApiModel):
     station_id: str = Field(pattern=STATION_ID_PATTERN, description="The id the station puts in its URL")
     site_id: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
@@ -58,18 +131,22 @@ class StationCreate(ApiModel):
         default=None,
         min_length=16,
         max_length=40,
-        description="OCPP Basic auth password (16 to 40 characters)",
+        pattern=PASSWORD_PATTERN,
+        description="OCPP Basic auth password (16 to 40 printable characters); generated when omitted",
     )
     registration: RegistrationPolicy = RegistrationPolicy.ACCEPTED
 
 
 class StationUpdate(ApiModel):
-    """Fields left out are unchanged; ``siteId`` or ``password`` set to null are removed."""
+    """Fields left out are unchanged; ``siteId`` set to null is removed. A station always keeps a
+    password: give a new one to change it."""
 
     site_id: str | None = Field(default=None, pattern=IDENTIFIER_PATTERN)
-    password: str | None = Field(default=None, min_length=16, max_length=40)
-    blocked: bool | None = None
-    registration: RegistrationPolicy | None = None
+    password: Annotated[str | SkipJsonSchema[None], NOT_NULL] = Field(
+        default=None, min_length=16, max_length=40, pattern=PASSWORD_PATTERN
+    )
+    blocked: Annotated[StrictBool | SkipJsonSchema[None], NOT_NULL] = None
+    registration: Annotated[RegistrationPolicy | SkipJsonSchema[None], NOT_NULL] = None
 
 
 class ConnectorView(ViewModel):
@@ -108,22 +185,38 @@ class StationView(ViewModel):
     created_at: UtcDatetime
 
 
+class StationRegistered(StationView):
+    """The answer to a registration: the station, and what to type into the charger."""
+
+    ocpp_url: str = Field(description="The charger's OCPP server URL (its station id is the last segment)")
+    subprotocols: list[str] = Field(description="OCPP-J WebSocket subprotocols offered, preferred first")
+    basic_auth_user: str = Field(description="The HTTP Basic auth user name: the station id")
+    password: str | None = Field(
+        default=None,
+        description="The generated Basic auth password when none was given; shown only in this answer",
+    )
+
+
 class StationList(ViewModel):
     items: list[StationView]
     next_cursor: str | None = None
 
 
 class IdTokenCreate(ApiModel):
-    id_token: str = Field(min_length=1, max_length=36, pattern=r"^[\x21-\x7e]+$")
+    id_token: str = Field(
+        pattern=ID_TOKEN_PATTERN, description="OCPP 1.6 idTag: 1 to 20 printable characters"
+    )
     status: IdTokenStatus = IdTokenStatus.ACCEPTED
-    expires_at: UtcDatetime | None = None
-    parent_id_token: str | None = Field(default=None, min_length=1, max_length=36)
+    expires_at: ApiDatetime | None = None
+    parent_id_token: str | None = Field(default=None, pattern=ID_TOKEN_PATTERN)
 
 
 class IdTokenUpdate(ApiModel):
-    status: IdTokenStatus | None = None
-    expires_at: UtcDatetime | None = None
-    parent_id_token: str | None = Field(default=None, min_length=1, max_length=36)
+    """Fields left out are unchanged; ``expiresAt`` or ``parentIdToken`` set to null are removed."""
+
+    status: Annotated[IdTokenStatus | SkipJsonSchema[None], NOT_NULL] = None
+    expires_at: ApiDatetime | None = None
+    parent_id_token: str | None = Field(default=None, pattern=ID_TOKEN_PATTERN)
 
 
 class IdTokenView(ViewModel):
@@ -185,18 +278,24 @@ class SessionList(ViewModel):
 
 
 class CommandCreate(ApiModel):
-    action: str = Field(min_length=1, max_length=64, description="An OCPP action the CSMS may send")
-    payload: dict[str, Any] = Field(default_factory=dict)
+    action: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$", description="An OCPP action the CSMS may send"
+    )
+    payload: dict[str, Any] = Field(
+        default_factory=dict, description="The call's payload, as the OCPP version's schema defines it"
+    )
 
 
 class RemoteStart(ApiModel):
-    id_token: str = Field(min_length=1, max_length=20)
-    evse_id: int | None = Field(default=None, ge=1)
+    id_token: str = Field(pattern=ID_TOKEN_PATTERN)
+    evse_id: StrictInt | None = Field(default=None, ge=1, le=MAX_EVSE_ID)
 
 
 class RemoteStop(ApiModel):
-    session_id: str | None = None
-    evse_id: int | None = Field(default=None, ge=1, description="Stops the active session on this EVSE")
+    session_id: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
+    evse_id: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_EVSE_ID, description="Stops the active session on this EVSE"
+    )
 
 
 class ResetRequest(ApiModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from shared.aws_clients import client
 from shared.ports import SendFailedError, StationUnreachableError
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ else:
 @lru_cache(maxsize=4)
 def management_api_client(endpoint: str) -> ApiGatewayManagementApiClient:
     """Always the stage's execute-api endpoint: the CloudFront or custom domain answer 403."""
-    return boto3.client(
+    return client(
         "apigatewaymanagementapi",
         endpoint_url=endpoint,
         config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),

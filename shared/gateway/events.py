@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.aws_clients import client
 from shared.catalog import EVENT_SOURCE
 from shared.domain.events import DomainEvent
 from shared.observability import logger, metrics
@@ -24,7 +24,8 @@ _MAX_ENTRIES_PER_CALL = 10
 
 @lru_cache(maxsize=1)
 def eventbridge_client() -> EventBridgeClient:
-    return boto3.client("events")
+    built: EventBridgeClient = client("events")
+    return built
 
 
 class EventBridgePublisher:

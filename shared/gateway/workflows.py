@@ -6,9 +6,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.aws_clients import client
 from shared.observability import logger, metrics
 
 # The execution may have moved on: timed out waiting, been stopped or cancelled. Nothing waits then.
@@ -18,7 +18,7 @@ _MAX_CAUSE = 32_000  # SendTaskFailure's cause limit is 32,768 characters
 
 @lru_cache(maxsize=1)
 def stepfunctions_client() -> Any:
-    return boto3.client("stepfunctions")
+    return client("stepfunctions")
 
 
 class StepFunctionsCallbacks:

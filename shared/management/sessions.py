@@ -1,27 +1,64 @@
-"""The operator's view of sessions, with live energy for sessions still charging."""
+"""The operator's view of sessions: lists without a query per session (an active session shows the energy
+of its last projected reading), details with the meter values it owns and its exact live energy."""
 
 from __future__ import annotations
 
-from shared.api.schemas import MeterValueView, SessionDetail, SessionView
-from shared.domain.sessions import Session, live_energy, projected_energy, readings_owned_by
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shared.domain.errors import InvalidRequestError
+from shared.domain.sessions import (
+    MeterValue,
+    Session,
+    SessionStatus,
+    live_energy,
+    projected_energy,
+    readings_owned_by,
+)
 from shared.domain.tenancy import Principal
-from shared.wiring import Platform
+
+if TYPE_CHECKING:
+    from shared.wiring import Platform
 
 
-def session_view(platform: Platform, session: Session) -> SessionView:
-    """For lists: no query per session; an active session shows the energy of its last projected reading."""
-    view = SessionView.model_validate(session.model_dump())
-    view.energy_wh = projected_energy(session)
-    return view
+@dataclass(frozen=True)
+class SessionWithMeterValues:
+    session: Session
+    meter_values: list[MeterValue]
 
 
-def session_detail(platform: Platform, principal: Principal, session_id: str) -> SessionDetail:
-    principal.require_read()
+def session_with_meter_values(
+    platform: Platform, principal: Principal, session_id: str
+) -> SessionWithMeterValues:
     session = platform.sessions.get_for_tenant(principal.tenant_id, session_id)
     records = platform.meter_values.for_session(session_id)
-    meter_values = [
-        MeterValueView.model_validate(value.model_dump()) for value in readings_owned_by(session, records)
-    ]
-    view = SessionView.model_validate(session.model_dump())
-    view.energy_wh = live_energy(session, records)
-    return SessionDetail(**view.model_dump(), meter_values=meter_values)
+    return SessionWithMeterValues(
+        session=session.model_copy(update={"energy_wh": live_energy(session, records)}),
+        meter_values=readings_owned_by(session, records),
+    )
+
+
+def list_sessions(
+    platform: Platform,
+    principal: Principal,
+    *,
+    station_id: str | None,
+    status: SessionStatus | None,
+    started_from: datetime | None,
+    started_to: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Session], str | None]:
+    if started_from is not None and started_to is not None and started_from > started_to:
+        raise InvalidRequestError("query field 'from': must not be after 'to'")
+    items, next_cursor = platform.sessions.list_for_tenant(
+        principal.tenant_id,
+        station_id=station_id,
+        status=status,
+        started_from=started_from,
+        started_to=started_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return [item.model_copy(update={"energy_wh": projected_energy(item)}) for item in items], next_cursor

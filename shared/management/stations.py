@@ -1,57 +1,43 @@
-"""Station registration and the operator's view of a station."""
+"""Station registration and the settings an operator changes.
+
+Station ids are global: a charger's URL carries only its id, so two tenants cannot both hold one.
+Registering an id that exists is refused with the same message whoever holds it, and every station
+gets a password (generated when the operator gives none), so a pre-registered id cannot capture a
+charger that connects without one.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shared.api.schemas import ConnectorView, EvseView, StationCreate, StationUpdate, StationView
-from shared.domain.errors import InvalidRequestError
-from shared.domain.stations import Station
+from shared.domain.changes import StationSettingsChange
+from shared.domain.errors import AlreadyExistsError, InvalidRequestError
+from shared.domain.stations import RegistrationPolicy, Station, station_key
 from shared.domain.tenancy import Principal
 from shared.gateway.passwords import hash_password
-from shared.wiring import Platform
+
+if TYPE_CHECKING:
+    from shared.wiring import Platform
+
+GENERATED_PASSWORD_BYTES = 24
+"""32 URL-safe characters: within OCPP's 16 to 40 character AuthorizationKey."""
 
 
-def station_view(platform: Platform, station: Station) -> StationView:
-    now = platform.clock()
-    connectivity = station.connectivity(now, timedelta(seconds=platform.settings.reconnect_grace_seconds))
-    evses: dict[int, list[ConnectorView]] = {}
-    for state in station.connectors.values():
-        evses.setdefault(state.evse_id, []).append(
-            ConnectorView(
-                connector_id=state.connector_id,
-                status=state.status,
-                error_code=state.error_code,
-                info=state.info,
-                vendor_error_code=state.vendor_error_code,
-                reported_at=state.reported_at,
-            )
-        )
-    return StationView(
-        station_id=station.station_id,
-        site_id=station.site_id,
-        online=connectivity == "online",
-        connectivity=connectivity,
-        protocol=station.connection.protocol if station.connection else None,
-        connected_at=station.connection.connected_at if station.connection else None,
-        last_seen=station.last_seen,
-        vendor=station.charger.vendor if station.charger else None,
-        model=station.charger.model if station.charger else None,
-        serial_number=station.charger.serial_number if station.charger else None,
-        firmware_version=station.charger.firmware_version if station.charger else None,
-        boot_status=station.boot_status,
-        registration=station.registration,
-        blocked=station.blocked,
-        has_password=station.password_hash is not None,
-        status=station.station_status.status if station.station_status else None,
-        error_code=station.station_status.error_code if station.station_status else None,
-        evses=[
-            EvseView(evse_id=evse_id, connectors=sorted(connectors, key=lambda view: view.connector_id))
-            for evse_id, connectors in sorted(evses.items())
-        ],
-        created_at=station.created_at,
-    )
+@dataclass(frozen=True)
+class RegisteredStation:
+    station: Station
+    generated_password: str | None
+    """Set only when the platform generated the password; it is never stored in clear."""
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+
+
+def password_hash(password: str) -> str:
+    return hash_password(password)
 
 
 def _require_site(platform: Platform, principal: Principal, site_id: str) -> None:
@@ -59,51 +45,53 @@ def _require_site(platform: Platform, principal: Principal, site_id: str) -> Non
         raise InvalidRequestError(f"siteId: site {site_id} does not exist")
 
 
-def register_station(platform: Platform, principal: Principal, request: StationCreate) -> StationView:
-    principal.require_write()
-    if request.site_id is not None:
-        _require_site(platform, principal, request.site_id)
+def register_station(
+    platform: Platform,
+    principal: Principal,
+    *,
+    station_id: str,
+    site_id: str | None,
+    password: str | None,
+    registration: RegistrationPolicy,
+) -> RegisteredStation:
+    if site_id is not None:
+        _require_site(platform, principal, site_id)
+    generated = None
+    if password is None:
+        generated = password = generate_password()
     station = Station(
-        station_id=request.station_id,
+        station_id=station_id,
         tenant_id=principal.tenant_id,
-        site_id=request.site_id,
-        password_hash=hash_password(request.password) if request.password else None,
-        registration=request.registration,
+        site_id=site_id,
+        password_hash=hash_password(password),
+        registration=registration,
         created_at=platform.clock(),
     )
-    platform.stations.create(station)
-    return station_view(platform, station)
+    try:
+        platform.stations.create(station)
+    except AlreadyExistsError as error:
+        # The same words whoever holds the id: the answer must not tell tenants apart.
+        raise AlreadyExistsError(f"station {station_id} already exists") from error
+    return RegisteredStation(station=station, generated_password=generated)
 
 
 def update_station(
-    platform: Platform, principal: Principal, station_id: str, request: StationUpdate
-) -> StationView:
-    principal.require_write()
-    changes: dict[str, Any] = {}
-    given = request.model_fields_set
-    if "site_id" in given:
-        if request.site_id is not None:
-            _require_site(platform, principal, request.site_id)
-        changes["siteId"] = request.site_id
-    if "password" in given:
-        changes["passwordHash"] = hash_password(request.password) if request.password else None
-    if request.blocked is not None:
-        changes["blocked"] = request.blocked
-    if request.registration is not None:
-        changes["registration"] = request.registration.value
-    station = platform.stations.update_settings(principal.tenant_id, station_id, changes, platform.clock())
+    platform: Platform, principal: Principal, station_id: str, change: StationSettingsChange
+) -> Station:
+    if change.site_id is not None:
+        _require_site(platform, principal, change.site_id)
+    station = platform.stations.update_settings(principal.tenant_id, station_id, change, platform.clock())
     # A connection carries the policy it was authorized with (no message looks the station up), so a
     # station blocked or given another registration policy reconnects to get it.
-    if station.blocked or "registration" in changes:
+    if station.blocked or "registration" in change.model_fields_set:
         _disconnect(platform, station)
-    return station_view(platform, station)
+    return station
 
 
 def delete_station(platform: Platform, principal: Principal, station_id: str) -> None:
     """The station's sessions, meter values and messages stay with its tenant, keyed by this
     registration: registering the id again (by anyone) starts afresh and never reaches them. Sessions
     still active are closed now (stop reason StationDeleted): the station can no longer end them."""
-    principal.require_write()
     station = platform.stations.delete(principal.tenant_id, station_id)
     _disconnect(platform, station)
     platform.services.transactions.close_by_platform(station, "StationDeleted")
@@ -114,3 +102,13 @@ def _disconnect(platform: Platform, station: Station) -> None:
     refuses it from then on."""
     if station.connection is not None and platform.connections is not None:
         platform.connections.close(station.connection.connection_id)
+
+
+def list_messages(
+    platform: Platform, principal: Principal, station_id: str, kind: str, limit: int
+) -> list[dict[str, object]]:
+    """What the station sent that is kept for operators, newest first."""
+    station = platform.stations.get_for_tenant(principal.tenant_id, station_id)
+    return platform.station_messages.list_for_station(
+        station_key(station.station_id, station.registration_id), f"{kind}#", limit
+    )

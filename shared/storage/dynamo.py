@@ -4,58 +4,29 @@ from __future__ import annotations
 
 import base64
 import json
-from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
+from shared.aws_clients import client
 from shared.domain.errors import InvalidRequestError
+from shared.storage.attribute_values import from_attribute_value, to_attribute_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 else:
     DynamoDBClient = Any
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+__all__ = ["DynamoDBClient", "dynamodb_client", "from_item", "to_attribute_value", "to_item"]
 
 
 @lru_cache(maxsize=1)
 def dynamodb_client() -> DynamoDBClient:
     """Built once per warm container; endpoint and region come from the environment (moto locally)."""
-    return boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4}))
-
-
-def _to_dynamo_numbers(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float | int):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {key: _to_dynamo_numbers(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_to_dynamo_numbers(inner) for inner in value]
-    return value
-
-
-def _from_dynamo_numbers(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _from_dynamo_numbers(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo_numbers(inner) for inner in value]
-    if isinstance(value, set):
-        return {_from_dynamo_numbers(inner) for inner in value}
-    return value
-
-
-def to_attribute_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_to_dynamo_numbers(value))
+    built: DynamoDBClient = client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4}))
+    return built
 
 
 def to_item(document: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +34,7 @@ def to_item(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _from_dynamo_numbers(_deserializer.deserialize(value)) for key, value in item.items()}
+    return {key: from_attribute_value(value) for key, value in item.items()}
 
 
 def is_conditional_check_failure(error: ClientError) -> bool:

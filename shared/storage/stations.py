@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.domain.base import to_iso
+from shared.domain.changes import StationSettingsChange
 from shared.domain.errors import AlreadyExistsError, NotFoundError, StationGoneError
 from shared.domain.stations import (
     ChargerInfo,
@@ -60,13 +61,15 @@ class StationRepository:
             raise AlreadyExistsError(f"station {station.station_id} already exists")
 
     def update_settings(
-        self, tenant_id: str, station_id: str, changes: dict[str, Any], now: datetime
+        self, tenant_id: str, station_id: str, change: StationSettingsChange, now: datetime
     ) -> Station:
-        """Operator changes; ``None`` values remove the attribute."""
+        """Operator changes: the fields the change carries (``None`` removes the attribute)."""
         return self._update(
             station_id,
             ConditionExpression=_STATION_OF_TENANT,
-            **field_updates({**changes, "updatedAt": to_iso(now)}, {":tenant": {"S": tenant_id}}),
+            **field_updates(
+                {**change.changed_fields(), "updatedAt": to_iso(now)}, {":tenant": {"S": tenant_id}}
+            ),
         )
 
     def delete(self, tenant_id: str, station_id: str) -> Station:

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from botocore.exceptions import ClientError
 
 from shared.domain.base import DomainModel, to_iso
+from shared.domain.changes import RecordChange
 from shared.domain.errors import AlreadyExistsError, NotFoundError
 from shared.domain.id_tokens import IdToken
 from shared.domain.sites import Site
@@ -65,15 +66,15 @@ class TenantRecordRepository(Generic[RecordT]):
         if not put_if_absent(self._client, self._table, document, "tenantId"):
             raise AlreadyExistsError(f"{self.noun} {record_id} already exists")
 
-    def update(self, tenant_id: str, record_id: str, changes: dict[str, Any], now: datetime) -> RecordT:
-        """``None`` values remove the attribute."""
+    def update(self, tenant_id: str, record_id: str, change: RecordChange, now: datetime) -> RecordT:
+        """The fields the change carries (``None`` removes the attribute)."""
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=self._key(tenant_id, record_id),
                 ConditionExpression=_RECORD_EXISTS,
                 ReturnValues="ALL_NEW",
-                **field_updates({**changes, "updatedAt": to_iso(now)}),
+                **field_updates({**change.changed_fields(), "updatedAt": to_iso(now)}),
             )
         except ClientError as error:
             if is_conditional_check_failure(error):

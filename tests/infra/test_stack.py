@@ -249,16 +249,21 @@ def test_every_queue_requires_tls(resources: dict[str, dict[str, Any]]) -> None:
 
 
 def test_one_code_asset_for_all_functions(resources: dict[str, dict[str, Any]]) -> None:
-    keys = {f["Properties"]["Code"]["S3Key"] for f in of_type(resources, "AWS::Lambda::Function").values()}
+    # The catalog's functions; CDK's own deploy-time handler (dashboard upload) brings its code.
+    keys = {resources[function_id(resources, spec)]["Properties"]["Code"]["S3Key"] for spec in FUNCTIONS}
     assert len(keys) == 1
 
 
-def test_code_asset_holds_the_packages_and_nothing_else(default_synth: Synth) -> None:
+def test_code_asset_holds_the_packages_and_nothing_else(
+    default_synth: Synth, resources: dict[str, dict[str, Any]]
+) -> None:
     assets = json.loads((default_synth.outdir / f"{default_synth.stack_name}.assets.json").read_text())
+    code_key = resources[function_id(resources, FUNCTIONS[0])]["Properties"]["Code"]["S3Key"]
     (directory,) = [
         file["source"]["path"]
         for file in assets["files"].values()
         if file["source"].get("packaging") == "zip"
+        and any(destination["objectKey"] == code_key for destination in file["destinations"].values())
     ]
     contents = {path.name for path in (default_synth.outdir / directory).iterdir()}
     assert contents == {"shared", "functions"}
@@ -599,7 +604,10 @@ def test_user_pool_carries_tenant_and_roles(template: Template, resources: dict[
     # Users can never move themselves to another tenant.
     assert not any(attribute.startswith("custom:") for attribute in client["WriteAttributes"])
     assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    assert client["AllowedOAuthFlowsUserPoolClient"] is False
+    # The dashboard's hosted-UI sign-in: code grant only (PKCE; no implicit flow), checked in
+    # tests/infra/test_dashboard_site.py with its redirect URLs.
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["AllowedOAuthFlows"] == ["code"]
 
 
 # --- events, storage, dashboard site -----------------------------------------------------------

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-import shared.api.app as api_app
 from functions.operator_api.handler import handler
+from shared.api.app import app
+from shared.api.dependencies import current_platform
 from shared.catalog import OPERATOR_API
 from shared.gateway import websocket
 from tests.builders import PlatformUnderTest, platform_on_moto
@@ -28,10 +29,11 @@ VIEWER = claims_for("tenant-a", "viewer")
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[PlatformUnderTest]:
+def env() -> Iterator[PlatformUnderTest]:
     with platform_on_moto() as test_platform:
-        monkeypatch.setattr(api_app, "platform", lambda: test_platform.platform)
+        app.dependency_overrides[current_platform] = lambda: test_platform.platform
         yield test_platform
+        app.dependency_overrides.clear()
 
 
 def call(
@@ -45,6 +47,18 @@ def call(
     response = handler(event, lambda_context(OPERATOR_API))
     text = response.get("body") or ""
     return response["statusCode"], json.loads(text) if text else None
+
+
+def register_and_connect(
+    env: PlatformUnderTest, station_id: str = "CP-1", connection_id: str = "conn-1"
+) -> tuple[dict[str, Any], str]:
+    """Registers a station through the API and connects it with the password the API generated."""
+    status, created = call("POST", "/v1/stations", body={"stationId": station_id})
+    assert status == 201, created
+    event = authorizer_event(station_id, password=created["password"], connection_id=connection_id)
+    authorizer = websocket.authorize_connection(env.platform, event)["context"]
+    websocket.connect(env.platform, connect_event(authorizer, connection_id))
+    return authorizer, created["password"]
 
 
 def test_register_and_read_station(env: PlatformUnderTest) -> None:
@@ -116,9 +130,7 @@ def test_id_token_block_unblock(env: PlatformUnderTest) -> None:
 
 def test_command_round_trip(env: PlatformUnderTest) -> None:
     # Given a connected station
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    authorizer, _ = register_and_connect(env)
     # When an operator sends a reset
     status, sent = call(
         "POST", "/v1/stations/CP-1/commands", body={"action": "Reset", "payload": {"type": "Hard"}}
@@ -143,9 +155,7 @@ def test_command_to_offline_station(env: PlatformUnderTest) -> None:
 
 
 def test_command_to_gone_connection_is_offline(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    register_and_connect(env)
     env.connections.gone.add("conn-1")
     status, sent = call("POST", "/v1/stations/CP-1/reset", body={"type": "Soft"})
     assert status == 202 and sent["status"] == "offline"
@@ -165,9 +175,7 @@ def test_invalid_command_payload_is_400(env: PlatformUnderTest) -> None:
 
 
 def test_command_error_answer_marks_failed(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    authorizer, _ = register_and_connect(env)
     _, sent = call("POST", "/v1/stations/CP-1/commands", body={"action": "GetConfiguration", "payload": {}})
     websocket.handle_message(
         env.platform, message_event(authorizer, [4, sent["commandId"], "NotImplemented", "nope", {}])
@@ -177,19 +185,15 @@ def test_command_error_answer_marks_failed(env: PlatformUnderTest) -> None:
 
 
 def test_command_times_out_without_answer(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    register_and_connect(env)
     _, sent = call("POST", "/v1/stations/CP-1/commands", body={"action": "ClearCache", "payload": {}})
     env.clock.advance(61)
     assert call("GET", f"/v1/commands/{sent['commandId']}")[1]["status"] == "timeout"
 
 
 def test_sessions_listed_with_energy(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
     call("POST", "/v1/id-tokens", body={"idToken": "TAG-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    authorizer, _ = register_and_connect(env)
 
     def send(frame: list[Any]) -> Any:
         return json.loads(websocket.handle_message(env.platform, message_event(authorizer, frame))["body"])
@@ -315,19 +319,15 @@ def test_pagination_walks_every_station(env: PlatformUnderTest) -> None:
 
 
 def test_blocking_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    _, password = register_and_connect(env)
     assert call("PATCH", "/v1/stations/CP-1", body={"blocked": True})[1]["blocked"] is True
     assert env.connections.closed == ["conn-1"]
-    refused = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))
+    refused = websocket.authorize_connection(env.platform, authorizer_event("CP-1", password=password))
     assert refused["policyDocument"]["Statement"][0]["Effect"] == "Deny"
 
 
 def test_deleting_a_connected_station_drops_it(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    register_and_connect(env)
     assert call("DELETE", "/v1/stations/CP-1")[0] == 204
     assert env.connections.closed == ["conn-1"]
     assert call("GET", "/v1/stations/CP-1")[0] == 404
@@ -342,9 +342,7 @@ def test_cors_preflight_needs_no_token(env: PlatformUnderTest) -> None:
 
 
 def test_data_transfer_is_kept_and_readable(env: PlatformUnderTest) -> None:
-    call("POST", "/v1/stations", body={"stationId": "CP-1"})
-    authorizer = websocket.authorize_connection(env.platform, authorizer_event("CP-1"))["context"]
-    websocket.connect(env.platform, connect_event(authorizer, "conn-1"))
+    authorizer, _ = register_and_connect(env)
     data = json.dumps({"t": 41})
     frame = [2, "d1", "DataTransfer", {"vendorId": "com.acme", "messageId": "diag", "data": data}]
     reply = websocket.handle_message(env.platform, message_event(authorizer, frame))

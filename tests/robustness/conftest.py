@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-import shared.api.app as api_app
 from functions.operator_api.handler import handler as operator_handler
+from shared.api.app import app
+from shared.api.dependencies import current_platform
 from shared.catalog import OPERATOR_API
 from shared.gateway import websocket
 from tests.builders import PlatformUnderTest, platform_on_moto
@@ -45,6 +46,8 @@ class Charger:
 @dataclass
 class Harness:
     env: PlatformUnderTest
+    passwords: dict[str, str] = field(default_factory=dict)
+    """Each station's password, as registration answered it (generated when none was given)."""
 
     def api(
         self, method: str, path: str, claims: dict[str, Any] = ALICE, body: Any = None
@@ -60,13 +63,15 @@ class Harness:
     ) -> dict[str, Any]:
         status, body = self.api("POST", "/v1/stations", claims, {"stationId": station_id, **fields})
         assert status == 201, body
+        self.passwords[station_id] = fields.get("password") or body["password"]
         return dict(body)
 
     def connect(
         self, station_id: str = "CP-1", connection_id: str = "conn-1", password: str | None = None
     ) -> Charger:
+        secret = password or self.passwords.get(station_id)
         decision = websocket.authorize_connection(
-            self.env.platform, authorizer_event(station_id, password=password, connection_id=connection_id)
+            self.env.platform, authorizer_event(station_id, password=secret, connection_id=connection_id)
         )
         assert decision["policyDocument"]["Statement"][0]["Effect"] == "Allow", decision
         authorizer = decision["context"]
@@ -78,10 +83,13 @@ class Harness:
 
 
 @pytest.fixture
-def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+def harness() -> Iterator[Harness]:
     with platform_on_moto(last_seen_write_interval_seconds=0) as env:
-        monkeypatch.setattr(api_app, "platform", lambda: env.platform)
-        yield Harness(env)
+        app.dependency_overrides[current_platform] = lambda: env.platform
+        try:
+            yield Harness(env)
+        finally:
+            app.dependency_overrides.clear()
 
 
 def start_frame(message_id: str = "s1", **overrides: Any) -> list[Any]:

@@ -93,6 +93,20 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "the allocator is pure",
     ),
     (
+        "shared.management",
+        ("shared.api", "boto3", "botocore"),
+        "what operators do returns domain objects; the API maps them to views",
+    ),
+    (
+        "shared.api",
+        (
+            "boto3",
+            "botocore",
+            *(f"shared.storage.{m}" for m in ("dynamo", "stations", "sessions", "commands")),
+        ),
+        "the HTTP layer reaches data through management (table declarations it may read)",
+    ),
+    (
         "shared",
         ("tools", "tests", "infra", "functions"),
         "the Lambda package never imports the local platform, tests or CDK",

@@ -33,6 +33,8 @@ def banner(endpoints: PlatformEndpoints, config: PlatformConfig, token: str) -> 
     return f"""
 CSMS local platform is running (Ctrl-C stops it)
 
+  Dashboard (signed in) {endpoints.gateway_url}/#token={token}
+
   Chargers (OCPP-J)     {endpoints.websocket_url}/<stationId>      subprotocol ocpp1.6
   Operator API          {endpoints.http_api_url}/...    (OpenAPI: {endpoints.http_api_url}/openapi.json)
   @connections API      {endpoints.management_api_url}/@connections/<connectionId>

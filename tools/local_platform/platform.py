@@ -18,6 +18,7 @@ from tools.local_platform.http_api import OperatorHttpApi
 from tools.local_platform.lambda_runtime import Handler, LambdaRuntime
 from tools.local_platform.management_api import ManagementApi
 from tools.local_platform.operator_tokens import TokenIssuer, load_or_create_secret, write_demo_token
+from tools.local_platform.static_site import add_routes as add_dashboard_routes
 from tools.local_platform.websocket_gateway import WebSocketGateway
 
 
@@ -88,6 +89,7 @@ class LocalPlatform:
             app.router.add_delete(prefix + connections_path, management.delete)
         app.router.add_get(OCPP_PATH_PREFIX + "{station_id}", self._gateway.handle, allow_head=False)
         app.router.add_route("*", HTTP_API_PREFIX + "/{tail:.*}", operator_api.handle)
+        add_dashboard_routes(app)
         app.router.add_route("*", "/{tail:.*}", _not_found)
         return app
 

@@ -1,0 +1,1 @@
+"""One powertools Router per resource; shared/api/app.py includes them all."""

@@ -1,0 +1,124 @@
+"""/v1/stations and what stations sent that is kept for operators."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from shared.api import schemas, views
+from shared.api.access import Permission
+from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.routes.params import Cursor, Limit, SiteIdQuery, StationIdPath
+from shared.api.routing import operation
+from shared.catalog import SUPPORTED_SUBPROTOCOLS
+from shared.domain.changes import StationSettingsChange
+from shared.management import stations
+
+router = Router()
+TAGS = ["stations"]
+StationMessageKind = Literal["DataTransfer", "FirmwareStatusNotification", "DiagnosticsStatusNotification"]
+
+
+def _grace(platform: PlatformDependency) -> timedelta:
+    return timedelta(seconds=platform.settings.reconnect_grace_seconds)
+
+
+@operation(
+    router,
+    "POST",
+    "/v1/stations",
+    Permission.WRITE,
+    status=HTTPStatus.CREATED,
+    tags=TAGS,
+    body_model=schemas.StationRegistered,
+)
+def create_station(
+    body: schemas.StationCreate, caller: Caller, platform: PlatformDependency
+) -> Response[dict[str, Any]]:
+    """Registers a station. Station ids are global: an id already registered (by any tenant) is 409.
+    The answer says what to type into the charger; a generated password is shown only here."""
+    registered = stations.register_station(
+        platform,
+        caller,
+        station_id=body.station_id,
+        site_id=body.site_id,
+        password=body.password,
+        registration=body.registration,
+    )
+    view = views.station_registered_view(
+        registered.station,
+        platform.clock(),
+        ocpp_url=f"{platform.settings.ocpp_public_url.rstrip('/')}/{registered.station.station_id}",
+        subprotocols=SUPPORTED_SUBPROTOCOLS,
+        generated_password=registered.generated_password,
+    )
+    # The password field exists only when the platform generated it.
+    body_out: dict[str, Any] = view.model_dump(mode="json", by_alias=True)
+    if registered.generated_password is None:
+        body_out.pop("password")
+    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=body_out)
+
+
+@operation(router, "GET", "/v1/stations", Permission.READ, tags=TAGS)
+def list_stations(
+    caller: Caller,
+    platform: PlatformDependency,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    site_id: SiteIdQuery = None,
+) -> schemas.StationList:
+    items, next_cursor = platform.stations.list_for_tenant(caller.tenant_id, limit, cursor, site_id)
+    now = platform.clock()
+    return schemas.StationList(
+        items=[views.station_view(item, now, _grace(platform)) for item in items], next_cursor=next_cursor
+    )
+
+
+@operation(router, "GET", "/v1/stations/<station_id>", Permission.READ, tags=TAGS)
+def get_station(
+    station_id: StationIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.StationView:
+    station = platform.stations.get_for_tenant(caller.tenant_id, station_id)
+    return views.station_view(station, platform.clock(), _grace(platform))
+
+
+@operation(router, "PATCH", "/v1/stations/<station_id>", Permission.WRITE, tags=TAGS)
+def update_station(
+    station_id: StationIdPath, body: schemas.StationUpdate, caller: Caller, platform: PlatformDependency
+) -> schemas.StationView:
+    # Given fields only: siteId null removes the site; the other fields are never null (NOT_NULL).
+    fields = body.model_dump(include=body.model_fields_set - {"password"})
+    if body.password is not None:
+        fields["password_hash"] = stations.password_hash(body.password)
+    change = StationSettingsChange.model_validate(fields)
+    station = stations.update_station(platform, caller, station_id, change)
+    return views.station_view(station, platform.clock(), _grace(platform))
+
+
+@operation(
+    router, "DELETE", "/v1/stations/<station_id>", Permission.WRITE, status=HTTPStatus.NO_CONTENT, tags=TAGS
+)
+def delete_station(station_id: StationIdPath, caller: Caller, platform: PlatformDependency) -> Response[None]:
+    stations.delete_station(platform, caller, station_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@operation(router, "GET", "/v1/stations/<station_id>/messages", Permission.READ, tags=TAGS)
+def list_station_messages(
+    station_id: StationIdPath,
+    caller: Caller,
+    platform: PlatformDependency,
+    kind: Annotated[StationMessageKind, Query()] = "DataTransfer",
+    limit: Limit = 50,
+) -> schemas.StationMessageList:
+    """What the station sent that is kept for operators: DataTransfer payloads, firmware and diagnostics
+    status notifications (newest first, kept for STATION_MESSAGE_RETENTION_DAYS)."""
+    documents = stations.list_messages(platform, caller, station_id, kind, limit)
+    return schemas.StationMessageList(
+        items=[schemas.StationMessageView.model_validate(document) for document in documents]
+    )

@@ -1,0 +1,119 @@
+"""One declaration per route: its permission, its success status and the errors it documents.
+
+``operation(router, "POST", "/v1/stations", Permission.WRITE, status=HTTPStatus.CREATED)``
+registers the route on its resource's powertools Router with
+
+- the permission check as the route's first middleware (the only place a role is checked),
+- ``Idempotency-Key`` handling on every POST,
+- OpenAPI responses (finished in shared/api/openapi.py) that say what the route answers: its
+  success, and every error status with the ``ErrorBody`` schema (400 for invalid input, 401/403 for
+  authorized routes, 404 for routes on a resource, 415 for a body that is not JSON, 409/422 for an
+  Idempotency-Key in use or reused, plus the route's own).
+
+``ROUTE_PERMISSIONS`` keeps (method, path) → permission for every declared route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel
+
+from shared.api.access import Permission, check_permission
+from shared.api.dependencies import Caller
+from shared.api.idempotency import idempotent_post
+from shared.api.schemas import ErrorBody
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+else:
+    APIGatewayHttpResolver = NextMiddleware = object
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+Method = Literal["GET", "POST", "PATCH", "DELETE"]
+
+ROUTE_PERMISSIONS: dict[tuple[str, str], Permission | None] = {}
+
+_ERROR_DESCRIPTIONS: dict[HTTPStatus, str] = {
+    HTTPStatus.BAD_REQUEST: "Invalid request: the message names the field, errors lists each problem",
+    HTTPStatus.UNAUTHORIZED: "No valid bearer token (answered by API Gateway's JWT authorizer)",
+    HTTPStatus.FORBIDDEN: "The token has no tenant, or no role that may do this",
+    HTTPStatus.NOT_FOUND: "Not found in the caller's tenant",
+    HTTPStatus.CONFLICT: "Conflicts with what is stored, or an Idempotency-Key still in use",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The OCPP frame would exceed API Gateway's 128 KB WebSocket limit",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not application/json",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "The Idempotency-Key was used for a different request",
+}
+
+
+def _permission_check(permission: Permission) -> Callable[..., Response[Any]]:
+    def check_permission_first(
+        app: APIGatewayHttpResolver, next_middleware: NextMiddleware, caller: Caller
+    ) -> Response[Any]:
+        check_permission(caller, permission)
+        return next_middleware(app)
+
+    return check_permission_first
+
+
+def error_statuses(
+    method: Method, path: str, permission: Permission | None, extra: Iterable[HTTPStatus]
+) -> set[HTTPStatus]:
+    statuses = {HTTPStatus.BAD_REQUEST, *extra}
+    if permission is not None:
+        statuses |= {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
+    if "<" in path:
+        statuses.add(HTTPStatus.NOT_FOUND)
+    if method in ("POST", "PATCH"):
+        statuses.add(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+    if method == "POST":
+        statuses |= {HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY}
+    return statuses
+
+
+def operation(
+    router: Router,
+    method: Method,
+    path: str,
+    permission: Permission | None,
+    *,
+    status: HTTPStatus = HTTPStatus.OK,
+    errors: Iterable[HTTPStatus] = (),
+    summary: str | None = None,
+    tags: list[str] | None = None,
+    body_model: type[BaseModel] | None = None,
+) -> Callable[[HandlerT], HandlerT]:
+    """``body_model`` documents the success body when the handler's return annotation cannot (a body
+    whose fields depend on the request)."""
+    ROUTE_PERMISSIONS[(method, path)] = permission
+    middlewares: list[Callable[..., Any]] = []
+    if permission is not None:
+        middlewares.append(_permission_check(permission))
+    if method == "POST":
+        middlewares.append(idempotent_post)
+    success: dict[str, Any] = {"description": status.phrase}
+    if status is HTTPStatus.NO_CONTENT:
+        success["content"] = {}
+    elif body_model is not None:
+        success["content"] = {"application/json": {"model": body_model}}
+    responses: dict[int, Any] = {int(status): success}
+    for error in sorted(error_statuses(method, path, permission, errors)):
+        responses[int(error)] = {
+            "description": _ERROR_DESCRIPTIONS[error],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+    return router.route(
+        path,
+        method,
+        summary=summary,
+        tags=tags,
+        responses=responses,
+        status_code=int(status),
+        middlewares=middlewares,
+        openapi_extensions={"x-permission": permission.value} if permission else None,
+    )

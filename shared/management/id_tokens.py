@@ -1,0 +1,44 @@
+"""ID tokens (RFID cards, app tokens) an operator registers, blocks and changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shared.domain.changes import IdTokenChange
+from shared.domain.id_tokens import IdToken, IdTokenStatus
+from shared.domain.tenancy import Principal
+
+if TYPE_CHECKING:
+    from shared.wiring import Platform
+
+
+def create_id_token(
+    platform: Platform,
+    principal: Principal,
+    *,
+    id_token: str,
+    status: IdTokenStatus,
+    expires_at: datetime | None,
+    parent_id_token: str | None,
+) -> IdToken:
+    token = IdToken(
+        tenant_id=principal.tenant_id,
+        id_token=id_token,
+        status=status,
+        expires_at=expires_at,
+        parent_id_token=parent_id_token,
+        created_at=platform.clock(),
+    )
+    platform.id_tokens.create(token)
+    return token
+
+
+def change_id_token(
+    platform: Platform, principal: Principal, id_token: str, change: IdTokenChange
+) -> IdToken:
+    return platform.id_tokens.update(principal.tenant_id, id_token, change, platform.clock())
+
+
+def set_status(platform: Platform, principal: Principal, id_token: str, status: IdTokenStatus) -> IdToken:
+    return change_id_token(platform, principal, id_token, IdTokenChange(status=status))

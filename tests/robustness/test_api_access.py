@@ -1,0 +1,126 @@
+"""Issue 12: roles are checked in one declared place per route. Every route declares a permission,
+the grants table says which roles hold it, and the API behaves as the table says for every route."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.api.access import GRANTS, Permission, roles_holding
+from shared.api.app import app
+from shared.api.routing import ROUTE_PERMISSIONS
+from shared.catalog import OPENAPI_PATH
+from shared.domain.tenancy import Role
+from tests.builders import PlatformUnderTest
+from tests.events import claims_for
+from tests.robustness.api_client import operator_api_on_moto, send
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
+    ("POST", "/v1/sites"): {"name": "Depot"},
+    ("POST", "/v1/stations"): {"stationId": "CP-9"},
+    ("POST", "/v1/id-tokens"): {"idToken": "TAG-9"},
+    ("POST", "/v1/stations/<station_id>/commands"): {"action": "ClearCache"},
+    ("POST", "/v1/stations/<station_id>/remote-start"): {"idToken": "TAG-9"},
+    ("POST", "/v1/stations/<station_id>/remote-stop"): {"evseId": 1},
+}
+"""Request validation runs before the permission check (powertools validates first), as it did when
+each route called require_write itself: a refused role is shown with a request that is valid."""
+
+
+def _body(method: str, path: str) -> dict[str, object] | None:
+    return VALID_BODIES.get((method, path), {}) if method in ("POST", "PATCH") else None
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"<(\w+)>", lambda match: {"session_id": "CP-1:reg1:1"}.get(match.group(1), "CP-1"), path)
+
+
+@pytest.fixture
+def env() -> Iterator[PlatformUnderTest]:
+    with operator_api_on_moto() as test_platform:
+        yield test_platform
+
+
+def test_every_route_declares_its_permission() -> None:
+    served = {(route.method, route.rule.pattern) for route in app._static_routes + app._dynamic_routes}
+    assert len(served) == len(ROUTE_PERMISSIONS) + 1  # the OpenAPI document is the one undeclared route
+    assert {path for (_, path), permission in ROUTE_PERMISSIONS.items() if permission is None} == set()
+    assert all(isinstance(permission, Permission) for permission in ROUTE_PERMISSIONS.values())
+
+
+def test_grants_table() -> None:
+    assert roles_holding(Permission.READ) == {Role.ADMIN, Role.OPERATOR, Role.VIEWER}
+    assert roles_holding(Permission.WRITE) == {Role.ADMIN, Role.OPERATOR}
+    assert set(GRANTS) == set(Role)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTE_PERMISSIONS))
+def test_a_role_without_the_permission_is_refused(env: PlatformUnderTest, method: str, path: str) -> None:
+    permission = ROUTE_PERMISSIONS[(method, path)]
+    assert permission is not None
+    for role in set(Role) - roles_holding(permission):
+        answer = send(method, _concrete(path), body=_body(method, path),
+                      claims=claims_for("tenant-a", role.value))  # fmt: skip
+        assert answer.status == 403, (role, answer.text)
+    no_role = send(
+        method, _concrete(path), claims={"sub": "x", "tenant_id": "tenant-a", "cognito:groups": "[]"}
+    )
+    assert no_role.status in (400, 403)  # a body check may answer first; the route itself never runs
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTE_PERMISSIONS))
+def test_a_role_with_the_permission_gets_past_the_check(
+    env: PlatformUnderTest, method: str, path: str
+) -> None:
+    permission = ROUTE_PERMISSIONS[(method, path)]
+    assert permission is not None
+    for role in roles_holding(permission):
+        answer = send(method, _concrete(path), body=_body(method, path),
+                      claims=claims_for("tenant-a", role.value))  # fmt: skip
+        assert answer.status != 403 and answer.status < 500, (role, answer.text)
+
+
+def test_the_openapi_document_needs_no_token(env: PlatformUnderTest) -> None:
+    assert send("GET", OPENAPI_PATH, claims=None).status == 200
+
+
+def test_token_without_tenant_is_forbidden_everywhere(env: PlatformUnderTest) -> None:
+    for method, path in ROUTE_PERMISSIONS:
+        if method == "GET":
+            assert (
+                send(method, _concrete(path), claims={"sub": "x", "cognito:groups": "[admin]"}).status == 403
+            )
+
+
+def test_no_require_calls_outside_the_access_table() -> None:
+    # roles are checked by the route's declared permission, nowhere else in the API or management
+    for folder in ("shared/api", "shared/management"):
+        for module in (ROOT / folder).rglob("*.py"):
+            assert "require_read" not in module.read_text() and "require_write" not in module.read_text(), (
+                module
+            )
+
+
+def _imported_modules(source: str) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_management_does_not_import_the_api() -> None:
+    # management returns domain objects; the API maps them to its views (the arrow runs one way)
+    for module in (ROOT / "shared/management").rglob("*.py"):
+        assert not [
+            name for name in _imported_modules(module.read_text()) if name.startswith("shared.api")
+        ], module

@@ -1,0 +1,96 @@
+// Charts through Chart.js (vendored UMD build), loaded the first time a chart is shown.
+import { html, useEffect, useRef, useState } from "../lib.js";
+
+let chartLibrary = null;
+
+export function loadChartLibrary() {
+  if (!chartLibrary) {
+    chartLibrary = new Promise((resolve, reject) => {
+      if (window.Chart) return resolve(window.Chart);
+      const script = document.createElement("script");
+      script.src = new URL("../../vendor/chart.umd.min.js", import.meta.url).href;
+      script.onload = () => resolve(window.Chart);
+      script.onerror = () => {
+        chartLibrary = null;
+        reject(new Error("the chart library did not load"));
+      };
+      document.head.append(script);
+    });
+  }
+  return chartLibrary;
+}
+
+/** Seconds on the time axis when the whole curve spans less than half an hour. */
+function tickFormat(series) {
+  const times = series.flatMap((entry) => entry.points.map((point) => point.x));
+  const span = times.length ? Math.max(...times) - Math.min(...times) : 0;
+  return span < 30 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
+}
+
+/** A line chart over time: series [{label, points: [{x: Date ms, y}], axis: "left"|"right", color}]. */
+export function TimeChart({ series, leftTitle, rightTitle, label }) {
+  const canvas = useRef(null);
+  const chart = useRef(null);
+  const latest = useRef(series);
+  latest.current = series;
+  const [problem, setProblem] = useState(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    loadChartLibrary()
+      .then((Chart) => {
+        if (cancelled || !canvas.current) return;
+        const datasets = series.map((entry) => ({
+          label: entry.label,
+          data: entry.points,
+          yAxisID: entry.axis === "right" ? "right" : "left",
+          borderColor: entry.color,
+          backgroundColor: entry.color,
+          pointRadius: 0,
+          borderWidth: 2,
+          tension: 0.2,
+        }));
+        if (chart.current) {
+          chart.current.data.datasets = datasets;
+          chart.current.update("none");
+          return;
+        }
+        chart.current = new Chart(canvas.current, {
+          type: "line",
+          data: { datasets },
+          options: {
+            animation: false,
+            maintainAspectRatio: false,
+            parsing: false,
+            interaction: { mode: "index", intersect: false },
+            scales: {
+              x: {
+                type: "linear",
+                ticks: { callback: (value) => new Date(value).toLocaleTimeString([], tickFormat(latest.current)) },
+              },
+              left: { type: "linear", position: "left", title: { display: true, text: leftTitle }, beginAtZero: true },
+              right: {
+                type: "linear",
+                position: "right",
+                title: { display: Boolean(rightTitle), text: rightTitle },
+                beginAtZero: true,
+                grid: { drawOnChartArea: false },
+              },
+            },
+            plugins: {
+              tooltip: { callbacks: { title: (items) => (items.length ? new Date(items[0].parsed.x).toLocaleString() : "") } },
+            },
+          },
+        });
+      })
+      .catch((error) => setProblem(error.message));
+    return () => {
+      cancelled = true;
+    };
+  }, [series]);
+
+  useEffect(() => () => chart.current && chart.current.destroy(), []);
+
+  if (problem) return html`<p class="muted">Chart unavailable: ${problem}</p>`;
+  return html`<div class="chart-box"><canvas ref=${canvas} role="img" aria-label=${label}></canvas></div>`;
+}
