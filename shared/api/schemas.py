@@ -22,6 +22,10 @@ from shared.domain.sessions import SessionStatus
 from shared.domain.stations import Connectivity, RegistrationPolicy
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._\-]{1,64}$"
+IdTokenTypeName = Literal[
+    "Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"
+]
+"""OCPP 2.0.1 IdTokenEnumType (shared.domain.id_tokens.ID_TOKEN_TYPES)."""
 PASSWORD_PATTERN = r"^[\x20-\x7e]+$"
 """OCPP 1.6 security profiles: the AuthorizationKey is printable ASCII (HTTP Basic auth, RFC 7617)."""
 ID_TOKEN_PATTERN = r"^[\x21-\x7e]{1,20}$"
@@ -161,6 +165,17 @@ class ConnectorView(ViewModel):
 class EvseView(ViewModel):
     evse_id: int
     connectors: list[ConnectorView]
+    operational_status: str = Field(
+        default="Operative", description="As the operator set it (ChangeAvailability)"
+    )
+    inoperative_connectors: list[int] = Field(default_factory=list)
+    availability_scheduled: bool = False
+
+
+class DeviceStatusView(ViewModel):
+    status: str
+    request_id: int | None = None
+    reported_at: UtcDatetime
 
 
 class StationView(ViewModel):
@@ -182,6 +197,11 @@ class StationView(ViewModel):
     status: str | None = Field(default=None, description="Status of the station as a whole (connector 0)")
     error_code: str | None = None
     evses: list[EvseView]
+    operational_status: str = Field(default="Operative", description="The station as a whole, as set")
+    firmware: DeviceStatusView | None = Field(default=None, description="Last FirmwareStatusNotification")
+    diagnostics: DeviceStatusView | None = Field(
+        default=None, description="Last LogStatusNotification (2.0.1) or DiagnosticsStatusNotification (1.6)"
+    )
     created_at: UtcDatetime
 
 
@@ -209,14 +229,23 @@ class IdTokenCreate(ApiModel):
     status: IdTokenStatus = IdTokenStatus.ACCEPTED
     expires_at: ApiDatetime | None = None
     parent_id_token: str | None = Field(default=None, pattern=ID_TOKEN_PATTERN)
+    type: IdTokenTypeName | None = Field(
+        default=None, description="2.0.1 type; a token registered with one is only that type"
+    )
+    personal_message: str | None = Field(default=None, max_length=512, description="Shown by 2.0.1 stations")
+    language: str | None = Field(default=None, max_length=8)
 
 
 class IdTokenUpdate(ApiModel):
-    """Fields left out are unchanged; ``expiresAt`` or ``parentIdToken`` set to null are removed."""
+    """Fields left out are unchanged; ``expiresAt``, ``parentIdToken``, ``type``, ``personalMessage`` or
+    ``language`` set to null are removed."""
 
     status: Annotated[IdTokenStatus | SkipJsonSchema[None], NOT_NULL] = None
     expires_at: ApiDatetime | None = None
     parent_id_token: str | None = Field(default=None, pattern=ID_TOKEN_PATTERN)
+    type: IdTokenTypeName | None = None
+    personal_message: str | None = Field(default=None, max_length=512)
+    language: str | None = Field(default=None, max_length=8)
 
 
 class IdTokenView(ViewModel):
@@ -224,6 +253,9 @@ class IdTokenView(ViewModel):
     status: IdTokenStatus
     expires_at: UtcDatetime | None = None
     parent_id_token: str | None = None
+    type: str | None = None
+    personal_message: str | None = None
+    language: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime | None = None
 
@@ -266,6 +298,16 @@ class SessionView(ViewModel):
     stop_reason: str | None = None
     stop_id_token: str | None = None
     orphan: bool = False
+    protocol: str | None = None
+    id_token_type: str | None = None
+    trigger_reason: str | None = None
+    charging_state: str | None = None
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    offline_events: bool = False
+    charging_needs: dict[str, Any] | None = Field(
+        default=None, description="2.0.1 NotifyEVChargingNeeds: energy wanted, departure time, limits"
+    )
 
 
 class SessionDetail(SessionView):
@@ -289,6 +331,9 @@ class CommandCreate(ApiModel):
 class RemoteStart(ApiModel):
     id_token: str = Field(pattern=ID_TOKEN_PATTERN)
     evse_id: StrictInt | None = Field(default=None, ge=1, le=MAX_EVSE_ID)
+    id_token_type: IdTokenTypeName | None = Field(
+        default=None, description="2.0.1: the token's registered type, or Central, when omitted"
+    )
 
 
 class RemoteStop(ApiModel):
@@ -302,8 +347,9 @@ class ResetRequest(ApiModel):
     type: Literal["Soft", "Hard", "Immediate", "OnIdle"] = Field(
         default="Soft",
         description="OCPP 1.6 stations take Soft or Hard (Immediate is sent as Hard); OCPP 2.0.1 stations "
-        "Immediate or OnIdle",
+        "Immediate or OnIdle (Soft and Hard are sent as Immediate)",
     )
+    evse_id: StrictInt | None = Field(default=None, ge=1, le=MAX_EVSE_ID, description="2.0.1 only: one EVSE")
 
 
 class CommandView(ViewModel):
@@ -327,8 +373,12 @@ class StationMessageView(ViewModel):
     received_at: UtcDatetime
     vendor_id: str | None = None
     message_id: str | None = None
-    data: str | None = None
+    data: Any = Field(default=None, description="1.6: text; 2.0.1: any JSON")
     status: str | None = None
+    request_id: int | None = None
+    payload: dict[str, Any] | None = Field(
+        default=None, description="2.0.1 messages as the station sent them"
+    )
 
 
 class StationMessageList(ViewModel):

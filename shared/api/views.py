@@ -67,23 +67,46 @@ def _station_fields(station: Station, now: datetime, reconnect_grace: timedelta)
         "status": station.station_status.status if station.station_status else None,
         "error_code": station.station_status.error_code if station.station_status else None,
         "evses": [
-            schemas.EvseView(
-                evse_id=evse_id, connectors=sorted(connectors, key=lambda view: view.connector_id)
-            )
+            _evse_view(station, evse_id, sorted(connectors, key=lambda view: view.connector_id))
             for evse_id, connectors in sorted(evses.items())
         ],
+        "operational_status": station.availability["0"].operational_status.value
+        if "0" in station.availability
+        else "Operative",
+        "firmware": station.firmware.model_dump() if station.firmware else None,
+        "diagnostics": station.diagnostics.model_dump() if station.diagnostics else None,
         "created_at": station.created_at,
     }
 
 
+def _evse_view(station: Station, evse_id: int, connectors: list[schemas.ConnectorView]) -> schemas.EvseView:
+    availability = station.availability.get(str(evse_id))
+    if availability is None:
+        return schemas.EvseView(evse_id=evse_id, connectors=connectors)
+    return schemas.EvseView(
+        evse_id=evse_id,
+        connectors=connectors,
+        operational_status=availability.operational_status.value,
+        inoperative_connectors=availability.inoperative_connectors,
+        availability_scheduled=availability.scheduled,
+    )
+
+
+def _session_fields(session: Session) -> dict[str, object]:
+    return {
+        **session.model_dump(),
+        "charging_needs": session.charging_needs.to_document() if session.charging_needs else None,
+    }
+
+
 def session_view(session: Session) -> schemas.SessionView:
-    return schemas.SessionView.model_validate(session.model_dump())
+    return schemas.SessionView.model_validate(_session_fields(session))
 
 
 def session_detail(session: Session, meter_values: list[MeterValue]) -> schemas.SessionDetail:
     return schemas.SessionDetail.model_validate(
         {
-            **session.model_dump(),
+            **_session_fields(session),
             "meter_values": [
                 schemas.MeterValueView.model_validate(value.model_dump())
                 for value in sorted(meter_values, key=lambda value: value.timestamp)

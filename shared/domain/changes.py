@@ -37,3 +37,6 @@ class IdTokenChange(RecordChange):
     status: IdTokenStatus | None = None
     expires_at: UtcDatetime | None = None
     parent_id_token: str | None = None
+    type: str | None = None
+    personal_message: str | None = None
+    language: str | None = None

@@ -29,13 +29,24 @@ def send(
 
 
 def remote_start(
-    platform: Platform, principal: Principal, station_id: str, id_token: str, evse_id: int | None
+    platform: Platform,
+    principal: Principal,
+    station_id: str,
+    id_token: str,
+    evse_id: int | None,
+    id_token_type: str | None = None,
 ) -> Command:
+    """2.0.1 carries a remoteStartId that the station echoes in the transaction it starts, which is how
+    the session is found again (``station_control.session_started_by``); the token's registered type
+    goes with it when the caller gives none."""
     remote_start_id = secrets.randbelow(_MAX_REMOTE_START_ID) + 1
+    if id_token_type is None:
+        registered = platform.id_tokens.find(principal.tenant_id, id_token)
+        id_token_type = registered.type if registered is not None else None
     return platform.outbound.send_intent(
         principal.tenant_id,
         station_id,
-        lambda mappers: mappers.remote_start(id_token, evse_id, remote_start_id),
+        lambda mappers: mappers.remote_start(id_token, evse_id, remote_start_id, id_token_type),
     )
 
 
@@ -65,9 +76,12 @@ def remote_stop(
     )
 
 
-def reset(platform: Platform, principal: Principal, station_id: str, kind: ResetKind) -> Command:
+def reset(
+    platform: Platform, principal: Principal, station_id: str, kind: ResetKind, evse_id: int | None = None
+) -> Command:
+    """A whole station, or (2.0.1 only) one EVSE."""
     return platform.outbound.send_intent(
-        principal.tenant_id, station_id, lambda mappers: mappers.reset(kind, None)
+        principal.tenant_id, station_id, lambda mappers: mappers.reset(kind, evse_id)
     )
 
 

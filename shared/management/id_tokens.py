@@ -21,6 +21,9 @@ def create_id_token(
     status: IdTokenStatus,
     expires_at: datetime | None,
     parent_id_token: str | None,
+    type: str | None = None,
+    personal_message: str | None = None,
+    language: str | None = None,
 ) -> IdToken:
     token = IdToken(
         tenant_id=principal.tenant_id,
@@ -28,6 +31,9 @@ def create_id_token(
         status=status,
         expires_at=expires_at,
         parent_id_token=parent_id_token,
+        type=type,
+        personal_message=personal_message,
+        language=language,
         created_at=platform.clock(),
     )
     platform.id_tokens.create(token)

@@ -98,6 +98,14 @@ class OutboundCommands:
             return self._record_offline(station, intent(_NEUTRAL_MAPPERS), task_token)
         return self._send(station, intent(plugin_for(protocol).mappers), task_token)
 
+    def check_intent(self, tenant_id: str, station_id: str, intent: Intent) -> None:
+        """Raises what ``send_intent`` would (the protocol cannot express it, the payload is invalid),
+        without sending: for what must be stored before its call leaves (a reservation)."""
+        station = self._stations.get_for_tenant(tenant_id, station_id)
+        if station.protocol is not None:
+            plugin = plugin_for(station.protocol)
+            _check_call(plugin, intent(plugin.mappers))
+
     def send_intents(self, tenant_id: str, station_id: str, intents: Intents) -> list[Command]:
         """An intent that some protocol expresses as several calls (1.6 ChangeConfiguration changes one
         key per call): one command per call, sent one after the other through the station's lane."""

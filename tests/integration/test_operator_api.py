@@ -346,7 +346,8 @@ def test_data_transfer_is_kept_and_readable(env: PlatformUnderTest) -> None:
     data = json.dumps({"t": 41})
     frame = [2, "d1", "DataTransfer", {"vendorId": "com.acme", "messageId": "diag", "data": data}]
     reply = websocket.handle_message(env.platform, message_event(authorizer, frame))
-    assert json.loads(reply["body"]) == [3, "d1", {"status": "Accepted"}]
+    # No vendor is configured (DATA_TRANSFER_VENDORS): kept for support, but not pretended understood.
+    assert json.loads(reply["body"]) == [3, "d1", {"status": "UnknownVendorId"}]
     status, listing = call("GET", "/v1/stations/CP-1/messages", query={"kind": "DataTransfer"})
     assert status == 200
     kept = [(message["vendorId"], message["messageId"], message["data"]) for message in listing["items"]]

@@ -182,11 +182,11 @@ def test_unknown_station_is_denied(env: PlatformUnderTest) -> None:
 
 def test_no_common_subprotocol_is_refused_by_connect(env: PlatformUnderTest) -> None:
     decision = websocket.authorize_connection(
-        env.platform, authorizer_event("CP-1", password="s3cret-s3cret", protocols="ocpp2.0.1")
+        env.platform, authorizer_event("CP-1", password="s3cret-s3cret", protocols="ocpp2.1, ocpp1.5")
     )
     assert decision["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert "protocol" not in decision["context"]
-    refused = websocket.connect(env.platform, connect_event(decision["context"], protocols="ocpp2.0.1"))
+    refused = websocket.connect(env.platform, connect_event(decision["context"], protocols="ocpp2.1, ocpp1.5"))
     assert refused["statusCode"] == 400 and "ocpp1.6" in refused["body"]
     station = env.platform.stations.get("CP-1")
     assert station is not None and station.connection is None

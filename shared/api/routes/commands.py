@@ -63,7 +63,9 @@ def get_command(
 def remote_start(
     station_id: StationIdPath, body: schemas.RemoteStart, caller: Caller, platform: PlatformDependency
 ) -> schemas.CommandView:
-    command = commands.remote_start(platform, caller, station_id, body.id_token, body.evse_id)
+    command = commands.remote_start(
+        platform, caller, station_id, body.id_token, body.evse_id, body.id_token_type
+    )
     return views.command_view(command, platform.clock())
 
 
@@ -81,4 +83,5 @@ def remote_stop(
 def reset(
     station_id: StationIdPath, body: schemas.ResetRequest, caller: Caller, platform: PlatformDependency
 ) -> schemas.CommandView:
-    return views.command_view(commands.reset(platform, caller, station_id, body.type), platform.clock())
+    command = commands.reset(platform, caller, station_id, body.type, body.evse_id)
+    return views.command_view(command, platform.clock())

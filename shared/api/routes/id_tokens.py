@@ -31,6 +31,9 @@ def create_id_token(
         status=body.status,
         expires_at=body.expires_at,
         parent_id_token=body.parent_id_token,
+        type=body.type,
+        personal_message=body.personal_message,
+        language=body.language,
     )
     return views.id_token_view(token)
 

@@ -21,7 +21,21 @@ from shared.management import stations
 
 router = Router()
 TAGS = ["stations"]
-StationMessageKind = Literal["DataTransfer", "FirmwareStatusNotification", "DiagnosticsStatusNotification"]
+StationMessageKind = Literal[
+    "DataTransfer",
+    "FirmwareStatusNotification",
+    "DiagnosticsStatusNotification",
+    "LogStatusNotification",
+    "SecurityEventNotification",
+    "NotifyEvent",
+    "NotifyChargingLimit",
+    "ClearedChargingLimit",
+    "NotifyEVChargingSchedule",
+    "NotifyMonitoringReport",
+    "NotifyCustomerInformation",
+    "NotifyDisplayMessages",
+    "PublishFirmwareStatusNotification",
+]
 
 
 def _grace(platform: PlatformDependency) -> timedelta:
@@ -116,8 +130,9 @@ def list_station_messages(
     kind: Annotated[StationMessageKind, Query()] = "DataTransfer",
     limit: Limit = 50,
 ) -> schemas.StationMessageList:
-    """What the station sent that is kept for operators: DataTransfer payloads, firmware and diagnostics
-    status notifications (newest first, kept for STATION_MESSAGE_RETENTION_DAYS)."""
+    """What the station sent that is kept for operators: DataTransfer payloads, firmware, log and
+    diagnostics status notifications, and 2.0.1 events, security events, charging limits and reports
+    (newest first, kept for STATION_MESSAGE_RETENTION_DAYS)."""
     documents = stations.list_messages(platform, caller, station_id, kind, limit)
     return schemas.StationMessageList(
         items=[schemas.StationMessageView.model_validate(document) for document in documents]
