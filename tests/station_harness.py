@@ -51,10 +51,15 @@ class StationLink:
 
 
 def connect(
-    env: PlatformUnderTest, station_id: str = "CP-1", protocol: str = V201, connection_id: str = "conn-1"
+    env: PlatformUnderTest,
+    station_id: str = "CP-1",
+    protocol: str = V201,
+    connection_id: str = "conn-1",
+    password: str | None = None,
 ) -> StationLink:
     decision = websocket.authorize_connection(
-        env.platform, authorizer_event(station_id, protocols=protocol, connection_id=connection_id)
+        env.platform,
+        authorizer_event(station_id, protocols=protocol, connection_id=connection_id, password=password),
     )
     assert decision["policyDocument"]["Statement"][0]["Effect"] == "Allow", decision
     authorizer = decision["context"]

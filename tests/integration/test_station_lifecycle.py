@@ -186,7 +186,9 @@ def test_no_common_subprotocol_is_refused_by_connect(env: PlatformUnderTest) -> 
     )
     assert decision["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert "protocol" not in decision["context"]
-    refused = websocket.connect(env.platform, connect_event(decision["context"], protocols="ocpp2.1, ocpp1.5"))
+    refused = websocket.connect(
+        env.platform, connect_event(decision["context"], protocols="ocpp2.1, ocpp1.5")
+    )
     assert refused["statusCode"] == 400 and "ocpp1.6" in refused["body"]
     station = env.platform.stations.get("CP-1")
     assert station is not None and station.connection is None
