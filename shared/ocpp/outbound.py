@@ -321,6 +321,11 @@ class OutboundCommands:
         connection_id: str | None = None,
         drain: bool = True,
     ) -> Command:
+        if response is not None and command.status is CommandStatus.PENDING:
+            # Before the outcome is recorded, so whoever sees it also sees what it changed (a stored
+            # variable, a confirmed reservation). A second answer racing this one may apply the same
+            # effects again: they are idempotent.
+            self._apply_effects(command, response)
         completed = self._commands.complete(
             command.command_id, command.station_id, status, self._clock(), response=response, error=error
         )
@@ -333,8 +338,6 @@ class OutboundCommands:
                 command.command_id, command.station_id, {"status": status.value, **(answer or {})}
             )
             return command
-        if response is not None:
-            self._apply_effects(completed, response)
         self._announce(completed)
         if command.status is CommandStatus.PENDING:
             self._release_lane(completed, connection_id, drain)
