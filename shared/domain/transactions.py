@@ -66,6 +66,10 @@ class TransactionEvent(DomainModel):
     offline: bool = False
     reservation_id: int | None = None
     remote_start_id: int | None = None
+    names_evse: bool = False
+    """The event tells which EVSE the transaction is on, which an earlier event may not have (2.0.1 sends
+    ``evse`` once, in the first event after it is known). 1.6 meter values name their connector always and
+    never change it: False there, so they stay one write."""
     record_key: str | None = None
     """What makes a resent copy of the event the same record when the protocol says so (2.0.1:
     transactionId and seqNo); None: the message id."""
@@ -132,6 +136,7 @@ def changes_session(event: TransactionEvent) -> bool:
         return True
     return (
         event.id_token is not None
+        or event.names_evse
         or event.charging_state is not None
         or event.remote_start_id is not None
         or event.offline

@@ -284,6 +284,7 @@ class V201StationHandler:
             offline=bool(offline),
             reservation_id=reservation_id,
             remote_start_id=transaction_info.get("remote_start_id"),
+            names_evse=evse is not None,
             # A resent event (offline queue, retry) is the same record whatever its message id.
             record_key=f"{transaction_id}#{seq_no}",
         )
