@@ -257,7 +257,7 @@ class ConformanceStation:
 
 
 class Transaction201:
-    """A 2.0.1 transaction on the station side: its id and the next seqNo (E01–E15)."""
+    """A 2.0.1 transaction on the station side: its id and the next seqNo (E01-E15)."""
 
     def __init__(self, station: ConformanceStation, evse: int = 1, transaction_id: str | None = None) -> None:
         self.station = station

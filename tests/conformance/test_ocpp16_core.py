@@ -108,7 +108,8 @@ async def test_TC_004_2_CSMS(conformance: Conformance) -> None:
 
 
 async def test_TC_005_1_CSMS(conformance: Conformance) -> None:
-    """EV Side Disconnected - StopTransactionOnEVSideDisconnect = true - UnlockConnectorOnEVSideDisconnect = true"""
+    """EV Side Disconnected - StopTransactionOnEVSideDisconnect = true -
+    UnlockConnectorOnEVSideDisconnect = true"""
     station = await conformance.station(V16)
     started = await start(station)
     await station.status(1, "Charging")

@@ -89,7 +89,7 @@ async def chargers() -> AsyncIterator[list[ChargerBase[Any]]]:
 
 
 async def start_charger(
-    platform: LocalPlatform, chargers: list[ChargerBase[Any]], station_id: str, **overrides: Any
+    platform: LocalPlatform, chargers: list[Any], station_id: str, **overrides: Any
 ) -> Any:
     """A simulated charger (``protocol="2.0.1"`` for a 2.0.1 one), started."""
     settings: dict[str, Any] = {

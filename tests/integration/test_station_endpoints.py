@@ -200,9 +200,8 @@ def test_configuration_read_write_and_browse(station: StationLink) -> None:
         assert frame[2] == "SetVariables"
     else:
         assert station.answer({"status": "Accepted"})[3] == {"key": "HeartbeatInterval", "value": "120"}
-    page = call(
-        "GET", "/v1/stations/CP-1/device-model", **({"component": "OCPPCommCtrlr"} if component else {})
-    )[1]
+    path = "/v1/stations/CP-1/device-model"
+    page = (call("GET", path, component="OCPPCommCtrlr") if component else call("GET", path))[1]
     (stored,) = page["items"]
     assert stored["variable"]["name"] == "HeartbeatInterval" and stored["attributes"][0]["value"] == "120"
     wrong = (

@@ -435,9 +435,8 @@ def test_a_reservation_expires_by_itself_and_the_station_can_end_it(env: Platfor
         "ReservationStatusUpdate",
         {"reservationId": other.reservation_id, "reservationUpdateStatus": "Removed"},
     )
-    assert (
-        env.platform.reservations.get(key_of(env), other.reservation_id).status is ReservationStatus.REMOVED
-    )  # type: ignore[union-attr]
+    removed = env.platform.reservations.get(key_of(env), other.reservation_id)
+    assert removed is not None and removed.status is ReservationStatus.REMOVED
 
 
 def test_local_list_full_then_differential(env: PlatformUnderTest) -> None:
