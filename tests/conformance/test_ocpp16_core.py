@@ -15,7 +15,11 @@ from websockets.exceptions import InvalidStatus
 from tests.conformance.conftest import PASSWORD, Conformance
 from tests.conformance.stations import V16, ConformanceStation, now
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.conformance]
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.conformance,
+    pytest.mark.xdist_group("conformance-ocpp16_core"),  # one platform per module, in one worker
+]
 
 
 async def start(

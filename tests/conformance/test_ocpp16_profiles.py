@@ -11,7 +11,11 @@ import pytest
 from tests.conformance.conftest import Conformance
 from tests.conformance.stations import V16, ConformanceStation, now
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.conformance]
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.conformance,
+    pytest.mark.xdist_group("conformance-ocpp16_profiles"),  # one platform per module, in one worker
+]
 
 
 async def command_outcome(conformance: Conformance, sent: dict[str, Any]) -> dict[str, Any]:

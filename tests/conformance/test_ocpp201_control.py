@@ -12,7 +12,11 @@ from ocpp.exceptions import NotSupportedError
 from tests.conformance.conftest import Conformance
 from tests.conformance.stations import V201, ConformanceStation, Transaction201, now
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.conformance]
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.conformance,
+    pytest.mark.xdist_group("conformance-ocpp201_control"),  # one platform per module, in one worker
+]
 
 
 async def sent_and_answered(

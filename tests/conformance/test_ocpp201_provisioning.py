@@ -14,7 +14,11 @@ from websockets.exceptions import InvalidStatus
 from tests.conformance.conftest import PASSWORD, Conformance
 from tests.conformance.stations import V201, ConformanceStation, Transaction201, now
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.conformance]
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.conformance,
+    pytest.mark.xdist_group("conformance-ocpp201_provisioning"),  # one platform per module, in one worker
+]
 
 
 def _basic(user: str, password: str) -> dict[str, str]:
