@@ -12,7 +12,7 @@ from infra.bundling import lambda_code
 from infra.config import StackConfig
 from infra.dashboard_site import DashboardSite
 from infra.domain_events import DomainEvents
-from infra.functions import Functions
+from infra.functions import Functions, settings_env_var
 from infra.object_storage import ObjectStorage
 from infra.ocpp_edge import OcppEdge
 from infra.operations import Operations
@@ -22,6 +22,9 @@ from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
 from infra.workflows import WORKFLOW_DEFINITIONS, Workflows
 from shared.catalog import HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
+
+
+OCPP_PUBLIC_URL_ENV = settings_env_var("ocpp_public_url")
 
 
 class CsmsStack(Stack):
@@ -56,6 +59,10 @@ class CsmsStack(Stack):
             log_bucket=self.storage.access_logs,
             custom_domain=config.custom_domain,
             web_acl_arn=config.web_acl_arn,
+        )
+        # What POST /v1/stations tells an operator to type into the charger (the edge, never the raw API).
+        self.functions.function(OPERATOR_API).add_environment(
+            OCPP_PUBLIC_URL_ENV, f"wss://{self.edge.domain_name}{OCPP_PATH_PREFIX.rstrip('/')}"
         )
         self.dashboard_site = DashboardSite(
             self, "DashboardSite", bucket=self.storage.dashboard, log_bucket=self.storage.access_logs
