@@ -23,7 +23,6 @@ from infra.websocket_api import OcppWebSocketApi
 from infra.workflows import WORKFLOW_DEFINITIONS, Workflows
 from shared.catalog import HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
 
-
 OCPP_PUBLIC_URL_ENV = settings_env_var("ocpp_public_url")
 
 
