@@ -361,7 +361,7 @@ def _targets(
         return _Targets(plan.ev_power_now_kw, battery, given_up)
     prices_vary = inputs.prices_vary if inputs is not None else _tariff_prices_vary(tariff)
     shaping = snapshot.tou_shaping and prices_vary
-    if not (shaping or has_battery) or not solve or not demands and not has_battery:
+    if not (shaping or has_battery) or not solve or (not demands and not has_battery):
         return _Targets(None, None)
     plan = _plan(snapshot, demands, compiled, tuning, inputs, deliver_all)
     if plan is None:
@@ -550,9 +550,7 @@ def _site_flows(
     evses = snapshot.network.evses
     index_of = {evse_id: i for i, evse_id in enumerate(compiled.evse_ids)}
     uncontrolled = {
-        index_of[s.evse_id]: s.fixed_draw_amps
-        for s in snapshot.sessions
-        if s.fixed_draw_amps is not None
+        index_of[s.evse_id]: s.fixed_draw_amps for s in snapshot.sessions if s.fixed_draw_amps is not None
     }
     uncontrolled_kw = sum(evses[i].watts_per_amp * a for i, a in uncontrolled.items()) / 1000.0
     offsets = evse_offsets(compiled, uncontrolled)

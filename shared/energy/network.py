@@ -205,7 +205,6 @@ def with_offsets(compiled: CompiledNetwork, offsets: Sequence[complex]) -> Compi
     return dataclasses.replace(compiled, rows=rows)
 
 
-
 def max_increase(
     row_sums: Sequence[complex], rows: Sequence[LimitRow], coefficients: Sequence[complex]
 ) -> float:

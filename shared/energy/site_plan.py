@@ -134,7 +134,8 @@ def plan_site(
             charge = program.add_columns(
                 [
                     -terminal_value * battery.charge_efficiency * block_hours,
-                    (battery.cycle_cost_per_kwh + terminal_value / battery.discharge_efficiency) * block_hours,
+                    (battery.cycle_cost_per_kwh + terminal_value / battery.discharge_efficiency)
+                    * block_hours,
                 ],
                 [0.0, 0.0],
                 [battery.max_charge_kw, battery.max_discharge_kw],

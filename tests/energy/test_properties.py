@@ -112,7 +112,9 @@ def test_allocation_obeys_every_rule(snapshot: SiteSnapshot) -> None:
                 assert amps <= car_max + TOLERANCE_AMPS
             elif car_max is not None and evse.pilot_values is not None:
                 # A car draws no more than its maximum: the pilot just above it may be offered.
-                assert amps <= min((p for p in evse.pilot_values if p >= car_max - TOLERANCE_AMPS), default=32)
+                assert amps <= min(
+                    (p for p in evse.pilot_values if p >= car_max - TOLERANCE_AMPS), default=32
+                )
             if evse.pilot_values is not None:
                 assert amps in evse.pilot_values
             elif amps > 0:
