@@ -305,6 +305,7 @@ def _plan(
             tuning.plan_polygon_sides,
             ev_limit,
             with_network,
+            _connection_kw(snapshot),
         )
         return None if site is None else _Plan(site.ev_power_now_kw, site.delivered_kwh, site)
     ev_only = plan_now(
@@ -318,6 +319,14 @@ def _plan(
         with_network,
     )
     return None if ev_only is None else _Plan(*ev_only)
+
+
+def _connection_kw(snapshot: SiteSnapshot) -> float | None:
+    """The grid connection's per-phase limit as power, for flows taken as balanced."""
+    power, transformer = snapshot.site_power, snapshot.network.transformer
+    if power is None or transformer is None:
+        return None
+    return transformer.secondary_limit_amps * power.phases * power.line_to_neutral_volts / 1000.0
 
 
 def _fallback_target_kw(snapshot: SiteSnapshot, demands: list[_Demand], tuning: Tuning) -> float:
@@ -562,7 +571,8 @@ def _site_flows(
         net_kw = inputs.base_kw[0] - inputs.solar_kw[0]
     if power is not None and power.battery is not None:
         most_discharge, most_charge = power.battery.power_bounds_kw(hours)
-        headroom = None if limit is None else limit - net_kw - uncontrolled_kw
+        caps = [c for c in (limit, _connection_kw(snapshot)) if c is not None]
+        headroom = min(caps) - net_kw - uncontrolled_kw if caps else None
         if planned_battery_kw is None:
             demand_kw = sum(d.upper * d.evse.watts_per_amp for d in demands) / 1000.0
             assert inputs is not None

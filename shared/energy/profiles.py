@@ -114,7 +114,8 @@ class ProfileRules:
     """An unchanged TxProfile is sent again once it is this old."""
     change_threshold_amps: float = 1.0
     change_threshold_fraction: float = 0.1
-    """An increase is sent when it is at least the larger of the two (amps, fraction of the limit in force)."""
+    """An increase is sent when it is at least the larger of the two (amperes, share of the limit
+    in force)."""
     min_pause_seconds: float = 300.0
 
 

@@ -53,11 +53,14 @@ def plan_site(
     polygon_sides: int,
     ev_limit_kw: float | None,
     with_network: bool,
+    connection_kw: float | None = None,
 ) -> SitePlan | None:
     """The plan's power now (EV, battery, import); None when HiGHS is missing or fails.
 
     ``weights`` (per session) scale each session's energy value: priorities. ``ev_limit_kw``
-    bounds the EV load of every block (a hard cap, or what the site's lines can deliver)."""
+    bounds the EV load of every block (a hard cap, or what the site's lines can deliver);
+    ``connection_kw`` the import in every block (the connection's per-phase limit, balanced), so
+    the battery is never planned into room the EVs need at the connection."""
     modules = solver_modules()
     if modules is None:
         return None
@@ -102,6 +105,8 @@ def plan_site(
         # Every period of the block must hold the limit, so the block's average may not exceed
         # its tightest period's.
         limit = min(given) if given else None
+        if connection_kw is not None:
+            limit = connection_kw if limit is None else min(limit, connection_kw)
         net = base - solar
         import_upper = program.infinity if limit is None else max(limit, net)
         present = [(k, s, w) for k, (s, w) in enumerate(kept) if s.periods_left > start]
@@ -172,7 +177,7 @@ def plan_site(
     delivered = sum(float(solution[c]) * e for terms in energy_terms for c, e in terms)
     schedule: list[float] = []
     for charge, length, _ in battery_blocks:
-        schedule += [round(float(solution[charge]) - float(solution[charge + 1]), 3)] * length
+        schedule += [round(float(solution[charge]) - float(solution[charge + 1]), 3) + 0.0] * length
     return SitePlan(
         ev_power_now_kw=round(ev_now, 3),
         battery_kw=tuple(schedule),
