@@ -645,7 +645,11 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
     battery = snapshot.site_power.battery if snapshot.site_power is not None else None
     schedule: tuple[float, ...] = ()
     if battery is not None:
-        schedule = (flows.battery_kw, *(planned_battery[1:] if planned_battery else ()))
+        schedule = (flows.battery_kw,)
+        if planned_battery and abs(planned_battery[0] - flows.battery_kw) < 1e-6:
+            # The plan's later periods assume its first; a set point held back for a limit
+            # leaves no valid plan beyond now.
+            schedule += planned_battery[1:]
     return Allocation(
         currents_amps={evse_id: currents[i] for i, evse_id in enumerate(network_rows.evse_ids)},
         schedule_amps=_project_schedule(snapshot, demands, currents),
