@@ -323,16 +323,22 @@ def _hold_small_decreases(
 
 
 def staged(
-    decisions: Mapping[str, LimitDecision], in_force: Mapping[str, LimitInForce]
+    decisions: Mapping[str, LimitDecision],
+    in_force: Mapping[str, LimitInForce],
+    fail_safe_amps: Mapping[str, float] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """The EVSEs to send to first (decreases, pauses: the room they free) and those to send to only
-    once the first are accepted (new limits, increases, resumes, refreshes)."""
+    """The EVSEs to send to first (decreases and pauses: the room they free) and those to send to
+    only once the first are accepted (increases, resumes, refreshes). A first limit for an EVSE
+    replaces its fail-safe (its TxDefaultProfile): below it, it goes first."""
     first: list[str] = []
     then: list[str] = []
     for evse_id, decision in sorted(decisions.items()):
         if decision.send_amps is None:
             continue
-        had = in_force[evse_id].limit_amps if evse_id in in_force else math.inf
+        if evse_id in in_force:
+            had = in_force[evse_id].limit_amps
+        else:
+            had = (fail_safe_amps or {}).get(evse_id, -math.inf)
         (first if decision.send_amps < had else then).append(evse_id)
     return first, then
 
