@@ -324,7 +324,7 @@ def _plan(
 def _connection_kw(snapshot: SiteSnapshot) -> float | None:
     """The grid connection's per-phase limit as power, for flows taken as balanced."""
     power, transformer = snapshot.site_power, snapshot.network.transformer
-    if power is None or transformer is None:
+    if power is None or transformer is None or not power.flows_through_transformer:
         return None
     return transformer.secondary_limit_amps * power.phases * power.line_to_neutral_volts / 1000.0
 
@@ -584,7 +584,7 @@ def _site_flows(
         if abs(battery_kw) < 1e-6:
             battery_kw = 0.0
     other_kw = net_kw + battery_kw + uncontrolled_kw
-    if power is not None and (net_kw + battery_kw) != 0:
+    if power is not None and power.flows_through_transformer and (net_kw + battery_kw) != 0:
         amps_per_line = (net_kw + battery_kw) * 1000.0 / (power.phases * power.line_to_neutral_volts)
         site = connection_offsets(snapshot.network, compiled, amps_per_line, power.phases)
         offsets = tuple(a + b for a, b in zip(offsets, site, strict=True))

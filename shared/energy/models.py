@@ -255,6 +255,11 @@ class SitePower(_Frozen):
     line_to_neutral_volts: float = Field(default=230.0, gt=0)
     """To turn base load, solar and battery power into line currents at the connection."""
     phases: Literal[1, 3] = 3
+    flows_through_transformer: bool = True
+    """Whether base load, solar and the battery hang below the network's transformer (the usual
+    case: the transformer stands for the grid connection) and so share its rows. False when they
+    sit upstream of it, e.g. a garage transformer on its own feeder behind a building's meter:
+    then only the import limit sees them."""
 
     @model_validator(mode="after")
     def _non_negative(self) -> SitePower:
