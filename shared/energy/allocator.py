@@ -22,9 +22,9 @@ For ``profit`` the site's load now is capped at what a look-ahead plan draws now
 charge up to each car's estimated departure. Without HiGHS the cap is the least constant power that
 meets every departure, with a margin (or this month's peak so far, if higher).
 
-The energy objective with time-of-use prices that vary (``tou_shaping``) plans the same way with
-every kWh worth more than any price, and caps the load now at the plan's, but never below the
-least constant power that meets every departure plus the margin: it shifts only what can wait.
+The energy objective with time-of-use prices that vary (``tou_shaping``) holds back, car by car,
+only what can surely wait for cheaper periods (``_defer_to_cheaper_periods``); the room goes to
+the other cars first.
 
 With site power (``SitePower``: base load, solar, a battery, an import limit) and grid signals,
 the plan is ``site_plan``'s (import = EV + base - solar + battery); the battery's set point now
@@ -80,6 +80,9 @@ class Tuning:
     """Without the linear program, currents rise by this much per round, to keep phases balanced."""
     fleet_weight: float = 1000.0
     """Added to a fleet vehicle's weight: more than any other car's can reach."""
+    tou_deferral_share: float = 0.5
+    """Energy objective's time-of-use shaping: a car waits for cheaper periods only if it could
+    get all it wants in them at this share of what it can take."""
     report_energy_given_up: bool = True
     """Profit objective: also plan as the energy objective would, to report the energy profit gives up."""
 
@@ -369,17 +372,46 @@ def _targets(
         battery = plan.site.battery_kw if plan.site is not None and plan.site.battery_kw else None
         return _Targets(plan.ev_power_now_kw, battery, given_up)
     prices_vary = inputs.prices_vary if inputs is not None else _tariff_prices_vary(tariff)
-    shaping = snapshot.tou_shaping and prices_vary
-    if not (shaping or has_battery) or not solve or (not demands and not has_battery):
+    if snapshot.tou_shaping and prices_vary:
+        _defer_to_cheaper_periods(snapshot, demands, inputs, tariff, tuning)
+    if not has_battery or not solve:
         return _Targets(None, None)
     plan = _plan(snapshot, demands, compiled, tuning, inputs, deliver_all)
     if plan is None:
         return _Targets(None, None)
     battery = plan.site.battery_kw if plan.site is not None and plan.site.battery_kw else None
-    if not shaping:
-        return _Targets(None, battery)
-    floor = _critical_power_kw(demands) * (1 + tuning.profit_power_margin)
-    return _Targets(max(plan.ev_power_now_kw, floor), battery)
+    return _Targets(None, battery)
+
+
+def _defer_to_cheaper_periods(
+    snapshot: SiteSnapshot,
+    demands: list[_Demand],
+    inputs: PeriodInputs | None,
+    tariff: Tariff,
+    tuning: Tuning,
+) -> None:
+    """Time-of-use shaping for the energy objective, car by car: a car waits (at its minimum if
+    it is already charging) when energy is cheaper later in its stay and it could still get all
+    it wants in those cheaper periods at ``tou_deferral_share`` of what it can take. The room it
+    leaves goes to the other cars first; the site's load only falls when no other car wants it.
+    A site-level cap from a plan blind to the cars still to arrive gave up a third of the energy
+    on the Caltech data (bench/energy/README.md)."""
+    prices = inputs.prices if inputs is not None else tariff.energy_prices_per_kwh
+    if not prices:
+        return
+    hours = snapshot.period_minutes / 60.0
+    now_price = prices[0]
+    for demand in demands:
+        periods = periods_until(demand.hours_left, snapshot.period_minutes, snapshot.horizon_periods)
+        cheaper = sum(1 for k in range(1, periods) if prices[min(k, len(prices) - 1)] < now_price - 1e-9)
+        if cheaper == 0:
+            continue
+        kwh_then = (
+            cheaper * hours * demand.cap * demand.evse.watts_per_amp / 1000.0 * tuning.tou_deferral_share
+        )
+        if kwh_then >= demand.session.energy_wanted_kwh:
+            minimum = demand.evse.smallest_nonzero_amps if demand.session.is_charging else 0.0
+            demand.upper = min(demand.upper, minimum)
 
 
 def _tariff_prices_vary(tariff: Tariff) -> bool:

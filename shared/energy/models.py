@@ -102,7 +102,7 @@ class Evse(_Frozen):
     @property
     def watts_per_amp(self) -> float:
         """Power per ampere of offered current (a three-phase charger draws it on every line)."""
-        return self.voltage * len(LINE_ANGLES_DEGREES[self.wiring])
+        return self.voltage * 3 if self.wiring == Wiring.ABC else self.voltage
 
     @property
     def pilot_values(self) -> tuple[float, ...] | None:

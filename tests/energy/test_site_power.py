@@ -167,17 +167,40 @@ def test_a_demand_charge_makes_the_battery_shave_the_peak() -> None:
     assert allocation.import_kw is not None and allocation.import_kw < allocation.ev_power_kw
 
 
-@needs_highs
-def test_energy_objective_shifts_to_cheap_hours_only_what_can_wait() -> None:
-    dear_first_hour = tuple([0.40] * 12 + [0.10] * 276)
-    relaxed = a_depot(hours=10).model_copy(update={"tariff": Tariff(energy_prices_per_kwh=dear_first_hour)})
-    hurried = a_depot(hours=1.5).model_copy(update={"tariff": Tariff(energy_prices_per_kwh=dear_first_hour)})
-    unshaped = relaxed.model_copy(update={"tou_shaping": False})
+@pytest.mark.parametrize("tuning", PATHS)
+def test_energy_objective_shifts_to_cheap_hours_only_what_can_wait(tuning: Tuning) -> None:
+    dear_first_hour = Tariff(energy_prices_per_kwh=tuple([0.40] * 12 + [0.10] * 276))
+    relaxed = a_depot(hours=10).model_copy(update={"tariff": dear_first_hour})
+    hurried = a_depot(hours=1.5).model_copy(update={"tariff": dear_first_hour})
 
-    assert allocate(unshaped).ev_power_kw == pytest.approx(4 * 32 * KW_PER_AMP)
-    # the least constant power meeting every departure (160 kWh in 10 h), plus its 15 % margin
-    assert allocate(relaxed).ev_power_kw == pytest.approx(16 * 1.15, abs=0.7)
-    assert allocate(hurried).ev_power_kw == pytest.approx(4 * 32 * KW_PER_AMP)
+    # 40 kWh in nine cheap hours at half of 22 kW: the relaxed cars wait
+    assert allocate(relaxed, tuning).ev_power_kw == 0
+    assert allocate(relaxed.model_copy(update={"tou_shaping": False}), tuning).ev_power_kw == pytest.approx(
+        4 * 32 * KW_PER_AMP
+    )
+    # half an hour of cheap energy is not enough for 40 kWh: the hurried ones charge now
+    assert allocate(hurried, tuning).ev_power_kw == pytest.approx(4 * 32 * KW_PER_AMP)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
+def test_a_waiting_car_leaves_its_room_to_one_that_cannot_wait(tuning: Tuning) -> None:
+    dear_first_hour = Tariff(energy_prices_per_kwh=tuple([0.40] * 12 + [0.10] * 276))
+    site = a_depot(cars=2, connection_amps=32)
+    evses = tuple(e.model_copy(update={"min_current_amps": 6.0}) for e in site.network.evses)
+    site = site.model_copy(
+        update={"tariff": dear_first_hour, "network": site.network.model_copy(update={"evses": evses})}
+    )
+    relaxed, hurried = site.sessions
+    hurried = hurried.model_copy(update={"estimated_departure": NOW + timedelta(minutes=90)})
+    relaxed = relaxed.model_copy(
+        update={"is_charging": True, "estimated_departure": NOW + timedelta(hours=10)}
+    )
+
+    currents = allocate(site.model_copy(update={"sessions": (relaxed, hurried)}), tuning).currents_amps
+
+    # the charging car waits at its minimum (never paused), the other gets the rest
+    assert currents["e0"] == pytest.approx(6)
+    assert currents["e1"] == pytest.approx(26)
 
 
 @needs_highs
