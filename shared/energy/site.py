@@ -346,10 +346,11 @@ def fail_safe_overloads(site: EnergySite, stations: Sequence[StationPlacement]) 
 
 
 def _fail_safe_per_evse(site: EnergySite, stations: Sequence[StationPlacement]) -> dict[str, float]:
-    """A station's fail-safe current is for the station as a whole (ChargePointMaxProfile),
-    shared by its EVSEs."""
+    """What each EVSE may draw on its fail-safe: every transaction gets the TxDefaultProfile's
+    limit, and the ChargePointMaxProfile caps the station at its maximum, so together its EVSEs
+    draw at most the smaller of the two totals (the same wiring: spread evenly)."""
     return {
-        evse_key(s.station_id, e): fail_safe_current(s, site) / len(s.evse_ids)
+        evse_key(s.station_id, e): min(fail_safe_current(s, site), s.max_current_amps / len(s.evse_ids))
         for s in stations
         for e in s.evse_ids
     }

@@ -377,3 +377,15 @@ def test_grid_signals_through_the_api_name_the_field() -> None:
 
 def test_check_site_is_empty_for_a_good_site() -> None:
     assert check_site(EnergySite.model_validate(a_site())) == []
+
+
+@pytest.mark.parametrize(("station_max", "each"), [(32, 10), (16, 8)])
+def test_an_offline_two_evse_station_counts_each_evse_at_its_fail_safe_within_the_station_cap(
+    station_max: float, each: float
+) -> None:
+    site = parse_site(a_site(circuits=[], failSafeCurrentAmps=10))
+    station = StationPlacement.model_validate(a_station(evseIds=[1, 2], maxCurrentAmps=station_max))
+
+    snapshot = site_snapshot(site, [station], [], NOW, offline_station_ids=["SIM-001"])
+
+    assert [s.fixed_draw_amps for s in snapshot.sessions] == [each, each]
