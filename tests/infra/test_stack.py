@@ -272,6 +272,8 @@ def test_code_asset_holds_the_packages_and_nothing_else(
 
 # --- least privilege ------------------------------------------------------------------------------
 
+_STREAM_ACTIONS = {"dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords",
+                   "dynamodb:GetShardIterator"}  # fmt: skip
 _ALWAYS = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage", "xray:PutTraceSegments",
            "xray:PutTelemetryRecords"}  # fmt: skip
 
@@ -285,8 +287,12 @@ def test_role_grants_only_what_the_catalog_lists(
 
     # DynamoDB: exactly the catalog's tables, read or write as listed
     granted: dict[str, set[str]] = {}
+    stream_actions: set[str] = set()
     for statement in statements:
         actions = set(as_list(statement["Action"]))
+        if actions <= _STREAM_ACTIONS:
+            stream_actions |= actions  # the event source mapping's read of the stream the catalog names
+            continue
         if any(action.startswith("dynamodb:") for action in actions):
             for table in references(statement["Resource"]):
                 granted.setdefault(table, set()).update(actions)
@@ -297,6 +303,7 @@ def test_role_grants_only_what_the_catalog_lists(
         for definition, access in spec.tables.items()
     }
     assert granted == expected
+    assert bool(stream_actions) == (spec.stream_of is not None)
 
     # Everything else: logs, its DLQ, X-Ray, plus @connections / events only when the catalog says so
     other = {
@@ -310,6 +317,10 @@ def test_role_grants_only_what_the_catalog_lists(
         allowed.add("execute-api:ManageConnections")
     if spec.publishes_events:
         allowed.add("events:PutEvents")
+    if spec.resumes_workflows:
+        allowed |= {"states:SendTaskSuccess", "states:SendTaskFailure"}
+    if spec.stream_of is not None:
+        allowed |= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # the stream's on-failure DLQ
     assert other == allowed
 
 
