@@ -1,40 +1,34 @@
 """The composition root: builds the adapters, services, router and outbound pipeline once per warm
-container. Tests build their own with ``build_platform`` (moto, fakes for @connections and events)."""
+container, each on first use. Tests build their own with ``build_platform`` (moto, fakes for
+@connections, events and workflows).
+
+First use matters for cold starts: the $connect authorizer, $connect and $disconnect run at every
+reconnect (API Gateway closes every connection after two hours) and need only the stations table, so
+they never import the OCPP schemas, the services or the outbound pipeline.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.charging.authorization import Authorization
-from shared.charging.availability import Availability
-from shared.charging.live_sessions import LiveSessions
-from shared.charging.provisioning import LastSeenThrottle, Provisioning
-from shared.charging.services import ChargingServices
-from shared.charging.station_messages import StationMessages
-from shared.charging.transactions import Transactions
 from shared.domain.base import utc_now
-from shared.ocpp.outbound import OutboundCommands
-from shared.ocpp.router import StationFrameRouter
 from shared.ports import EventPublisher, FramePoster, WorkflowCallbacks
 from shared.settings import Settings, get_settings
 from shared.storage.commands import CommandRepository, StationMessageRepository
 from shared.storage.dynamo import DynamoDBClient, dynamodb_client
 from shared.storage.sessions import MeterValuesRepository, SessionRepository
 from shared.storage.stations import StationRepository
-from shared.storage.tables import (
-    COMMANDS,
-    ID_TOKENS,
-    METER_VALUES,
-    SESSIONS,
-    SITES,
-    STATION_MESSAGES,
-    STATIONS,
-)
+from shared.storage.tables import COMMANDS, ID_TOKENS, METER_VALUES, SESSIONS, SITES, STATION_MESSAGES, STATIONS
 from shared.storage.tenant_records import IdTokenRepository, SiteRepository
+
+if TYPE_CHECKING:
+    from shared.charging.live_sessions import LiveSessions
+    from shared.charging.services import ChargingServices
+    from shared.ocpp.outbound import OutboundCommands
+    from shared.ocpp.router import StationFrameRouter
 
 
 class _LazyWorkflowCallbacks:
@@ -60,25 +54,79 @@ def _step_functions_callbacks() -> WorkflowCallbacks:
     return StepFunctionsCallbacks(stepfunctions_client())
 
 
-@dataclass
 class Platform:
-    settings: Settings
-    dynamodb: DynamoDBClient
-    stations: StationRepository
-    sessions: SessionRepository
-    meter_values: MeterValuesRepository
-    id_tokens: IdTokenRepository
-    sites: SiteRepository
-    commands: CommandRepository
-    station_messages: StationMessageRepository
-    events: EventPublisher
-    connections: FramePoster | None
-    workflows: WorkflowCallbacks
-    services: ChargingServices
-    router: StationFrameRouter
-    outbound: OutboundCommands
-    live_sessions: LiveSessions
-    clock: Callable[[], datetime] = field(default=utc_now)
+    def __init__(
+        self,
+        settings: Settings,
+        dynamodb: DynamoDBClient,
+        events: EventPublisher,
+        connections: FramePoster | None,
+        workflows: WorkflowCallbacks,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.dynamodb = dynamodb
+        self.events = events
+        self.connections = connections
+        self.workflows = workflows
+        self.clock = clock
+        self.stations = StationRepository(dynamodb, settings.table_name(STATIONS))
+        self.sessions = SessionRepository(dynamodb, settings.table_name(SESSIONS))
+        self.meter_values = MeterValuesRepository(dynamodb, settings.table_name(METER_VALUES))
+        self.id_tokens = IdTokenRepository(dynamodb, settings.table_name(ID_TOKENS))
+        self.sites = SiteRepository(dynamodb, settings.table_name(SITES))
+        self.commands = CommandRepository(dynamodb, settings.table_name(COMMANDS))
+        self.station_messages = StationMessageRepository(dynamodb, settings.table_name(STATION_MESSAGES))
+
+    @cached_property
+    def services(self) -> ChargingServices:
+        from shared.charging.authorization import Authorization
+        from shared.charging.availability import Availability
+        from shared.charging.provisioning import LastSeenThrottle, Provisioning
+        from shared.charging.services import ChargingServices
+        from shared.charging.station_messages import StationMessages
+        from shared.charging.transactions import Transactions
+
+        settings, clock = self.settings, self.clock
+        last_seen = LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds))
+        authorization = Authorization(self.id_tokens, clock)
+        return ChargingServices(
+            settings=settings,
+            clock=clock,
+            provisioning=Provisioning(self.stations, settings, clock, last_seen),
+            authorization=authorization,
+            availability=Availability(self.stations, settings, clock, last_seen),
+            transactions=Transactions(
+                self.sessions, self.meter_values, authorization, self.events, settings, clock
+            ),
+            station_messages=StationMessages(self.station_messages, settings, clock),
+        )
+
+    @cached_property
+    def outbound(self) -> OutboundCommands:
+        from shared.ocpp.outbound import OutboundCommands
+
+        return OutboundCommands(
+            self.stations,
+            self.commands,
+            self.connections,
+            self.events,
+            self.workflows,
+            self.settings,
+            self.clock,
+        )
+
+    @cached_property
+    def router(self) -> StationFrameRouter:
+        from shared.ocpp.router import StationFrameRouter
+
+        return StationFrameRouter(self.services, self.outbound)
+
+    @cached_property
+    def live_sessions(self) -> LiveSessions:
+        from shared.charging.live_sessions import LiveSessions
+
+        return LiveSessions(self.sessions)
 
 
 def _default_events(settings: Settings) -> EventPublisher:
@@ -98,49 +146,17 @@ def build_platform(
     workflows: WorkflowCallbacks | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Platform:
-    client = dynamodb if dynamodb is not None else dynamodb_client()
-    events = events if events is not None else _default_events(settings)
     if connections is None and settings.management_api_endpoint:
         from shared.gateway.connections import ConnectionGateway, management_api_client
 
         connections = ConnectionGateway(management_api_client(settings.management_api_endpoint))
-    workflows = workflows if workflows is not None else _LazyWorkflowCallbacks(_step_functions_callbacks)
-    stations = StationRepository(client, settings.table_name(STATIONS))
-    sessions = SessionRepository(client, settings.table_name(SESSIONS))
-    meter_values = MeterValuesRepository(client, settings.table_name(METER_VALUES))
-    id_tokens = IdTokenRepository(client, settings.table_name(ID_TOKENS))
-    commands = CommandRepository(client, settings.table_name(COMMANDS))
-    station_messages = StationMessageRepository(client, settings.table_name(STATION_MESSAGES))
-    last_seen = LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds))
-    authorization = Authorization(id_tokens, clock)
-    services = ChargingServices(
-        settings=settings,
-        clock=clock,
-        provisioning=Provisioning(stations, settings, clock, last_seen),
-        authorization=authorization,
-        availability=Availability(stations, settings, clock, last_seen),
-        transactions=Transactions(sessions, meter_values, authorization, events, settings, clock),
-        station_messages=StationMessages(station_messages, settings, clock),
-    )
-    outbound = OutboundCommands(stations, commands, connections, events, workflows, settings, clock)
     return Platform(
-        settings=settings,
-        dynamodb=client,
-        stations=stations,
-        sessions=sessions,
-        meter_values=meter_values,
-        id_tokens=id_tokens,
-        sites=SiteRepository(client, settings.table_name(SITES)),
-        commands=commands,
-        station_messages=station_messages,
-        events=events,
-        connections=connections,
-        workflows=workflows,
-        services=services,
-        router=StationFrameRouter(services, outbound),
-        outbound=outbound,
-        live_sessions=LiveSessions(sessions),
-        clock=clock,
+        settings,
+        dynamodb if dynamodb is not None else dynamodb_client(),
+        events if events is not None else _default_events(settings),
+        connections,
+        workflows if workflows is not None else _LazyWorkflowCallbacks(_step_functions_callbacks),
+        clock,
     )
 
 
