@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.catalog import TABLE_ACCESS_ACTIONS
+
 # --- Stack and context ----------------------------------------------------------------------------
 
 DEFAULT_STACK_NAME: Final = "Csms"
@@ -48,21 +50,9 @@ LOG_RETENTION_DAYS: Final = 30
 ASYNC_RETRY_ATTEMPTS: Final = 2
 ASYNC_MAX_EVENT_AGE_SECONDS: Final = 6 * 3600
 DLQ_RETENTION_DAYS: Final = 14
-DYNAMODB_READ_ACTIONS: Final = (
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:ConditionCheckItem",
-)
-"""What ``"read"`` in shared.catalog grants: no Scan, no streams, no DescribeTable."""
-DYNAMODB_WRITE_ACTIONS: Final = (
-    *DYNAMODB_READ_ACTIONS,
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-)
-"""What ``"write"`` grants (TransactWriteItems is authorised per item by these same actions)."""
+DYNAMODB_READ_ACTIONS: Final = TABLE_ACCESS_ACTIONS["read"]
+"""What ``"read"`` in shared.catalog grants (declared there: the local platform enforces the same)."""
+DYNAMODB_WRITE_ACTIONS: Final = TABLE_ACCESS_ACTIONS["write"]
 CODE_ASSET_PACKAGES: Final = ("shared", "functions")
 """Top-level packages copied into the one code asset all functions share."""
 
