@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
@@ -143,7 +142,7 @@ def test_event_rules_and_schedules_target_their_functions_with_retries_and_a_dlq
     EventRules(stack, "EventRules", bus=bus, functions=functions, rules=[rule], schedules=[schedule])
     template = Template.from_stack(stack)
     # Then
-    rules: dict[str, Any] = template.find_resources("AWS::Events::Rule")
+    rules = template.find_resources("AWS::Events::Rule")
     by_kind = {
         ("schedule" if "ScheduleExpression" in r["Properties"] else "pattern"): r for r in rules.values()
     }
