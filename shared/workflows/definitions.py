@@ -120,7 +120,11 @@ class WorkflowSpec:
     @property
     def state_machine_arn_env_var(self) -> str:
         """Where a function that starts this workflow (``FunctionSpec.starts_workflows``) finds its ARN."""
-        return f"{self.name.upper()}_STATE_MACHINE_ARN"
+        return self.arn_env_var_for(self.name)
+
+    @staticmethod
+    def arn_env_var_for(workflow_name: str) -> str:
+        return f"{workflow_name.upper()}_STATE_MACHINE_ARN"
 
     def render(self, function_arns: Mapping[str, str]) -> str:
         """The ASL with each placeholder replaced by the function's ARN, as CloudFormation does."""
