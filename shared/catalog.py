@@ -73,6 +73,7 @@ WS_CONNECT = FunctionSpec(
     handler="functions.ws_connect.handler.handler",
     description="WebSocket $connect: negotiates the OCPP subprotocol and records the connection",
     tables={STATIONS: "write"},
+    publishes_events=True,  # StationConnected
     timeout_seconds=10,
 )
 WS_DISCONNECT = FunctionSpec(
@@ -80,6 +81,7 @@ WS_DISCONNECT = FunctionSpec(
     handler="functions.ws_disconnect.handler.handler",
     description="WebSocket $disconnect: clears the station's connection if it is still this one",
     tables={STATIONS: "write"},
+    publishes_events=True,  # StationDisconnected
     timeout_seconds=10,
 )
 WS_DEFAULT = FunctionSpec(
