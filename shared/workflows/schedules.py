@@ -17,7 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 _RATE = re.compile(r"^rate\((?P<value>[1-9][0-9]*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((?P<fields>[^()]+)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
 _WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 _FIRST_YEAR, _LAST_YEAR = 1970, 2199
 

@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from tools.local_platform.lambda_context import FunctionUnavailableError
 from tools.local_platform.lambda_runtime import FunctionError, LambdaRuntime
@@ -24,6 +24,14 @@ log = logging.getLogger(__name__)
 ASYNC_RETRY_ATTEMPTS = 2
 """As infra/constants.py ASYNC_RETRY_ATTEMPTS (the deployed functions' setting; tests/infra compares)."""
 DEFAULT_RETRY_DELAYS = (1.0, 2.0)
+
+
+class AsyncInvoker(Protocol):
+    """What rule delivery and the scheduler need: Lambda's ``InvocationType=Event``."""
+
+    def submit(self, function_name: str, event: dict[str, Any]) -> None: ...
+
+    def provision_dead_letter_queue(self, function_name: str) -> str: ...
 
 
 def dead_letter_queue_name(function_name: str) -> str:

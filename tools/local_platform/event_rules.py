@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from shared.catalog import EventRule
-from tools.local_platform.async_invocations import AsyncInvocations
+from tools.local_platform.async_invocations import AsyncInvoker
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class EventRuleDelivery:
     def __init__(
         self,
         rules: Sequence[EventRule],
-        invocations: AsyncInvocations,
+        invocations: AsyncInvoker,
         *,
         events: Any,
         sqs: Any,

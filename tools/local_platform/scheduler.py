@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.catalog import ScheduleRule
 from shared.workflows.schedules import parse_schedule
-from tools.local_platform.async_invocations import AsyncInvocations
+from tools.local_platform.async_invocations import AsyncInvoker
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class LocalScheduler:
     def __init__(
         self,
         schedules: Sequence[ScheduleRule],
-        invocations: AsyncInvocations,
+        invocations: AsyncInvoker,
         *,
         region: str,
         account_id: str,
