@@ -136,7 +136,7 @@ def test_the_policy_reads_each_request_as_iam_would() -> None:
     transact["TransactItems"].append({"ConditionCheck": {"TableName": SITES.default_name}})
     denial = policy.check("dynamodb", "TransactWriteItems", _body(transact))
     assert denial is not None and "dynamodb:ConditionCheckItem" in denial.message
-    batch = {"RequestItems": {"csms-sessions": [], SITES.default_name: []}}
+    batch: dict[str, Any] = {"RequestItems": {"csms-sessions": [], SITES.default_name: []}}
     assert policy.check("dynamodb", "BatchWriteItem", _body(batch)) is not None
     # Scan and DescribeTable are never granted
     assert policy.check("dynamodb", "Scan", _body({"TableName": "csms-sessions"})) is not None

@@ -104,5 +104,5 @@ def test_the_declared_registries_agree_with_the_catalog() -> None:
         assert {spec.name for spec in workflow.invokes} <= functions
     for spec in FUNCTIONS:
         assert set(spec.starts_workflows) <= set(names), spec.name
-    rule_names = [rule.name for rule in (*EVENT_RULES, *SCHEDULES)]
+    rule_names = [rule.name for rule in EVENT_RULES] + [schedule.name for schedule in SCHEDULES]
     assert len(rule_names) == len(set(rule_names))

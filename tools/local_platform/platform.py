@@ -212,7 +212,7 @@ class LocalPlatform:
     def _start_aws_emulation(self, moto_url: str) -> None:
         assert self._moto is not None
         config = self.config
-        self._moto.configure(EXECUTE_STATE_MACHINES)
+        self._moto.configure(dict(EXECUTE_STATE_MACHINES))
         self.workflows.install()
         arns = self.workflows.create(client("stepfunctions", moto_url, config.region))
         expected = self.workflows.expected_arns(config.region)

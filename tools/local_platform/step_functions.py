@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto.core.config import DefaultConfig
 
 from shared.catalog import FUNCTIONS, FunctionSpec
 from shared.workflows.definitions import WorkflowSpec
@@ -33,7 +34,7 @@ from tools.local_platform.grants import Resources
 from tools.local_platform.lambda_context import FunctionUnavailableError, Handler
 from tools.local_platform.lambda_runtime import FunctionError, LambdaRuntime
 
-EXECUTE_STATE_MACHINES: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+EXECUTE_STATE_MACHINES: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
 """moto's setting that makes StartExecution run the definition (pass to ``mock_aws(config=...)``)."""
 STATE_MACHINE_ROLE = "arn:aws:iam::{account}:role/csms-local-workflows"
 """moto needs a role ARN; nothing checks it (IAM on the state machine role is not emulated)."""
