@@ -96,10 +96,14 @@ async def _serve(config: PlatformConfig) -> None:
         started = loop.time()
         await platform.stop()
         print(f"stopped in {loop.time() - started:.1f} s", flush=True)
+        for name, stats in sorted(platform.runtime.stats.items()):
+            print(f"  {name}: {stats.summary()}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     arguments = _parser().parse_args(argv)
+    if os.environ.get("CSMS_SWITCH_INTERVAL"):
+        sys.setswitchinterval(float(os.environ["CSMS_SWITCH_INTERVAL"]))
     logging.basicConfig(
         level=arguments.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

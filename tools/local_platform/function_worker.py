@@ -12,6 +12,7 @@ process, where Lambda would use separate containers).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from shared.catalog import FunctionSpec
@@ -51,6 +53,8 @@ def serve(
 ) -> None:
     # Ctrl-C reaches the whole process group; the platform stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):  # Linux: ps and top show the function's name (15 characters)
+        Path("/proc/self/comm").write_text(spec.name[:15])
     os.environ.clear()
     os.environ.update(environment)
     set_process_policy(GrantPolicy(spec, resources))

@@ -25,8 +25,10 @@ import threading
 import time
 import traceback
 import uuid
+from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.catalog import FunctionSpec
@@ -43,6 +45,33 @@ log = logging.getLogger(__name__)
 
 Isolation = Literal["process", "thread"]
 __all__ = ["FunctionError", "FunctionUnavailableError", "Handler", "LambdaContext", "LambdaRuntime"]
+
+
+@dataclass
+class InvocationStats:
+    """Per function: what ``csms-local`` prints when it stops (durations as the caller waited for them)."""
+
+    invocations: int = 0
+    errors: int = 0
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
+
+    def record(self, seconds: float, failed: bool) -> None:
+        self.invocations += 1
+        self.errors += failed
+        self.recent.append(seconds)
+
+    def summary(self) -> str:
+        if not self.recent:
+            return f"{self.invocations} invocations"
+        ordered = sorted(self.recent)
+
+        def at(share: float) -> float:
+            return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+        return (
+            f"{self.invocations} invocations, {self.errors} errors, "
+            f"ms p50 {at(0.5):.0f} p95 {at(0.95):.0f} p99 {at(0.99):.0f} max {ordered[-1] * 1000:.0f}"
+        )
 
 
 class FunctionError(Exception):
@@ -286,6 +315,7 @@ class LambdaRuntime:
         self._environment: Callable[[FunctionSpec], dict[str, str]] = lambda spec: {}
         self._resources: Resources | None = None
         self._hosts: dict[str, ThreadFunction | ProcessFunction] = {}
+        self.stats: defaultdict[str, InvocationStats] = defaultdict(InvocationStats)
         overrides = dict(overrides or {})
         context = worker_context() if isolation == "process" else None
         for spec in functions:
@@ -336,13 +366,16 @@ class LambdaRuntime:
         """Run the function; its failure propagates as FunctionError (or FunctionUnavailableError)."""
         host = self._hosts[function_name]
         started = time.monotonic()
+        failed = True
         try:
             future = host.submit(json.dumps(event))
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=host.spec.timeout_seconds)
+            result = await asyncio.wait_for(asyncio.wrap_future(future), timeout=host.spec.timeout_seconds)
+            failed = False
+            return result
         except TimeoutError:
             raise _timed_out(host.spec) from None
         finally:
-            log.debug("%s took %.1f ms", function_name, (time.monotonic() - started) * 1000)
+            self.stats[function_name].record(time.monotonic() - started, failed)
 
     def call(self, function_name: str, event: Any) -> Any:
         """Run the function from a thread that is not the event loop's (Step Functions tasks)."""
