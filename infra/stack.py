@@ -12,6 +12,7 @@ from infra.bundling import lambda_code
 from infra.config import StackConfig
 from infra.dashboard_site import DashboardSite
 from infra.domain_events import DomainEvents
+from infra.event_rules import EventRules
 from infra.functions import Functions, settings_env_var
 from infra.object_storage import ObjectStorage
 from infra.ocpp_edge import OcppEdge
@@ -20,7 +21,7 @@ from infra.operator_api import OperatorApi
 from infra.operator_identity import OperatorIdentity
 from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
-from infra.workflows import WORKFLOW_DEFINITIONS, Workflows
+from infra.workflows import Workflows
 from shared.catalog import HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
 
 OCPP_PUBLIC_URL_ENV = settings_env_var("ocpp_public_url")
@@ -79,14 +80,13 @@ class CsmsStack(Stack):
             hosted_ui_url=self.identity.hosted_ui.base_url(),
             client_id=self.identity.dashboard_client.user_pool_client_id,
         )
-        self.workflows = Workflows(
-            self, "Workflows", definitions=WORKFLOW_DEFINITIONS, functions=self.functions.all
-        )
+        self.workflows = Workflows(self, "Workflows", functions=self.functions.all)
+        self.event_rules = EventRules(self, "EventRules", bus=self.events.bus, functions=self.functions.all)
         self.operations = Operations(
             self,
             "Operations",
             functions=self.functions.all,
-            dead_letter_queues=self.functions.dead_letter_queues,
+            dead_letter_queues={**self.functions.dead_letter_queues, **self.event_rules.dead_letter_queues},
             websocket_stage=self.websocket.stage,
             state_machines=self.workflows.state_machines,
             alarm_email=config.alarm_email,

@@ -21,7 +21,15 @@ from shared.storage.commands import CommandRepository, StationMessageRepository
 from shared.storage.dynamo import DynamoDBClient, dynamodb_client
 from shared.storage.sessions import MeterValuesRepository, SessionRepository
 from shared.storage.stations import StationRepository
-from shared.storage.tables import COMMANDS, ID_TOKENS, METER_VALUES, SESSIONS, SITES, STATION_MESSAGES, STATIONS
+from shared.storage.tables import (
+    COMMANDS,
+    ID_TOKENS,
+    METER_VALUES,
+    SESSIONS,
+    SITES,
+    STATION_MESSAGES,
+    STATIONS,
+)
 from shared.storage.tenant_records import IdTokenRepository, SiteRepository
 
 if TYPE_CHECKING:

@@ -317,8 +317,6 @@ def test_role_grants_only_what_the_catalog_lists(
         allowed.add("execute-api:ManageConnections")
     if spec.publishes_events:
         allowed.add("events:PutEvents")
-    if spec.resumes_workflows:
-        allowed |= {"states:SendTaskSuccess", "states:SendTaskFailure"}
     if spec.stream_of is not None:
         allowed |= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # the stream's on-failure DLQ
     assert other == allowed

@@ -42,6 +42,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from tools.simulator.call_log import CallLog
 from tools.simulator.configuration import ConfigurationKeys
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
@@ -99,6 +100,18 @@ class _OcppSession(ChargePoint):
             owner.settings.station_id, socket, response_timeout=owner.settings.response_timeout_seconds
         )
         self._owner = owner
+
+    async def _send(self, message: str) -> None:
+        self._owner.call_log.sent(message)
+        try:
+            await super()._send(message)
+        except BaseException:
+            self._owner.call_log.not_sent(message)
+            raise
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        self._owner.call_log.received(raw_msg)
+        await super().route_message(raw_msg)
 
     @on(Action.remote_start_transaction)
     def on_remote_start(self, id_tag: str, connector_id: int | None = None, **_: Any) -> Any:
@@ -199,6 +212,7 @@ class SimulatedCharger:
         self.transaction_ids: list[int] = []
         self.completed_transactions: list[CompletedTransaction] = []
         self.planned_sessions_done = asyncio.Event()
+        self.call_log = CallLog()
 
         self._heartbeat_interval = 300.0
         self._session: _OcppSession | None = None
