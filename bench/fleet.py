@@ -214,8 +214,8 @@ async def run_fleet(
         await asyncio.sleep(max(0.0, started + (number + 1) / arguments.connect_rate - time.monotonic()))
     ramp_seconds = time.monotonic() - started
     deadline = started + ramp_seconds + arguments.deadline
-    while time.monotonic() < deadline and not all(done(c, arguments.heartbeats) for c in chargers):
-        await asyncio.sleep(0.5)  # noqa: ASYNC110 - polls simulator state, no event to wait on
+    while time.monotonic() < deadline and not all(done(c, arguments.heartbeats) for c in chargers):  # noqa: ASYNC110
+        await asyncio.sleep(0.5)
     run_seconds = time.monotonic() - started
     await asyncio.gather(*(stop_between_calls(charger, arguments.response_timeout) for charger in chargers))
     return {"chargers": chargers, "ramp_seconds": ramp_seconds, "run_seconds": run_seconds}
@@ -225,8 +225,8 @@ async def stop_between_calls(charger: SimulatedCharger, within: float) -> None:
     """Heartbeats go on until the charger stops: stop it when none of its calls is in flight, so that
     closing the socket does not itself lose an answer (a call still unanswered after ``within`` is lost)."""
     deadline = time.monotonic() + within
-    while charger.call_log.unanswered() and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)  # noqa: ASYNC110 - polls the call log
+    while charger.call_log.unanswered() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
     await charger.stop()
 
 
