@@ -273,4 +273,11 @@ class ScheduleRule:
 
 EVENT_RULES: tuple[EventRule, ...] = ()
 """No consumer of domain events exists yet (the allocator and billing come next)."""
-SCHEDULES: tuple[ScheduleRule, ...] = ()
+SCHEDULES: tuple[ScheduleRule, ...] = (
+    ScheduleRule(
+        "command_timeouts",
+        "rate(1 minute)",
+        COMMAND_TIMEOUTS,
+        description="Records timeout for calls no station answered, resuming the workflows waiting on them",
+    ),
+)
