@@ -425,7 +425,7 @@ class LambdaRuntime:
         return {
             name: pid
             for name, host in self._hosts.items()
-            if isinstance(host, ProcessFunction) and (pid := host.pid) is not None
+            if isinstance(host, ProcessFunction | ScalingFunction) and (pid := host.pid) is not None
         }
 
     async def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
