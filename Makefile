@@ -9,7 +9,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test install lint bench bench-energy bench-energy-baselines synth clean
+.PHONY: run test install lint bench bench-fleet bench-energy bench-energy-baselines synth clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ synth: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.ocpp_throughput
+
+# 1,000 simulated chargers against the local platform (about 10 minutes): completion, lost messages,
+# latency percentiles, peak memory. BENCH_ARGS="--chargers 200" for a quicker run.
+bench-fleet: $(STAMP)
+	$(PY) -m bench.fleet $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .local

@@ -7,6 +7,8 @@ the project's own packages are copied: the tests' fast path, no network.
 
 from __future__ import annotations
 
+import compileall
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -39,7 +41,6 @@ def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        "--no-compile",
         "--platform",
         LAMBDA_PIP_PLATFORM,
         "--implementation",
@@ -70,7 +71,25 @@ class LocalPythonBundler:
             source = self._project_root / package
             if source.is_dir():
                 shutil.copytree(source, output / package, ignore=_NEVER_BUNDLED, dirs_exist_ok=True)
+        precompile(output)
         return True
+
+
+def precompile(asset: Path) -> bool:
+    """Bytecode for everything in the asset. Lambda's code directory is read-only, so without it every
+    cold start compiles every module it imports from source (about half of an import's time here).
+    Unchecked-hash pycs stay valid whatever the copied files' timestamps; they can only be built by the
+    same Python minor version as the runtime's, so another synthesizing Python skips this (and says so)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" != LAMBDA_PYTHON_VERSION:
+        print(
+            f"note: synthesizing with Python {sys.version_info.major}.{sys.version_info.minor}, not "
+            f"{LAMBDA_PYTHON_VERSION}: the code asset ships without bytecode (slower cold starts)",
+            file=sys.stderr,
+        )
+        return False
+    return compileall.compile_dir(
+        asset, quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
 
 
 def lambda_code(*, install_dependencies: bool, project_root: Path = PROJECT_ROOT) -> lambda_.Code:

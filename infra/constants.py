@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.catalog import TABLE_ACCESS_ACTIONS
+
 # --- Stack and context ----------------------------------------------------------------------------
 
 DEFAULT_STACK_NAME: Final = "Csms"
@@ -51,21 +53,9 @@ DLQ_RETENTION_DAYS: Final = 14
 STREAM_BATCH_SIZE: Final = 500
 """DynamoDB stream records per invocation of a stream consumer (its batching window is in the catalog)."""
 STREAM_RETRY_ATTEMPTS: Final = 5
-DYNAMODB_READ_ACTIONS: Final = (
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:ConditionCheckItem",
-)
-"""What ``"read"`` in shared.catalog grants: no Scan, no streams, no DescribeTable."""
-DYNAMODB_WRITE_ACTIONS: Final = (
-    *DYNAMODB_READ_ACTIONS,
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-)
-"""What ``"write"`` grants (TransactWriteItems is authorised per item by these same actions)."""
+DYNAMODB_READ_ACTIONS: Final = TABLE_ACCESS_ACTIONS["read"]
+"""What ``"read"`` in shared.catalog grants (declared there: the local platform enforces the same)."""
+DYNAMODB_WRITE_ACTIONS: Final = TABLE_ACCESS_ACTIONS["write"]
 CODE_ASSET_PACKAGES: Final = ("shared", "functions")
 """Top-level packages copied into the one code asset all functions share."""
 

@@ -165,22 +165,12 @@ class Functions(Construct):
             self._connections_stage.grant_management_api_access(role)
         if spec.publishes_events:
             self._event_bus.grant_put_events_to(role)
-        if spec.resumes_workflows:
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"]
-                )
-            )
 
     def _suppress(self, spec: FunctionSpec, role: iam.Role, function: lambda_.Function) -> None:
         reason = (
             "X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions; AWS documents "
             "'*' as their only resource."
         )
-        if spec.resumes_workflows:
-            reason += (
-                " So do states:SendTaskSuccess/SendTaskFailure, which take a task token, not a resource."
-            )
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", reason + " Nothing else in this role uses '*'.")
         for definition in spec.tables:
             if definition.indexes:

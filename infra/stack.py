@@ -12,7 +12,8 @@ from infra.bundling import lambda_code
 from infra.config import StackConfig
 from infra.dashboard_site import DashboardSite
 from infra.domain_events import DomainEvents
-from infra.functions import Functions
+from infra.event_rules import EventRules
+from infra.functions import Functions, settings_env_var
 from infra.object_storage import ObjectStorage
 from infra.ocpp_edge import OcppEdge
 from infra.operations import Operations
@@ -20,8 +21,10 @@ from infra.operator_api import OperatorApi
 from infra.operator_identity import OperatorIdentity
 from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
-from infra.workflows import WORKFLOW_DEFINITIONS, Workflows
-from shared.catalog import HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
+from infra.workflows import Workflows
+from shared.catalog import FUNCTIONS, HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
+
+OCPP_PUBLIC_URL_ENV = settings_env_var("ocpp_public_url")
 
 
 class CsmsStack(Stack):
@@ -57,6 +60,12 @@ class CsmsStack(Stack):
             custom_domain=config.custom_domain,
             web_acl_arn=config.web_acl_arn,
         )
+        # What POST /v1/stations tells an operator to type into the charger (the edge, never the raw API).
+        for spec in FUNCTIONS:
+            if spec.tells_charger_url:
+                self.functions.function(spec).add_environment(
+                    OCPP_PUBLIC_URL_ENV, f"wss://{self.edge.domain_name}{OCPP_PATH_PREFIX.rstrip('/')}"
+                )
         self.dashboard_site = DashboardSite(
             self, "DashboardSite", bucket=self.storage.dashboard, log_bucket=self.storage.access_logs
         )
@@ -73,14 +82,13 @@ class CsmsStack(Stack):
             hosted_ui_url=self.identity.hosted_ui.base_url(),
             client_id=self.identity.dashboard_client.user_pool_client_id,
         )
-        self.workflows = Workflows(
-            self, "Workflows", definitions=WORKFLOW_DEFINITIONS, functions=self.functions.all
-        )
+        self.workflows = Workflows(self, "Workflows", functions=self.functions.all)
+        self.event_rules = EventRules(self, "EventRules", bus=self.events.bus, functions=self.functions.all)
         self.operations = Operations(
             self,
             "Operations",
             functions=self.functions.all,
-            dead_letter_queues=self.functions.dead_letter_queues,
+            dead_letter_queues={**self.functions.dead_letter_queues, **self.event_rules.dead_letter_queues},
             websocket_stage=self.websocket.stage,
             state_machines=self.workflows.state_machines,
             alarm_email=config.alarm_email,

@@ -1,17 +1,18 @@
-"""Step Functions: state machines from the ASL files the local platform runs, logged and traced.
+"""Step Functions: one state machine per ``shared.workflows.registry.WORKFLOWS`` entry, logged and traced.
 
-No workflow exists yet, so the stack creates none (no stub state machines). When one lands in
-``shared/``, the stack passes a :class:`WorkflowDefinition` per ASL file and gets: the definition read
-verbatim from the file, ``${<function name>}`` placeholders replaced by the ARNs of catalog functions,
-a role allowed to invoke exactly those functions, ``ALL``-level logging, X-Ray tracing, and (through
-``Operations``) a failure alarm.
+Each gets the workflow's one ASL definition (``WorkflowSpec.definition_json``, the text the local
+platform runs too) with its ``${<function name>}`` placeholders handed to CloudFormation as
+``DefinitionSubstitutions`` (the deployed functions' ARNs), a role allowed to invoke exactly those
+functions, ``ALL``-level logging, X-Ray tracing and (through ``Operations``) a failure alarm. Functions
+that start it (``FunctionSpec.starts_workflows``) get ``states:StartExecution`` on it and its ARN in
+``WorkflowSpec.state_machine_arn_env_var``; functions that complete its tasks
+(``FunctionSpec.completes_workflow_tasks``) get ``SendTaskSuccess/Failure/Heartbeat`` on it.
+No workflow, no state machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
@@ -21,24 +22,9 @@ from constructs import Construct
 from infra.log_groups import log_group
 from infra.nag import acknowledge, arn_token
 from infra.naming import pascal_case
-
-
-@dataclass(frozen=True)
-class WorkflowDefinition:
-    name: str
-    """snake_case, like the catalog's function names; the construct id stem."""
-    asl_path: Path
-    express: bool = True
-    """Express unless a wait needs Standard: a Standard run of 10 transitions per session costs more
-    than the rest of the charger's month (infra/README.md, cost)."""
-    invokes: tuple[str, ...] = field(default_factory=tuple)
-    """Catalog function names the ASL calls as ``${<name>}``."""
-    timeout_minutes: int = 5
-
-
-WORKFLOW_DEFINITIONS: tuple[WorkflowDefinition, ...] = ()
-"""Empty until shared/ holds an ASL definition; then one entry per file, e.g. ``WorkflowDefinition(
-"charging_session", PROJECT_ROOT / "shared/workflows/charging_session.asl.json", invokes=(...))``."""
+from shared.catalog import FUNCTIONS, FunctionSpec
+from shared.workflows.definitions import WorkflowSpec
+from shared.workflows.registry import WORKFLOWS
 
 
 class Workflows(Construct):
@@ -47,30 +33,40 @@ class Workflows(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        definitions: Sequence[WorkflowDefinition],
         functions: dict[str, lambda_.Function],
+        workflows: Sequence[WorkflowSpec] = WORKFLOWS,
+        function_specs: Sequence[FunctionSpec] = FUNCTIONS,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.state_machines: list[sfn.StateMachine] = [
-            self._state_machine(definition, functions) for definition in definitions
-        ]
+        known = {workflow.name for workflow in workflows}
+        for spec in function_specs:
+            unknown = set(spec.starts_workflows) - known
+            if unknown:
+                raise ValueError(f"{spec.name} starts unknown workflows {sorted(unknown)}")
+        self.state_machines: list[sfn.StateMachine] = []
+        for workflow in workflows:
+            state_machine = self._state_machine(workflow, functions)
+            self._grant_callers(workflow, state_machine, functions, function_specs)
+            self.state_machines.append(state_machine)
 
     def _state_machine(
-        self, definition: WorkflowDefinition, functions: dict[str, lambda_.Function]
+        self, workflow: WorkflowSpec, functions: dict[str, lambda_.Function]
     ) -> sfn.StateMachine:
-        invoked = {name: functions[name] for name in definition.invokes}
+        invoked = {spec.name: functions[spec.name] for spec in workflow.invokes}
+        construct_id = pascal_case(workflow.name)
         state_machine = sfn.StateMachine(
             self,
-            pascal_case(definition.name),
-            definition_body=sfn.DefinitionBody.from_file(str(definition.asl_path)),
+            construct_id,
+            comment=workflow.description,
+            definition_body=sfn.DefinitionBody.from_string(workflow.definition_json),
             definition_substitutions={name: function.function_arn for name, function in invoked.items()},
             state_machine_type=sfn.StateMachineType.EXPRESS
-            if definition.express
+            if workflow.express
             else sfn.StateMachineType.STANDARD,
-            timeout=Duration.minutes(definition.timeout_minutes),
+            timeout=Duration.seconds(workflow.timeout_seconds),
             tracing_enabled=True,
             logs=sfn.LogOptions(
-                destination=log_group(self, f"{pascal_case(definition.name)}Logs"),
+                destination=log_group(self, f"{construct_id}Logs"),
                 level=sfn.LogLevel.ALL,
                 include_execution_data=True,
             ),
@@ -90,3 +86,18 @@ class Workflows(Construct):
             "friends) support no resource-level permissions; AWS documents '*' for them.",
         )
         return state_machine
+
+    @staticmethod
+    def _grant_callers(
+        workflow: WorkflowSpec,
+        state_machine: sfn.StateMachine,
+        functions: dict[str, lambda_.Function],
+        function_specs: Sequence[FunctionSpec],
+    ) -> None:
+        for spec in function_specs:
+            function = functions[spec.name]
+            if workflow.name in spec.starts_workflows:
+                state_machine.grant_start_execution(function)
+                function.add_environment(workflow.state_machine_arn_env_var, state_machine.state_machine_arn)
+            if spec.completes_workflow_tasks:
+                state_machine.grant_task_response(function)

@@ -7,7 +7,7 @@ here; the local platform imports the same handlers and wires them to the same ro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from shared.ocpp.protocols import preferred_subprotocols
 from shared.storage.tables import (
@@ -23,8 +23,23 @@ from shared.storage.tables import (
     STATIONS,
     TableDefinition,
 )
+from shared.workflows.schedules import parse_schedule
 
 TableAccess = Literal["read", "write"]
+
+_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+TABLE_ACCESS_ACTIONS: dict[TableAccess, tuple[str, ...]] = {
+    "read": _READ_ACTIONS,
+    "write": (
+        *_READ_ACTIONS,
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    ),
+}
+"""The IAM actions each access level grants (CDK) and allows (the local platform): no Scan, no streams, no
+DescribeTable; TransactWriteItems is authorised per item by these same actions."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +54,14 @@ class FunctionSpec:
     """Whether it posts frames to chargers through the API Gateway Management API."""
     publishes_events: bool = False
     """Whether it publishes domain events to the platform's EventBridge bus."""
-    resumes_workflows: bool = False
-    """Whether it completes commands that Step Functions executions wait on (SendTaskSuccess/Failure)."""
+    starts_workflows: tuple[str, ...] = ()
+    """Names of the workflows (``shared.workflows.registry``) it starts; it finds each one's ARN in
+    ``WorkflowSpec.state_machine_arn_env_var``."""
+    completes_workflow_tasks: bool = False
+    """Whether it resumes waiting workflow executions (SendTaskSuccess/Failure/Heartbeat, task token):
+    it completes commands that executions wait on."""
+    tells_charger_url: bool = False
+    """Whether it tells operators the public charger URL (OCPP_PUBLIC_URL: the edge's, never the API's)."""
     stream_of: TableDefinition | None = None
     """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
     stream_batching_window_seconds: int = 0
@@ -63,6 +84,7 @@ WS_CONNECT = FunctionSpec(
     "older one of the same station",
     tables={STATIONS: "write"},
     manages_connections=True,
+    publishes_events=True,  # StationConnected
     timeout_seconds=10,
 )
 WS_DISCONNECT = FunctionSpec(
@@ -70,6 +92,7 @@ WS_DISCONNECT = FunctionSpec(
     handler="functions.ws_disconnect.handler.handler",
     description="WebSocket $disconnect: clears the station's connection if it is still this one",
     tables={STATIONS: "write"},
+    publishes_events=True,  # StationDisconnected
     timeout_seconds=10,
 )
 WS_DEFAULT = FunctionSpec(
@@ -89,7 +112,7 @@ WS_DEFAULT = FunctionSpec(
     },
     manages_connections=True,
     publishes_events=True,
-    resumes_workflows=True,
+    completes_workflow_tasks=True,
 )
 OPERATOR_API = FunctionSpec(
     name="operator_api",
@@ -97,8 +120,9 @@ OPERATOR_API = FunctionSpec(
     description="Operator HTTP API (v1)",
     tables={
         STATIONS: "write",
-        SESSIONS: "read",
+        SESSIONS: "write",  # deleting a station closes its active sessions
         METER_VALUES: "read",
+        STATION_MESSAGES: "read",
         ID_TOKENS: "write",
         SITES: "write",
         COMMANDS: "write",
@@ -109,7 +133,8 @@ OPERATOR_API = FunctionSpec(
     },
     manages_connections=True,
     publishes_events=True,
-    resumes_workflows=True,
+    completes_workflow_tasks=True,
+    tells_charger_url=True,
     memory_mb=512,
 )
 COMMAND_SENDER = FunctionSpec(
@@ -120,7 +145,7 @@ COMMAND_SENDER = FunctionSpec(
     tables={STATIONS: "write", COMMANDS: "write", STATION_DATA: "write"},
     manages_connections=True,
     publishes_events=True,
-    resumes_workflows=True,
+    completes_workflow_tasks=True,
 )
 COMMAND_TIMEOUTS = FunctionSpec(
     name="command_timeouts",
@@ -130,7 +155,7 @@ COMMAND_TIMEOUTS = FunctionSpec(
     tables={STATIONS: "write", COMMANDS: "write", STATION_DATA: "write"},
     manages_connections=True,
     publishes_events=True,
-    resumes_workflows=True,
+    completes_workflow_tasks=True,
     timeout_seconds=60,
 )
 
@@ -215,3 +240,57 @@ HTTP_ROUTES: tuple[HttpRoute, ...] = (
     HttpRoute("ANY", "/v1/{proxy+}"),
 )
 """All operator routes go to the operator Lambda, which routes them itself (powertools resolver)."""
+
+# --- EventBridge rules and schedules -----------------------------------------------------------
+
+EVENT_SOURCE = "csms.stations"
+"""``source`` of every domain event the handlers publish to the platform's bus."""
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """Domain events on the platform's bus, matched by source and detail type, delivered to a function
+    (asynchronously, as EventBridge invokes Lambda: retried on error, then kept in its DLQ)."""
+
+    name: str
+    """snake_case; the CDK construct id stem and the local rule's name."""
+    detail_types: tuple[str, ...]
+    """``DomainEvent.detail_type`` values (``shared.domain.events``)."""
+    target: FunctionSpec
+    description: str = ""
+    source: str = EVENT_SOURCE
+
+    def __post_init__(self) -> None:
+        if not self.detail_types:
+            raise ValueError(f"{self.name}: a rule needs at least one detail type")
+
+    def event_pattern(self) -> dict[str, Any]:
+        """The EventBridge pattern, as CDK deploys it and moto matches it locally."""
+        return {"source": [self.source], "detail-type": list(self.detail_types)}
+
+
+@dataclass(frozen=True)
+class ScheduleRule:
+    """A ``rate(...)`` or ``cron(...)`` rule (UTC, on the default bus) invoking a function with the
+    scheduled-event shape, or with ``input`` instead when given (a rule target's constant input)."""
+
+    name: str
+    expression: str
+    target: FunctionSpec
+    description: str = ""
+    input: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        parse_schedule(self.expression)  # a malformed expression fails at import, everywhere
+
+
+EVENT_RULES: tuple[EventRule, ...] = ()
+"""No consumer of domain events exists yet (the allocator and billing come next)."""
+SCHEDULES: tuple[ScheduleRule, ...] = (
+    ScheduleRule(
+        "command_timeouts",
+        "rate(1 minute)",
+        COMMAND_TIMEOUTS,
+        description="Records timeout for calls no station answered, resuming the workflows waiting on them",
+    ),
+)

@@ -1,30 +1,20 @@
 """The composition root: builds the adapters, services, router and outbound pipeline once per warm
-container. Tests build their own with ``build_platform`` (moto, fakes for @connections and events)."""
+container, each on first use. Tests build their own with ``build_platform`` (moto, fakes for
+@connections, events and workflows).
+
+First use matters for cold starts: the $connect authorizer, $connect and $disconnect run at every
+reconnect (API Gateway closes every connection after two hours) and need only the stations table, so
+they never import the OCPP schemas, the services or the outbound pipeline.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.charging.authorization import Authorization
-from shared.charging.availability import Availability
-from shared.charging.command_effects import CommandEffects
-from shared.charging.data_transfer import DataTransfers
-from shared.charging.device_model import DeviceModel
-from shared.charging.firmware import FirmwareAndLogs
-from shared.charging.live_sessions import LiveSessions
-from shared.charging.provisioning import LastSeenThrottle, Provisioning
-from shared.charging.reservations import Reservations
-from shared.charging.services import ChargingServices
-from shared.charging.smart_charging import SmartCharging
-from shared.charging.station_messages import StationMessages
-from shared.charging.transactions import Transactions
 from shared.domain.base import utc_now
-from shared.ocpp.outbound import OutboundCommands
-from shared.ocpp.router import StationFrameRouter
 from shared.ports import EventPublisher, FramePoster, WorkflowCallbacks
 from shared.settings import Settings, get_settings
 from shared.storage.commands import CommandRepository, StationMessageRepository
@@ -46,6 +36,13 @@ from shared.storage.tables import (
     STATIONS,
 )
 from shared.storage.tenant_records import IdTokenRepository, SiteRepository
+
+if TYPE_CHECKING:
+    from shared.charging.live_sessions import LiveSessions
+    from shared.charging.reservations import Reservations
+    from shared.charging.services import ChargingServices
+    from shared.ocpp.outbound import OutboundCommands
+    from shared.ocpp.router import StationFrameRouter
 
 
 class _LazyWorkflowCallbacks:
@@ -71,30 +68,119 @@ def _step_functions_callbacks() -> WorkflowCallbacks:
     return StepFunctionsCallbacks(stepfunctions_client())
 
 
-@dataclass
 class Platform:
-    settings: Settings
-    dynamodb: DynamoDBClient
-    stations: StationRepository
-    sessions: SessionRepository
-    meter_values: MeterValuesRepository
-    id_tokens: IdTokenRepository
-    sites: SiteRepository
-    commands: CommandRepository
-    station_messages: StationMessageRepository
-    device_model: DeviceModelRepository
-    local_lists: LocalListRepository
-    charging_profiles: ChargingProfileRepository
-    reservations: ReservationRepository
-    lanes: OutboundLaneRepository
-    events: EventPublisher
-    connections: FramePoster | None
-    workflows: WorkflowCallbacks
-    services: ChargingServices
-    router: StationFrameRouter
-    outbound: OutboundCommands
-    live_sessions: LiveSessions
-    clock: Callable[[], datetime] = field(default=utc_now)
+    def __init__(
+        self,
+        settings: Settings,
+        dynamodb: DynamoDBClient,
+        events: EventPublisher,
+        connections: FramePoster | None,
+        workflows: WorkflowCallbacks,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.dynamodb = dynamodb
+        self.events = events
+        self.connections = connections
+        self.workflows = workflows
+        self.clock = clock
+        self.stations = StationRepository(dynamodb, settings.table_name(STATIONS))
+        self.sessions = SessionRepository(dynamodb, settings.table_name(SESSIONS))
+        self.meter_values = MeterValuesRepository(dynamodb, settings.table_name(METER_VALUES))
+        self.id_tokens = IdTokenRepository(dynamodb, settings.table_name(ID_TOKENS))
+        self.sites = SiteRepository(dynamodb, settings.table_name(SITES))
+        self.commands = CommandRepository(dynamodb, settings.table_name(COMMANDS))
+        self.station_messages = StationMessageRepository(dynamodb, settings.table_name(STATION_MESSAGES))
+        station_data = settings.table_name(STATION_DATA)
+        self.device_model = DeviceModelRepository(dynamodb, station_data)
+        self.local_lists = LocalListRepository(dynamodb, station_data)
+        self.charging_profiles = ChargingProfileRepository(dynamodb, station_data)
+        self.lanes = OutboundLaneRepository(dynamodb, station_data)
+        self.reservations = ReservationRepository(dynamodb, settings.table_name(RESERVATIONS))
+
+    @cached_property
+    def reservation_service(self) -> Reservations:
+        from shared.charging.reservations import Reservations
+
+        return Reservations(self.reservations, self.stations, self.clock)
+
+    @cached_property
+    def services(self) -> ChargingServices:
+        from shared.charging.authorization import Authorization
+        from shared.charging.availability import Availability
+        from shared.charging.data_transfer import DataTransfers
+        from shared.charging.device_model import DeviceModel
+        from shared.charging.firmware import FirmwareAndLogs
+        from shared.charging.provisioning import LastSeenThrottle, Provisioning
+        from shared.charging.services import ChargingServices
+        from shared.charging.smart_charging import SmartCharging
+        from shared.charging.station_messages import StationMessages
+        from shared.charging.transactions import Transactions
+
+        settings, clock = self.settings, self.clock
+        last_seen = LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds))
+        reservations = self.reservation_service
+        authorization = Authorization(self.id_tokens, clock, self.sessions, reservations)
+        kept = StationMessages(self.station_messages, settings, clock)
+        return ChargingServices(
+            settings=settings,
+            clock=clock,
+            provisioning=Provisioning(self.stations, settings, clock, last_seen),
+            authorization=authorization,
+            availability=Availability(self.stations, settings, clock, last_seen),
+            transactions=Transactions(
+                self.sessions,
+                self.meter_values,
+                authorization,
+                self.events,
+                settings,
+                clock,
+                reservations=reservations,
+            ),
+            station_messages=kept,
+            device_model=DeviceModel(self.device_model, clock),
+            reservations=reservations,
+            smart_charging=SmartCharging(self.sessions, self.charging_profiles, kept, clock),
+            firmware=FirmwareAndLogs(self.stations, kept, clock),
+            data_transfers=DataTransfers(kept, settings),
+        )
+
+    @cached_property
+    def outbound(self) -> OutboundCommands:
+        from shared.charging.command_effects import CommandEffects
+        from shared.ocpp.outbound import OutboundCommands
+
+        effects = CommandEffects(
+            self.stations,
+            self.device_model,
+            self.local_lists,
+            self.charging_profiles,
+            self.reservation_service,
+            self.clock,
+        )
+        return OutboundCommands(
+            self.stations,
+            self.commands,
+            self.connections,
+            self.events,
+            self.workflows,
+            self.settings,
+            self.clock,
+            lanes=self.lanes,
+            effects=effects,
+        )
+
+    @cached_property
+    def router(self) -> StationFrameRouter:
+        from shared.ocpp.router import StationFrameRouter
+
+        return StationFrameRouter(self.services, self.outbound)
+
+    @cached_property
+    def live_sessions(self) -> LiveSessions:
+        from shared.charging.live_sessions import LiveSessions
+
+        return LiveSessions(self.sessions)
 
 
 def _default_events(settings: Settings) -> EventPublisher:
@@ -114,72 +200,17 @@ def build_platform(
     workflows: WorkflowCallbacks | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Platform:
-    client = dynamodb if dynamodb is not None else dynamodb_client()
-    events = events if events is not None else _default_events(settings)
     if connections is None and settings.management_api_endpoint:
         from shared.gateway.connections import ConnectionGateway, management_api_client
 
         connections = ConnectionGateway(management_api_client(settings.management_api_endpoint))
-    workflows = workflows if workflows is not None else _LazyWorkflowCallbacks(_step_functions_callbacks)
-    stations = StationRepository(client, settings.table_name(STATIONS))
-    sessions = SessionRepository(client, settings.table_name(SESSIONS))
-    meter_values = MeterValuesRepository(client, settings.table_name(METER_VALUES))
-    id_tokens = IdTokenRepository(client, settings.table_name(ID_TOKENS))
-    commands = CommandRepository(client, settings.table_name(COMMANDS))
-    station_messages = StationMessageRepository(client, settings.table_name(STATION_MESSAGES))
-    station_data = settings.table_name(STATION_DATA)
-    device_model = DeviceModelRepository(client, station_data)
-    local_lists = LocalListRepository(client, station_data)
-    charging_profiles = ChargingProfileRepository(client, station_data)
-    lanes = OutboundLaneRepository(client, station_data)
-    reservation_store = ReservationRepository(client, settings.table_name(RESERVATIONS))
-    last_seen = LastSeenThrottle(timedelta(seconds=settings.last_seen_write_interval_seconds))
-    reservations = Reservations(reservation_store, stations, clock)
-    authorization = Authorization(id_tokens, clock, sessions, reservations)
-    kept = StationMessages(station_messages, settings, clock)
-    services = ChargingServices(
-        settings=settings,
-        clock=clock,
-        provisioning=Provisioning(stations, settings, clock, last_seen),
-        authorization=authorization,
-        availability=Availability(stations, settings, clock, last_seen),
-        transactions=Transactions(
-            sessions, meter_values, authorization, events, settings, clock, reservations=reservations
-        ),
-        station_messages=kept,
-        device_model=DeviceModel(device_model, clock),
-        reservations=reservations,
-        smart_charging=SmartCharging(sessions, charging_profiles, kept, clock),
-        firmware=FirmwareAndLogs(stations, kept, clock),
-        data_transfers=DataTransfers(kept, settings),
-    )
-    effects = CommandEffects(stations, device_model, local_lists, charging_profiles, reservations, clock)
-    outbound = OutboundCommands(
-        stations, commands, connections, events, workflows, settings, clock, lanes=lanes, effects=effects
-    )
     return Platform(
-        settings=settings,
-        dynamodb=client,
-        stations=stations,
-        sessions=sessions,
-        meter_values=meter_values,
-        id_tokens=id_tokens,
-        sites=SiteRepository(client, settings.table_name(SITES)),
-        commands=commands,
-        station_messages=station_messages,
-        device_model=device_model,
-        local_lists=local_lists,
-        charging_profiles=charging_profiles,
-        reservations=reservation_store,
-        lanes=lanes,
-        events=events,
-        connections=connections,
-        workflows=workflows,
-        services=services,
-        router=StationFrameRouter(services, outbound),
-        outbound=outbound,
-        live_sessions=LiveSessions(sessions),
-        clock=clock,
+        settings,
+        dynamodb if dynamodb is not None else dynamodb_client(),
+        events if events is not None else _default_events(settings),
+        connections,
+        workflows if workflows is not None else _LazyWorkflowCallbacks(_step_functions_callbacks),
+        clock,
     )
 
 

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 def _series(results: list[dict[str, Any]], window: str, variant: str) -> dict[str, list[tuple[int, float]]]:
     series: dict[str, list[tuple[int, float]]] = {}
     for r in results:
-        if r["window"] == window and r["variant"] == variant:
+        if r["window"] == window and r["variant"] == variant and r.get("scenario", "grid") == "grid":
             series.setdefault(r["algorithm"], []).append((r["capacity_kw"], r["energy_delivered_pct"]))
     return {name: sorted(points) for name, points in sorted(series.items())}
 

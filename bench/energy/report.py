@@ -20,8 +20,13 @@ ORDER = (
 ORDER += ("Uncontrolled",)
 
 
+def _all_rows() -> list[dict[str, Any]]:
+    return list(json.loads((RESULTS / "energy.json").read_text())["results"])
+
+
 def _rows() -> list[dict[str, Any]]:
-    rows = list(json.loads((RESULTS / "energy.json").read_text())["results"])
+    """The grid scenario's results (and the stored baselines)."""
+    rows = [r for r in _all_rows() if r.get("scenario", "grid") == "grid"]
     baselines = RESULTS / "energy-baselines.json"
     if baselines.exists():
         rows += json.loads(baselines.read_text())["results"]
@@ -64,6 +69,29 @@ def detail_table(window: str, variant: str, capacity: int) -> str:
             f"| {r['energy_cost_usd']:.0f} | {r['demand_charge_usd']:.0f} | {r['profit_usd']:.0f} "
             f"| {r['peak_kw']:.1f} | {r['violations']} | {r['jain_fairness']:.2f} | {ms(t['mean_s'])} "
             f"| {ms(t['p95_s'])} | {ms(t['mean_all_s'])} |"
+        )
+    return "\n".join(lines)
+
+
+def site_table() -> str:
+    rows = [r for r in _all_rows() if r.get("scenario", "grid") != "grid"]
+    if not rows:
+        return ""
+    lines = [
+        "| scenario | variant | kW | algorithm | energy % | peak import kW | import cost $ | demand charge $ "
+        "| profit $ | PV used % | battery discharged kWh | periods over the import limit | violations |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    order = {name: n for n, name in enumerate(ORDER)}
+    for r in sorted(
+        rows, key=lambda r: (r["scenario"], r["variant"], r["capacity_kw"], order.get(r["algorithm"], 99))
+    ):
+        used = "-" if r["pv_used_pct"] is None else f"{r['pv_used_pct']:.0f}"
+        lines.append(
+            f"| {r['scenario']} | {r['variant']} | {r['capacity_kw']} | {r['algorithm']} "
+            f"| {r['energy_delivered_pct']:.1f} | {r['peak_import_kw']:.1f} | {r['import_cost_usd']:.0f} "
+            f"| {r['import_demand_charge_usd']:.0f} | {r['import_profit_usd']:.0f} | {used} "
+            f"| {r['battery_discharged_kwh']:.0f} | {r['import_limit_violations']} | {r['violations']} |"
         )
     return "\n".join(lines)
 
@@ -117,6 +145,9 @@ def results_markdown() -> str:
     for capacity in (10, 30):
         # The published comparison's two points.
         parts.append(f"#### Month, ideal, {capacity} kW\n\n{detail_table('month', 'ideal', capacity)}")
+    site = site_table()
+    if site:
+        parts.append(f"#### Solar and battery at the site (week of 4-10 March 2019)\n\n{site}")
     parts.append(f"#### Time per scheduling call and scale\n\n{timing_and_scale()}")
     return "\n\n".join(parts)
 

@@ -28,8 +28,12 @@ from typing import Any
 from bench.energy import scenarios
 from bench.energy.scale import scale_figures
 from bench.energy.scenarios import Job
+from bench.energy.site_scenarios import SCENARIOS, SiteScenario
 
 FAST_BASELINES = ("Uncontrolled", "RoundRobin", "EDF", "LLF")
+SITE_ALGORITHMS = ("Ours-energy", "LLF", "EDF", "RoundRobin")
+SITE_CAPACITIES = (30,)
+SITE_CAPACITIES_FULL = (10, 30, 50)
 OURS = ("Ours-energy", "Ours-profit")
 TIMING_DAY_CAPACITY_KW = 30
 
@@ -57,19 +61,27 @@ def planned_jobs(full: bool) -> list[Job]:
             jobs += [
                 Job(a, variant, "synthetic-month", capacity) for a in ("Ours-energy", "Ours-profit", "LLF")
             ]
+    # PV and a battery at the site (site_scenarios): ours with the platform's default objective
+    # against the baselines, which keep within the import limit and know nothing of either.
+    for capacity in SITE_CAPACITIES_FULL if full else SITE_CAPACITIES:
+        for variant in ("ideal", "realistic") if full else ("ideal",):
+            for scenario in SCENARIOS:
+                jobs += [Job(a, variant, "week", capacity, scenario) for a in SITE_ALGORITHMS]
     return jobs
 
 
-def make_algorithm(name: str, variant: scenarios.Variant, capacity_kw: float) -> Any:
+def make_algorithm(
+    name: str, variant: scenarios.Variant, capacity_kw: float, site: SiteScenario | None = None
+) -> Any:
     from acnportal import algorithms
 
     from bench.energy.ours import OurAllocator
 
     realistic = variant == "realistic"
     if name == "Ours-energy":
-        return OurAllocator(capacity_kw, "energy")
+        return OurAllocator(capacity_kw, "energy", site=site)
     if name == "Ours-profit":
-        return OurAllocator(capacity_kw, "profit")
+        return OurAllocator(capacity_kw, "profit", site=site)
     if name == "Uncontrolled":
         return algorithms.UncontrolledCharging()
     if name == "RoundRobin":
@@ -97,14 +109,19 @@ def sessions_for(window: str) -> tuple[list[scenarios.SessionRecord], datetime]:
 def run_job(job: Job) -> dict[str, Any]:
     warnings.simplefilter("ignore")
     sessions, start = sessions_for(job.window)
+    site = SCENARIOS.get(job.scenario)
     metrics = scenarios.run_simulation(
-        lambda: make_algorithm(job.algorithm, job.variant, job.capacity_kw),
+        lambda: make_algorithm(job.algorithm, job.variant, job.capacity_kw, site),
         sessions,
         start,
         job.variant,
         job.capacity_kw,
+        site=site,
     )
-    return {**asdict(job), **metrics}
+    result = {**asdict(job), **metrics}
+    if job.scenario == "grid":
+        del result["scenario"]  # stored results keep their shape
+    return result
 
 
 def time_side_by_side() -> dict[str, Any]:
@@ -180,7 +197,26 @@ def write_results(path: Path, payload: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
+def print_site_table(results: list[dict[str, Any]]) -> None:
+    rows = [r for r in results if r.get("scenario", "grid") != "grid"]
+    if not rows:
+        return
+    print(
+        f"\n{'scenario':<15}{'variant':<10}{'kW':>4}  {'algorithm':<14}{'energy %':>9}{'peak import':>12}"
+        f"{'import $':>9}{'demand $':>9}{'profit $':>9}{'PV used %':>10}{'batt kWh':>9}{'over':>5}{'viol':>5}"
+    )
+    for r in sorted(rows, key=lambda r: (r["scenario"], r["variant"], r["capacity_kw"], r["algorithm"])):
+        used = "-" if r["pv_used_pct"] is None else f"{r['pv_used_pct']:.0f}"
+        print(
+            f"{r['scenario']:<15}{r['variant']:<10}{r['capacity_kw']:>4}  {r['algorithm']:<14}"
+            f"{r['energy_delivered_pct']:>9.1f}{r['peak_import_kw']:>12.1f}{r['import_cost_usd']:>9.0f}"
+            f"{r['import_demand_charge_usd']:>9.0f}{r['import_profit_usd']:>9.0f}{used:>10}"
+            f"{r['battery_discharged_kwh']:>9.0f}{r['import_limit_violations']:>5}{r['violations']:>5}"
+        )
+
+
 def print_table(results: list[dict[str, Any]], baselines: dict[str, Any]) -> None:
+    results = [r for r in results if r.get("scenario", "grid") == "grid"]
     rows = results + [r for r in baselines.get("results", []) if r.get("window") in ("week", "month")]
     header = (
         f"{'window':<16}{'variant':<10}{'kW':>4}  {'algorithm':<16}{'energy %':>9}{'served %':>9}"
@@ -210,6 +246,7 @@ def main() -> None:
     parser.add_argument("--windows", help="comma-separated subset of week,month,synthetic-month")
     parser.add_argument("--capacities", help="comma-separated subset of the capacities (kW)")
     parser.add_argument("--algorithms", help="comma-separated subset of the algorithms")
+    parser.add_argument("--scenarios", help="comma-separated subset of grid,solar,solar-battery")
     args = parser.parse_args()
 
     whole_plan = planned_jobs(args.full)
@@ -219,6 +256,7 @@ def main() -> None:
         if (not args.windows or job.window in args.windows.split(","))
         and (not args.capacities or str(job.capacity_kw) in args.capacities.split(","))
         and (not args.algorithms or job.algorithm in args.algorithms.split(","))
+        and (not args.scenarios or job.scenario in args.scenarios.split(","))
     ]
     started = time.time()
     done: dict[str, dict[str, Any]] = {}
@@ -273,6 +311,7 @@ def main() -> None:
                     print(f"{job.key}: FAILED {error!r}", flush=True)
             save()
     print_table(list(done.values()), stored_baselines())
+    print_site_table(list(done.values()))
     from bench.energy.plot import draw
 
     draw(args.output, scenarios.RESULTS_DIR / "energy-baselines.json", scenarios.RESULTS_DIR / "energy.png")

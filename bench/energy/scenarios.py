@@ -25,6 +25,8 @@ from acnportal.acnsim import analysis
 from acnportal.acnsim.models.battery import Battery, Linear2StageBattery, batt_cap_fn
 from acnportal.signals.tariffs import TimeOfUseTariff
 
+from bench.energy.site_scenarios import SiteScenario, import_metrics, pv_series
+
 TIMEZONE = pytz.timezone("America/Los_Angeles")
 PERIOD_MINUTES = 5
 PERIODS_PER_DAY = 24 * 60 // PERIOD_MINUTES
@@ -53,15 +55,24 @@ class Job:
     variant: Variant
     window: str
     capacity_kw: int
+    scenario: str = "grid"
+    """``grid`` (EVs only, the published comparison's setting), or a ``site_scenarios`` name."""
 
     @property
     def key(self) -> str:
-        return f"{self.algorithm}|{self.variant}|{self.window}|{self.capacity_kw}"
+        key = f"{self.algorithm}|{self.variant}|{self.window}|{self.capacity_kw}"
+        return key if self.scenario == "grid" else f"{key}|{self.scenario}"
 
     @classmethod
     def of(cls, result: dict[str, Any]) -> Job:
         """The job a stored result came from."""
-        return cls(result["algorithm"], result["variant"], result["window"], result["capacity_kw"])
+        return cls(
+            result["algorithm"],
+            result["variant"],
+            result["window"],
+            result["capacity_kw"],
+            result.get("scenario", "grid"),
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,16 @@ BUSY_DAY_5_MARCH = Window(
 SYNTHETIC_MONTH = Window(
     "synthetic-month", TIMEZONE.localize(datetime(2019, 4, 1)), TIMEZONE.localize(datetime(2019, 5, 1))
 )
-WINDOWS = {w.name: w for w in (MARCH_2019, WEEK_4_10_MARCH, BUSY_DAY_5_MARCH)}
+# The month's other full weeks (Monday to Sunday), to see the allocator on data it was not tuned on.
+OTHER_WEEKS = tuple(
+    Window(
+        f"week-{day}",
+        TIMEZONE.localize(datetime(2019, 3, day)),
+        TIMEZONE.localize(datetime(2019, 3, day) + timedelta(days=7)),
+    )
+    for day in (11, 18, 25)
+)
+WINDOWS = {w.name: w for w in (MARCH_2019, WEEK_4_10_MARCH, BUSY_DAY_5_MARCH, *OTHER_WEEKS)}
 
 
 def _period_index(moment: datetime, origin: datetime) -> int:
@@ -196,6 +216,14 @@ def build_network(variant: Variant, capacity_kw: float) -> acnsim.ChargingNetwor
     )
 
 
+def tariff_prices(start: datetime, periods: int) -> np.ndarray:
+    return np.asarray(TimeOfUseTariff(TARIFF_NAME).get_tariffs(start, periods, PERIOD_MINUTES), dtype=float)
+
+
+def demand_charge_per_kw(start: datetime) -> float:
+    return float(TimeOfUseTariff(TARIFF_NAME).get_demand_charge(start))
+
+
 def jain_fairness(values: list[float]) -> float:
     if not values:
         return 1.0
@@ -230,11 +258,17 @@ def run_simulation(
     variant: Variant,
     capacity_kw: float,
     prepare: Callable[[Any, acnsim.EventQueue], None] | None = None,
+    site: SiteScenario | None = None,
 ) -> dict[str, Any]:
-    """Run one simulation and score it; ``prepare`` lets an offline algorithm see the events first."""
+    """Run one simulation and score it; ``prepare`` lets an offline algorithm see the events
+    first. With a ``site`` scenario the garage's transformer is sized for PV and battery when the
+    algorithm knows them (``knows_site``), and the grid connection's import is scored too."""
     algorithm = make_algorithm()
     events = build_events(sessions, variant)
-    network = build_network(variant, capacity_kw)
+    aware = site is not None and getattr(algorithm, "knows_site", False)
+    network = build_network(
+        variant, site.physical_capacity_kw(capacity_kw) if aware and site else capacity_kw
+    )
     sim = acnsim.Simulator(
         network,
         algorithm,
@@ -259,7 +293,29 @@ def run_simulation(
     energy_cost = float(analysis.energy_cost(sim))
     demand_charge = float(analysis.demand_charge(sim))
     power = analysis.aggregate_power(sim)
+    site_metrics: dict[str, Any] = {}
+    if site is not None:
+        periods = len(power)
+        battery = np.zeros(periods)
+        for index, kw in getattr(algorithm, "battery_kw_by_period", {}).items():
+            if index < periods:
+                battery[index] = kw
+        site_metrics = {
+            "scenario": site.name,
+            **import_metrics(
+                np.asarray(power, dtype=float),
+                pv_series(window_start, periods, PERIOD_MINUTES, site.pv_peak_kw(capacity_kw)),
+                battery,
+                tariff_prices(window_start, periods),
+                demand_charge_per_kw(window_start),
+                capacity_kw,
+                PERIOD_MINUTES,
+                float(delivered),
+                REVENUE_PER_KWH,
+            ),
+        }
     return {
+        **site_metrics,
         "energy_delivered_pct": 100 * delivered / requested,
         "sessions_fully_served_pct": 100 * analysis.proportion_of_demands_met(sim),
         "energy_delivered_kwh": float(delivered),

@@ -21,6 +21,20 @@ For ``profit`` the site's load now is capped at what a look-ahead plan draws now
 (``profit_plan``): the plan weighs the energy's value against time-of-use prices and the demand
 charge up to each car's estimated departure. Without HiGHS the cap is the least constant power that
 meets every departure, with a margin (or this month's peak so far, if higher).
+
+The energy objective with time-of-use prices that vary (``tou_shaping``) holds back, car by car,
+only what can surely wait for cheaper periods (``_defer_to_cheaper_periods``); the room goes to
+the other cars first.
+
+With site power (``SitePower``: base load, solar, a battery, an import limit) and grid signals,
+the plan is ``site_plan``'s (import = EV + base - solar + battery); the battery's set point now
+comes from it (or, without HiGHS, from ``site_power.rule_battery_kw``), the EV load now is capped
+at the import limit less the other flows, and those flows (balanced over the phases) and the draw
+of chargers that ignore their limit (``ActiveSession.fixed_draw_amps``) load the connection's
+rows before any EVSE gets current.
+
+Priorities: a session's weight is its urgency times its ``priority_weight``, plus
+``Tuning.fleet_weight`` for a fleet vehicle, so fleet vehicles are served first.
 """
 
 from __future__ import annotations
@@ -31,15 +45,20 @@ import math
 from dataclasses import dataclass
 
 from shared.energy.linear_program import LinearProgram, solver_modules
-from shared.energy.models import ActiveSession, Allocation, Evse, SiteSnapshot
+from shared.energy.models import ActiveSession, Allocation, Evse, SiteSnapshot, Tariff
 from shared.energy.network import (
     TOLERANCE_AMPS,
     CompiledNetwork,
     compile_network,
+    connection_offsets,
+    evse_offsets,
     max_increase,
     violations,
+    with_offsets,
 )
-from shared.energy.profit_plan import PlannedSession, periods_until, plan_power_now_kw, plan_with_network
+from shared.energy.profit_plan import PlannedSession, periods_until, plan_now, plan_with_network
+from shared.energy.site_plan import SitePlan, plan_site
+from shared.energy.site_power import PeriodInputs, period_inputs, rule_battery_kw
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,13 @@ class Tuning:
     use_linear_program: bool = True
     greedy_step_amps: float = 1.0
     """Without the linear program, currents rise by this much per round, to keep phases balanced."""
+    fleet_weight: float = 1000.0
+    """Added to a fleet vehicle's weight: more than any other car's can reach."""
+    tou_deferral_share: float = 0.5
+    """Energy objective's time-of-use shaping: a car waits for cheaper periods only if it could
+    get all it wants in them at this share of what it can take."""
+    report_energy_given_up: bool = True
+    """Profit objective: also plan as the energy objective would, to report the energy profit gives up."""
 
 
 DEFAULT_TUNING = Tuning()
@@ -101,15 +127,25 @@ def _vehicle_caps(evse: Evse, session: ActiveSession, tuning: Tuning) -> tuple[f
     return hard, soft
 
 
+def _car_pilot_cap(pilots: tuple[float, ...], hard: float) -> float:
+    """The largest pilot worth offering a car that takes at most ``hard``: the pilot nearest to it
+    (the one above on a tie). A car draws no more than it can take whatever the pilot, so a pilot a
+    little above its maximum only reserves the difference, where flooring (a 6.6 kW car, 31.7 A,
+    on pilots of 8 A steps) would throw away most of a step."""
+    below = _floor_to(pilots, hard)
+    above = _ceil_to(pilots, hard)
+    return above if above - hard <= hard - below + TOLERANCE_AMPS else below
+
+
 def _upper_bound(evse: Evse, session: ActiveSession, hard: float, soft: float, period_hours: float) -> float:
     """The most this session may be offered: never above what the car can take, and no more than
     the smallest allowed value that covers what it still needs and is seen to draw this period."""
     if session.energy_wanted_kwh <= 1e-9:
         return 0.0
-    needed = session.energy_wanted_kwh * 1000.0 / (evse.voltage * period_hours)
+    needed = session.energy_wanted_kwh * 1000.0 / (evse.watts_per_amp * period_hours)
     pilots = evse.pilot_values
     if pilots is not None:
-        return min(_ceil_to(pilots, min(needed, soft)), _floor_to(pilots, hard))
+        return min(_ceil_to(pilots, min(needed, soft)), _car_pilot_cap(pilots, hard))
     wanted = min(needed, soft)
     if wanted < evse.min_current_amps:
         return evse.min_current_amps if evse.min_current_amps <= hard else 0.0
@@ -122,6 +158,8 @@ def _demands(snapshot: SiteSnapshot, compiled: CompiledNetwork, tuning: Tuning) 
     evses = snapshot.network.evses
     demands = []
     for session in sorted(snapshot.sessions, key=lambda s: s.evse_id):
+        if session.fixed_draw_amps is not None:
+            continue
         index = index_of[session.evse_id]
         evse = evses[index]
         cap, soft_cap = _vehicle_caps(evse, session, tuning)
@@ -131,10 +169,11 @@ def _demands(snapshot: SiteSnapshot, compiled: CompiledNetwork, tuning: Tuning) 
         else:
             minutes_left = tuning.unknown_stay_minutes
         full_rate_minutes = (
-            session.energy_wanted_kwh * 1000.0 / (evse.voltage * cap) * 60.0 if cap > 0 else math.inf
+            session.energy_wanted_kwh * 1000.0 / (evse.watts_per_amp * cap) * 60.0 if cap > 0 else math.inf
         )
         laxity = minutes_left - full_rate_minutes
-        weight = 1.0 + tuning.urgency_weight / (1.0 + max(laxity, 0.0) / tuning.urgency_scale_minutes)
+        urgency = 1.0 + tuning.urgency_weight / (1.0 + max(laxity, 0.0) / tuning.urgency_scale_minutes)
+        weight = urgency * session.priority_weight + (tuning.fleet_weight if session.fleet else 0.0)
         demands.append(
             _Demand(
                 index,
@@ -160,12 +199,13 @@ class _Loads:
         currents: list[float],
         power_limit_kw: float | None,
         volts: list[float],
+        offsets: tuple[complex, ...],
     ):
         self.compiled = compiled
         self.currents = currents
         self.row_sums = [0j] * len(compiled.rows)
         for j, row in enumerate(compiled.rows):
-            self.row_sums[j] = sum(
+            self.row_sums[j] = offsets[j] + sum(
                 (c * currents[i] for i, c in zip(row.members, row.coefficients, strict=True)), 0j
             )
         self.power_limit_kw = power_limit_kw
@@ -199,7 +239,7 @@ def _critical_power_kw(demands: list[_Demand]) -> float:
     (earliest departure first, so the tightest prefix of departures sets it)."""
     needed = 0.0
     critical = 0.0
-    for demand in sorted(demands, key=lambda d: d.hours_left):
+    for demand in sorted(demands, key=lambda d: (d.hours_left, d.evse.evse_id)):
         needed += demand.session.energy_wanted_kwh
         critical = max(critical, needed / demand.hours_left)
     return critical
@@ -208,75 +248,193 @@ def _critical_power_kw(demands: list[_Demand]) -> float:
 def _deliverable_power_kw(demands: list[_Demand], compiled: CompiledNetwork, tuning: Tuning) -> float | None:
     """The most power the site's lines let these cars take at once."""
     most_power = [
-        dataclasses.replace(d, upper=d.cap, lower=0.0, weight=d.evse.voltage / 1000.0) for d in demands
+        dataclasses.replace(d, upper=d.cap, lower=0.0, weight=d.evse.watts_per_amp / 1000.0) for d in demands
     ]
-    currents = _solve_linear_program(most_power, compiled, None, tuning)
+    currents = _solve_linear_program(most_power, compiled, None, tuning, None)
     if currents is None:
         return None
-    return sum(d.evse.voltage * amps for d, amps in zip(demands, currents, strict=True)) / 1000.0
+    return sum(d.evse.watts_per_amp * amps for d, amps in zip(demands, currents, strict=True)) / 1000.0
 
 
-def _planned_power_now_kw(
-    snapshot: SiteSnapshot, demands: list[_Demand], compiled: CompiledNetwork, tuning: Tuning
-) -> float | None:
-    planned = []
-    for d in demands:
-        planned.append(
-            PlannedSession(
-                evse_index=d.index,
-                voltage=d.evse.voltage,
-                energy_kwh=d.session.energy_wanted_kwh,
-                periods_left=periods_until(d.hours_left, snapshot.period_minutes, snapshot.horizon_periods),
-                max_amps_now=d.upper,
-                max_amps_later=d.cap,
-            )
+def _planned_sessions(snapshot: SiteSnapshot, demands: list[_Demand]) -> list[PlannedSession]:
+    return [
+        PlannedSession(
+            evse_index=d.index,
+            voltage=d.evse.watts_per_amp,
+            energy_kwh=d.session.energy_wanted_kwh,
+            periods_left=periods_until(d.hours_left, snapshot.period_minutes, snapshot.horizon_periods),
+            max_amps_now=d.upper,
+            max_amps_later=d.cap,
         )
-    site_limit = snapshot.peak_limit_kw
+        for d in demands
+    ]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    ev_power_now_kw: float
+    delivered_kwh: float
+    site: SitePlan | None = None
+
+
+def _plan(
+    snapshot: SiteSnapshot,
+    demands: list[_Demand],
+    compiled: CompiledNetwork,
+    tuning: Tuning,
+    inputs: PeriodInputs | None,
+    tariff: Tariff,
+) -> _Plan | None:
+    """The look-ahead: ``site_plan`` when the site has other flows or grid signals, else the EV-only
+    ``profit_plan``; ``tariff`` says what a kWh is worth (None: deliver all that fits)."""
+    planned = _planned_sessions(snapshot, demands)
+    ev_limit = snapshot.peak_limit_kw
     with_network = plan_with_network(planned, compiled)
     if not with_network:
         deliverable = _deliverable_power_kw(demands, compiled, tuning)
         if deliverable is not None:
-            site_limit = deliverable if site_limit is None else min(site_limit, deliverable)
-    return plan_power_now_kw(
+            ev_limit = deliverable if ev_limit is None else min(ev_limit, deliverable)
+    if inputs is not None:
+        power = snapshot.site_power
+        site = plan_site(
+            planned,
+            [d.weight if tariff.energy_value_per_kwh is None else 1.0 for d in demands],
+            inputs,
+            power.battery if power is not None else None,
+            tariff,
+            snapshot.now,
+            snapshot.period_minutes,
+            compiled,
+            tuning.plan_polygon_sides,
+            ev_limit,
+            with_network,
+            _connection_kw(snapshot),
+        )
+        return None if site is None else _Plan(site.ev_power_now_kw, site.delivered_kwh, site)
+    ev_only = plan_now(
         planned,
-        snapshot.tariff,
+        tariff,
         snapshot.now,
         snapshot.period_minutes,
         compiled,
         tuning.plan_polygon_sides,
-        site_limit,
+        ev_limit,
         with_network,
     )
+    return None if ev_only is None else _Plan(*ev_only)
 
 
-def _profit_target_kw(
-    snapshot: SiteSnapshot, demands: list[_Demand], compiled: CompiledNetwork, tuning: Tuning
-) -> float | None:
-    """The power the profit objective aims to draw now; None for the energy objective."""
-    if snapshot.objective != "profit":
+def _connection_kw(snapshot: SiteSnapshot) -> float | None:
+    """The grid connection's per-phase limit as power, for flows taken as balanced."""
+    power, transformer = snapshot.site_power, snapshot.network.transformer
+    if power is None or transformer is None or not power.flows_through_transformer:
         return None
-    target = _planned_power_now_kw(snapshot, demands, compiled, tuning) if tuning.use_linear_program else None
-    if target is None:
-        target = max(
-            snapshot.tariff.peak_so_far_kw,
-            _critical_power_kw(demands) * (1 + tuning.profit_power_margin),
+    return transformer.secondary_limit_amps * power.phases * power.line_to_neutral_volts / 1000.0
+
+
+def _fallback_target_kw(snapshot: SiteSnapshot, demands: list[_Demand], tuning: Tuning) -> float:
+    return max(snapshot.tariff.peak_so_far_kw, _critical_power_kw(demands) * (1 + tuning.profit_power_margin))
+
+
+@dataclass(frozen=True)
+class _Targets:
+    ev_target_kw: float | None
+    """The cap on the EV load now the objective sets (None: as much as the limits allow)."""
+    battery_kw: tuple[float, ...] | None
+    """The plan's battery set point per period (now first), if it planned one."""
+    energy_given_up_kwh: float | None = None
+
+
+def _targets(
+    snapshot: SiteSnapshot,
+    demands: list[_Demand],
+    compiled: CompiledNetwork,
+    tuning: Tuning,
+    inputs: PeriodInputs | None,
+) -> _Targets:
+    """What the objective asks of the EV load now, and of the battery."""
+    power = snapshot.site_power
+    has_battery = power is not None and power.battery is not None
+    tariff = snapshot.tariff
+    if inputs is not None:
+        tariff = tariff.model_copy(update={"energy_prices_per_kwh": inputs.prices})
+    deliver_all = tariff.model_copy(update={"energy_value_per_kwh": None})
+    solve = tuning.use_linear_program
+    if snapshot.objective == "profit":
+        plan = _plan(snapshot, demands, compiled, tuning, inputs, tariff) if solve else None
+        if plan is None:
+            return _Targets(_fallback_target_kw(snapshot, demands, tuning), None)
+        given_up = None
+        if tuning.report_energy_given_up:
+            energy_plan = _plan(snapshot, demands, compiled, tuning, inputs, deliver_all)
+            if energy_plan is not None:
+                given_up = max(energy_plan.delivered_kwh - plan.delivered_kwh, 0.0)
+        battery = plan.site.battery_kw if plan.site is not None and plan.site.battery_kw else None
+        return _Targets(plan.ev_power_now_kw, battery, given_up)
+    prices_vary = inputs.prices_vary if inputs is not None else _tariff_prices_vary(tariff)
+    if snapshot.tou_shaping and prices_vary:
+        _defer_to_cheaper_periods(snapshot, demands, inputs, tariff, tuning)
+    if not has_battery or not solve:
+        return _Targets(None, None)
+    plan = _plan(snapshot, demands, compiled, tuning, inputs, deliver_all)
+    if plan is None:
+        return _Targets(None, None)
+    battery = plan.site.battery_kw if plan.site is not None and plan.site.battery_kw else None
+    return _Targets(None, battery)
+
+
+def _defer_to_cheaper_periods(
+    snapshot: SiteSnapshot,
+    demands: list[_Demand],
+    inputs: PeriodInputs | None,
+    tariff: Tariff,
+    tuning: Tuning,
+) -> None:
+    """Time-of-use shaping for the energy objective, car by car: a car waits (at its minimum if
+    it is already charging) when energy is cheaper later in its stay and it could still get all
+    it wants in those cheaper periods at ``tou_deferral_share`` of what it can take. The room it
+    leaves goes to the other cars first; the site's load only falls when no other car wants it.
+    A site-level cap from a plan blind to the cars still to arrive gave up a third of the energy
+    on the Caltech data (bench/energy/README.md)."""
+    prices = inputs.prices if inputs is not None else tariff.energy_prices_per_kwh
+    if not prices:
+        return
+    hours = snapshot.period_minutes / 60.0
+    now_price = prices[0]
+    for demand in demands:
+        periods = periods_until(demand.hours_left, snapshot.period_minutes, snapshot.horizon_periods)
+        cheaper = sum(1 for k in range(1, periods) if prices[min(k, len(prices) - 1)] < now_price - 1e-9)
+        if cheaper == 0:
+            continue
+        kwh_then = (
+            cheaper * hours * demand.cap * demand.evse.watts_per_amp / 1000.0 * tuning.tou_deferral_share
         )
-    return target
+        if kwh_then >= demand.session.energy_wanted_kwh:
+            minimum = demand.evse.smallest_nonzero_amps if demand.session.is_charging else 0.0
+            demand.upper = min(demand.upper, minimum)
+
+
+def _tariff_prices_vary(tariff: Tariff) -> bool:
+    prices = tariff.energy_prices_per_kwh
+    return bool(prices) and max(prices) - min(prices) > 1e-9
 
 
 def _start_loads(
     demands: list[_Demand],
     compiled: CompiledNetwork,
     volts: list[float],
-    snapshot: SiteSnapshot,
+    hard_limit_kw: float | None,
     target: float | None,
+    offsets: tuple[complex, ...],
 ) -> _Loads:
-    """Cars already charging keep their minimum first, within the hard peak limit; the profit
+    """Cars already charging keep their minimum first, within the hard limits; the objective's
     target only caps what comes on top, since pausing a car costs more than a little peak."""
-    loads = _Loads(compiled, [0.0] * len(compiled.evse_ids), snapshot.peak_limit_kw, volts)
+    loads = _Loads(compiled, [0.0] * len(compiled.evse_ids), hard_limit_kw, volts, offsets)
     _keep_charging_cars_on(demands, loads)
     if target is not None:
-        loads.power_limit_kw = min(snapshot.peak_limit_kw or math.inf, max(target, loads.power_kw))
+        # a hard limit of 0 kW (a grid signal "nothing now") is a limit, not the absence of one
+        hard = math.inf if hard_limit_kw is None else hard_limit_kw
+        loads.power_limit_kw = min(hard, max(target, loads.power_kw))
     return loads
 
 
@@ -291,7 +449,11 @@ def _keep_charging_cars_on(demands: list[_Demand], loads: _Loads) -> None:
 
 
 def _solve_linear_program(
-    demands: list[_Demand], compiled: CompiledNetwork, power_limit_kw: float | None, tuning: Tuning
+    demands: list[_Demand],
+    compiled: CompiledNetwork,
+    power_limit_kw: float | None,
+    tuning: Tuning,
+    offsets: tuple[complex, ...] | None,
 ) -> list[float] | None:
     """Weighted maximum current under the (conservative) polygon limits; None if HiGHS fails or
     is not installed (the greedy fill then does the work)."""
@@ -306,12 +468,12 @@ def _solve_linear_program(
     program.add_columns([-d.weight for d in free], [d.lower for d in free], [d.upper for d in free])
     column_of = {d.index: k for k, d in enumerate(free)}
     fixed = {d.index: d.lower for d in demands if d.index not in column_of}
-    program.add_network_limits(compiled, column_of, fixed, tuning.polygon_sides)
+    program.add_network_limits(compiled, column_of, fixed, tuning.polygon_sides, offsets)
     if power_limit_kw is not None:
-        fixed_kw = sum(d.evse.voltage * d.lower for d in demands if d.index not in column_of) / 1000.0
+        fixed_kw = sum(d.evse.watts_per_amp * d.lower for d in demands if d.index not in column_of) / 1000.0
         program.add_row(
             list(range(len(free))),
-            [d.evse.voltage / 1000.0 for d in free],
+            [d.evse.watts_per_amp / 1000.0 for d in free],
             -program.infinity,
             power_limit_kw - fixed_kw,
         )
@@ -384,7 +546,7 @@ def _project_schedule(
         if amps <= 0:
             schedule[demand.evse.evse_id] = ()
             continue
-        kwh_per_period = amps * demand.evse.voltage * period_hours / 1000.0
+        kwh_per_period = amps * demand.evse.watts_per_amp * period_hours / 1000.0
         full_periods = min(int(demand.session.energy_wanted_kwh / kwh_per_period + 1e-9), periods_left)
         plan = [amps] * full_periods
         rest = demand.session.energy_wanted_kwh - full_periods * kwh_per_period
@@ -407,18 +569,86 @@ def _fill_by_urgency_tier(demands: list[_Demand], loads: _Loads, step_amps: floa
         _fill(demands, loads, tiers[tier], step_amps)
 
 
+@dataclass(frozen=True)
+class _SiteFlows:
+    """Everything at the connection the allocator does not hand out as EVSE current."""
+
+    offsets: tuple[complex, ...]
+    ev_limit_kw: float | None
+    """The hard cap on the EV load now: the peak limit and the import limit less the other flows."""
+    battery_kw: float
+    other_kw: float
+    """Base load - solar + battery + the draw of chargers that ignore their limit."""
+    import_limit_kw: float | None
+
+
+def _site_flows(
+    snapshot: SiteSnapshot,
+    compiled: CompiledNetwork,
+    demands: list[_Demand],
+    inputs: PeriodInputs | None,
+    planned_battery_kw: float | None,
+) -> _SiteFlows:
+    hours = snapshot.period_minutes / 60.0
+    evses = snapshot.network.evses
+    index_of = {evse_id: i for i, evse_id in enumerate(compiled.evse_ids)}
+    uncontrolled = {
+        index_of[s.evse_id]: s.fixed_draw_amps for s in snapshot.sessions if s.fixed_draw_amps is not None
+    }
+    uncontrolled_kw = sum(evses[i].watts_per_amp * a for i, a in uncontrolled.items()) / 1000.0
+    offsets = evse_offsets(compiled, uncontrolled)
+    power = snapshot.site_power
+    limit = inputs.import_limit_kw[0] if inputs is not None else None
+    battery_kw = 0.0
+    net_kw = 0.0
+    if inputs is not None:
+        net_kw = inputs.base_kw[0] - inputs.solar_kw[0]
+    if power is not None and power.battery is not None:
+        most_discharge, most_charge = power.battery.power_bounds_kw(hours)
+        caps = [c for c in (limit, _connection_kw(snapshot)) if c is not None]
+        headroom = min(caps) - net_kw - uncontrolled_kw if caps else None
+        if planned_battery_kw is None:
+            demand_kw = sum(d.upper * d.evse.watts_per_amp for d in demands) / 1000.0
+            assert inputs is not None
+            planned_battery_kw = rule_battery_kw(power.battery, hours, demand_kw, inputs, headroom)
+        battery_kw = min(max(planned_battery_kw, -most_discharge), most_charge)
+        if headroom is not None:
+            # Charging never takes the import over its limit; past it, discharge all it can.
+            battery_kw = max(min(battery_kw, headroom), -most_discharge)
+        if abs(battery_kw) < 1e-6:
+            battery_kw = 0.0
+    other_kw = net_kw + battery_kw + uncontrolled_kw
+    if power is not None and power.flows_through_transformer and (net_kw + battery_kw) != 0:
+        amps_per_line = (net_kw + battery_kw) * 1000.0 / (power.phases * power.line_to_neutral_volts)
+        site = connection_offsets(snapshot.network, compiled, amps_per_line, power.phases)
+        offsets = tuple(a + b for a, b in zip(offsets, site, strict=True))
+    ev_limit = snapshot.peak_limit_kw
+    if limit is not None:
+        room = max(limit - other_kw, 0.0)
+        ev_limit = room if ev_limit is None else min(ev_limit, room)
+    return _SiteFlows(offsets, ev_limit, battery_kw, other_kw, limit)
+
+
 def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocation:
     """Currents for every EVSE now, never breaking a limit of the site; deterministic."""
-    compiled = compile_network(snapshot.network)
-    demands = _demands(snapshot, compiled, tuning)
-    volts = [e.voltage for e in snapshot.network.evses]
-    target = _profit_target_kw(snapshot, demands, compiled, tuning)
-    loads = _start_loads(demands, compiled, volts, snapshot, target)
+    network_rows = compile_network(snapshot.network)
+    demands = _demands(snapshot, network_rows, tuning)
+    volts = [e.watts_per_amp for e in snapshot.network.evses]
+    inputs = period_inputs(snapshot) if snapshot.site_power is not None or snapshot.grid_signals else None
+    targets = _targets(snapshot, demands, network_rows, tuning, inputs)
+    planned_battery = targets.battery_kw
+    flows = _site_flows(
+        snapshot, network_rows, demands, inputs, planned_battery[0] if planned_battery else None
+    )
+    compiled = with_offsets(network_rows, flows.offsets)
+    offsets = flows.offsets
+    target = targets.ev_target_kw
+    loads = _start_loads(demands, compiled, volts, flows.ev_limit_kw, target, offsets)
 
     method = "greedy"
     planned = None
     if tuning.use_linear_program and demands:
-        planned = _solve_linear_program(demands, compiled, loads.power_limit_kw, tuning)
+        planned = _solve_linear_program(demands, compiled, loads.power_limit_kw, tuning, offsets)
     if planned is not None:
         method = "lp"
         for demand, amps in zip(demands, planned, strict=True):
@@ -432,15 +662,36 @@ def allocate(snapshot: SiteSnapshot, tuning: Tuning = DEFAULT_TUNING) -> Allocat
     else:
         _fill_by_urgency_tier(demands, loads, tuning.greedy_step_amps)
 
-    if violations(compiled, loads.currents):
+    hard_limit = flows.ev_limit_kw
+    over_power = hard_limit is not None and loads.power_kw > hard_limit + 1e-6
+    if violations(compiled, loads.currents, offsets) or over_power:
         method = "greedy"
         for demand in demands:
             demand.lower = 0.0
-        loads = _start_loads(demands, compiled, volts, snapshot, target)
+        loads = _start_loads(demands, compiled, volts, flows.ev_limit_kw, target, offsets)
         _fill_by_urgency_tier(demands, loads, tuning.greedy_step_amps)
-    currents = loads.currents
+    currents = list(loads.currents)
+    index_of = {evse_id: i for i, evse_id in enumerate(network_rows.evse_ids)}
+    for session in snapshot.sessions:
+        if session.fixed_draw_amps is not None:
+            currents[index_of[session.evse_id]] = session.fixed_draw_amps
+    ev_kw = sum(v * a for v, a in zip(volts, loads.currents, strict=True)) / 1000.0
+    battery = snapshot.site_power.battery if snapshot.site_power is not None else None
+    schedule: tuple[float, ...] = ()
+    if battery is not None:
+        schedule = (flows.battery_kw,)
+        if planned_battery and abs(planned_battery[0] - flows.battery_kw) < 1e-6:
+            # The plan's later periods assume its first; a set point held back for a limit
+            # leaves no valid plan beyond now.
+            schedule += planned_battery[1:]
     return Allocation(
-        currents_amps={evse_id: currents[i] for i, evse_id in enumerate(compiled.evse_ids)},
+        currents_amps={evse_id: currents[i] for i, evse_id in enumerate(network_rows.evse_ids)},
         schedule_amps=_project_schedule(snapshot, demands, currents),
         method=method,
+        ev_power_kw=round(ev_kw, 6),
+        battery_power_kw=flows.battery_kw,
+        battery_schedule_kw=schedule,
+        import_kw=round(ev_kw + flows.other_kw, 6) if inputs is not None else None,
+        import_limit_kw=flows.import_limit_kw,
+        energy_given_up_kwh=targets.energy_given_up_kwh,
     )

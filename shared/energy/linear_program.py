@@ -65,12 +65,14 @@ class LinearProgram:
         column_of: Mapping[int, int],
         fixed_amps: Mapping[int, float],
         sides: int,
+        row_offsets: Sequence[complex] | None = None,
     ) -> None:
         """Every line limit of the site over the EVSE currents in ``column_of`` (EVSE index to
         column), with ``fixed_amps`` already flowing. A line whose loads share one angle is limited
         exactly by their sum; a mixed-angle line by the regular polygon inscribed in its current
         circle (conservative), through two helper columns holding its phasor sum's parts, so its
-        polygon rows touch only those two."""
+        polygon rows touch only those two. ``row_offsets`` (per row) is current flowing there
+        that no EVSE of the program controls (base load, solar, a charger ignoring its limit)."""
         np = self._np
         # Edge normals half a side off the axes put polygon corners on multiples of 360/sides
         # degrees, where balanced three-phase line currents point, so the polygon costs nothing there.
@@ -78,7 +80,7 @@ class LinearProgram:
         shrink = math.cos(math.pi / sides)
         polygon_helpers: list[int] = []
         polygon_bounds: list[float] = []
-        for row in compiled.rows:
+        for row_index, row in enumerate(compiled.rows):
             members = [
                 (column_of[i], c)
                 for i, c in zip(row.members, row.coefficients, strict=True)
@@ -94,6 +96,8 @@ class LinearProgram:
                 ),
                 0j,
             )
+            if row_offsets is not None:
+                fixed_sum += row_offsets[row_index]
             columns = np.array([m[0] for m in members], dtype=np.int32)
             coefficients = np.array([m[1] for m in members], dtype=complex)
             if row.single_angle and abs(fixed_sum) == 0:

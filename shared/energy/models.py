@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Wiring(StrEnum):
-    """How an EVSE is connected: line-to-neutral on one phase, or line-to-line across two."""
+    """How an EVSE is connected: line-to-neutral on one phase, line-to-line across two, or on all
+    three phases (a three-phase charger, line-to-neutral, the same current on each line)."""
 
     A = "A"
     B = "B"
@@ -25,34 +26,29 @@ class Wiring(StrEnum):
     AB = "AB"
     BC = "BC"
     CA = "CA"
+    ABC = "ABC"
 
 
-# Phase angle of the current each wiring draws, for an ABC sequence with phase A at 0 degrees and a
-# unity power factor load; line-to-line currents lead their first phase by 30 degrees.
-PHASE_ANGLE_DEGREES: dict[Wiring, float] = {
-    Wiring.A: 0.0,
-    Wiring.B: -120.0,
-    Wiring.C: 120.0,
-    Wiring.AB: 30.0,
-    Wiring.BC: -90.0,
-    Wiring.CA: 150.0,
+# Phase angle of the current each wiring draws on each line it uses, for an ABC sequence with
+# phase A at 0 degrees and a unity power factor load. A line-to-line current leads its first phase
+# by 30 degrees and returns (180 degrees on) on its second line; a three-phase charger draws each
+# line's own phase.
+LINE_ANGLES_DEGREES: dict[Wiring, dict[str, float]] = {
+    Wiring.A: {"A": 0.0},
+    Wiring.B: {"B": -120.0},
+    Wiring.C: {"C": 120.0},
+    Wiring.AB: {"A": 30.0, "B": 210.0},
+    Wiring.BC: {"B": -90.0, "C": 90.0},
+    Wiring.CA: {"C": 150.0, "A": -30.0},
+    Wiring.ABC: {"A": 0.0, "B": -120.0, "C": 120.0},
 }
-
-# A line-to-line charger's current leaves on its first line and returns on its second.
-LINE_SIGNS: dict[Wiring, dict[str, int]] = {
-    Wiring.A: {"A": 1},
-    Wiring.B: {"B": 1},
-    Wiring.C: {"C": 1},
-    Wiring.AB: {"A": 1, "B": -1},
-    Wiring.BC: {"B": 1, "C": -1},
-    Wiring.CA: {"C": 1, "A": -1},
-}
+LINE_ANGLE_DEGREES: dict[str, float] = {"A": 0.0, "B": -120.0, "C": 120.0}
+"""Each line's own (line-to-neutral) phase angle: where a balanced load or generator's current points."""
 
 
 def line_phasors(wiring: Wiring) -> dict[str, complex]:
     """The phasor each ampere of this EVSE adds to each line it uses."""
-    unit = cmath.exp(1j * math.radians(PHASE_ANGLE_DEGREES[wiring]))
-    return {line: sign * unit for line, sign in LINE_SIGNS[wiring].items()}
+    return {line: cmath.exp(1j * math.radians(angle)) for line, angle in LINE_ANGLES_DEGREES[wiring].items()}
 
 
 class _Frozen(BaseModel):
@@ -84,6 +80,8 @@ class Evse(_Frozen):
     """The circuit it hangs from; None when it hangs straight from the transformer."""
     wiring: Wiring
     voltage: float = Field(default=230.0, gt=0)
+    """The voltage its current flows across: line-to-neutral for A/B/C and ABC, line-to-line for
+    AB/BC/CA."""
     max_current_amps: float = Field(gt=0)
     min_current_amps: float = Field(default=0.0, ge=0)
     """The smallest non-zero current it can offer (IEC 61851: 6 A); 0 is always allowed."""
@@ -100,6 +98,11 @@ class Evse(_Frozen):
             if max(self.allowed_pilots_amps, default=0.0) > self.max_current_amps + 1e-9:
                 raise ValueError("an allowed pilot is above max_current_amps")
         return self
+
+    @property
+    def watts_per_amp(self) -> float:
+        """Power per ampere of offered current (a three-phase charger draws it on every line)."""
+        return self.voltage * 3 if self.wiring == Wiring.ABC else self.voltage
 
     @property
     def pilot_values(self) -> tuple[float, ...] | None:
@@ -162,6 +165,14 @@ class ActiveSession(_Frozen):
     observed_current_amps: float | None = Field(default=None, ge=0)
     is_charging: bool = False
     """Already drawing current: pausing it risks the car not resuming, so keep it at least at the minimum."""
+    fleet: bool = False
+    """A fleet vehicle: served before every other car the site cannot serve in full."""
+    priority_weight: float = Field(default=1.0, gt=0, le=100)
+    """Its group's weight: an ampere to this car is worth this many times one to a weight-1 car
+    of the same urgency."""
+    fixed_draw_amps: float | None = Field(default=None, ge=0)
+    """A charger that ignores its limit (or rejected its profile): it is not allocated, and this
+    draw counts against every line it loads."""
 
 
 class Tariff(_Frozen):
@@ -183,6 +194,110 @@ class Tariff(_Frozen):
 Objective = Literal["energy", "profit"]
 
 
+class Battery(_Frozen):
+    """A stationary battery at the grid connection: positive power charges it, negative discharges."""
+
+    capacity_kwh: float = Field(gt=0, le=1_000_000)
+    state_of_charge_kwh: float = Field(ge=0)
+    min_state_of_charge_kwh: float = Field(default=0.0, ge=0)
+    """The reserve it never goes below (backup, cell health)."""
+    max_state_of_charge_kwh: float | None = Field(default=None, gt=0)
+    """None: the capacity."""
+    max_charge_kw: float = Field(ge=0, le=1_000_000)
+    max_discharge_kw: float = Field(ge=0, le=1_000_000)
+    charge_efficiency: float = Field(default=0.95, gt=0, le=1)
+    discharge_efficiency: float = Field(default=0.95, gt=0, le=1)
+    cycle_cost_per_kwh: float = Field(default=0.01, ge=0)
+    """Wear per kWh discharged: keeps it from cycling for nothing."""
+
+    @model_validator(mode="after")
+    def _consistent_bounds(self) -> Battery:
+        if self.state_of_charge_kwh > self.capacity_kwh + 1e-9:
+            raise ValueError("state_of_charge_kwh is above capacity_kwh")
+        if self.upper_kwh < self.min_state_of_charge_kwh:
+            raise ValueError("the state-of-charge bounds are inverted")
+        return self
+
+    @property
+    def upper_kwh(self) -> float:
+        top = self.max_state_of_charge_kwh
+        return self.capacity_kwh if top is None else min(top, self.capacity_kwh)
+
+    def power_bounds_kw(self, hours: float) -> tuple[float, float]:
+        """(most discharge, most charge) in kW over ``hours`` within its power and SoC limits."""
+        stored_above = max(self.state_of_charge_kwh - self.min_state_of_charge_kwh, 0.0)
+        room_below = max(self.upper_kwh - self.state_of_charge_kwh, 0.0)
+        discharge = min(self.max_discharge_kw, stored_above * self.discharge_efficiency / hours)
+        charge = min(self.max_charge_kw, room_below / (self.charge_efficiency * hours))
+        return discharge, charge
+
+    def state_after(self, power_kw: float, hours: float) -> float:
+        """Its state of charge after ``power_kw`` (+ charge, - discharge) for ``hours``."""
+        if power_kw >= 0:
+            return self.state_of_charge_kwh + power_kw * hours * self.charge_efficiency
+        return self.state_of_charge_kwh + power_kw * hours / self.discharge_efficiency
+
+
+class SitePower(_Frozen):
+    """What flows through the grid connection besides the EVs.
+
+    Import = EV load + base load - solar + battery power. The first value of each series is now
+    (measured), the next ones a forecast per period; the last value is held to the horizon. Base
+    load, solar and the battery are taken as balanced over the connection's three phases (one
+    phase on a single-phase site), and they load the transformer rows (the grid connection's
+    per-phase limit) as well as the import limit."""
+
+    import_limit_kw: float | None = Field(default=None, gt=0)
+    """The connection's (or contract's) power limit on import; grid signals can lower it."""
+    base_load_kw: tuple[float, ...] = ()
+    solar_kw: tuple[float, ...] = ()
+    battery: Battery | None = None
+    line_to_neutral_volts: float = Field(default=230.0, gt=0)
+    """To turn base load, solar and battery power into line currents at the connection."""
+    phases: Literal[1, 3] = 3
+    flows_through_transformer: bool = True
+    """Whether base load, solar and the battery hang below the network's transformer (the usual
+    case: the transformer stands for the grid connection) and so share its rows. False when they
+    sit upstream of it, e.g. a garage transformer on its own feeder behind a building's meter:
+    then only the import limit sees them."""
+
+    @model_validator(mode="after")
+    def _non_negative(self) -> SitePower:
+        if any(v < 0 for v in self.base_load_kw):
+            raise ValueError("base_load_kw must not be negative")
+        if any(v < 0 for v in self.solar_kw):
+            raise ValueError("solar_kw must not be negative")
+        return self
+
+
+GridSignalKind = Literal["import_limit", "price"]
+
+
+class GridSignal(_Frozen):
+    """A time-bounded instruction from the grid: an import limit (kW) or an energy price (per kWh),
+    in force from ``starts_at`` until ``ends_at``."""
+
+    kind: GridSignalKind
+    starts_at: datetime
+    ends_at: datetime
+    value: float
+    source: str | None = None
+    """Where it came from (``api``, ``openadr:<eventId>``), for the run's record."""
+
+    @model_validator(mode="after")
+    def _window_and_value(self) -> GridSignal:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.kind == "import_limit" and self.value < 0:
+            raise ValueError("an import limit must not be negative")
+        return self
+
+    def overlap_hours(self, start: datetime, end: datetime) -> float:
+        """How long, in hours, it is in force within [start, end)."""
+        seconds = (min(self.ends_at, end) - max(self.starts_at, start)).total_seconds()
+        return max(seconds, 0.0) / 3600.0
+
+
 class SiteSnapshot(_Frozen):
     now: datetime
     period_minutes: float = Field(default=5.0, gt=0)
@@ -195,6 +310,12 @@ class SiteSnapshot(_Frozen):
     """``energy``: deliver as much as the site can; ``profit``: plan the load up to each car's
     departure for the most value net of time-of-use cost and demand charge (see ``Tariff``)."""
     horizon_periods: int = Field(default=288, ge=1)
+    site_power: SitePower | None = None
+    """Base load, solar, a battery and an import limit at the grid connection (None: EVs only)."""
+    grid_signals: tuple[GridSignal, ...] = ()
+    tou_shaping: bool = True
+    """With the energy objective and time-of-use prices: among plans that deliver as much, prefer
+    cheap periods, never drawing now less than every departure needs (see ``allocator``)."""
 
     @model_validator(mode="after")
     def _sessions_at_known_evses(self) -> SiteSnapshot:
@@ -217,3 +338,16 @@ class Allocation(_Frozen):
     allocation); zero after the plan's last period."""
     method: str
     """Which path produced it (``lp`` or the ``greedy`` fallback), for logs and metrics."""
+    ev_power_kw: float = 0.0
+    """The EV load these currents allow at most (offered, not drawn)."""
+    battery_power_kw: float = 0.0
+    """The battery's set point now: + charging, - discharging."""
+    battery_schedule_kw: tuple[float, ...] = ()
+    """The battery's planned power per coming period (empty without a battery)."""
+    import_kw: float | None = None
+    """The expected import now with every EV at its offered current (with site power only)."""
+    import_limit_kw: float | None = None
+    """The import limit in force now (connection and grid signals), if any."""
+    energy_given_up_kwh: float | None = None
+    """Profit objective only: how much less energy its plan delivers than the energy objective's
+    plan would, the price of choosing profit."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import cmath
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.energy.models import SiteNetwork, line_phasors
+from shared.energy.models import LINE_ANGLE_DEGREES, SiteNetwork, line_phasors
 
 LINES = ("A", "B", "C")
 # Feasibility tolerance in amperes, far below any breaker's resolution.
@@ -24,6 +26,9 @@ class LimitRow:
     limit_amps: float
     single_angle: bool
     """Whether every member pushes the same direction, so the magnitude is a plain weighted sum."""
+    scope: str = ""
+    """``circuit:<id>``, ``transformer:secondary`` or ``transformer:primary``."""
+    line: str = ""
 
 
 def _same_direction(coefficients: tuple[complex, ...]) -> bool:
@@ -108,6 +113,8 @@ def compile_network(network: SiteNetwork) -> CompiledNetwork:
                 coefficients=coefficients,
                 limit_amps=row_limits[key],
                 single_angle=_same_direction(coefficients),
+                scope=key[0],
+                line=key[1],
             )
         )
     rows_of_evse: list[list[int]] = [[] for _ in evse_ids]
@@ -124,21 +131,78 @@ def compile_network(network: SiteNetwork) -> CompiledNetwork:
     )
 
 
-def row_magnitudes(compiled: CompiledNetwork, currents: Sequence[float]) -> list[float]:
-    """The exact current magnitude on every limited line, for real per-EVSE currents."""
+def row_magnitudes(
+    compiled: CompiledNetwork, currents: Sequence[float], offsets: Sequence[complex] | None = None
+) -> list[float]:
+    """The exact current magnitude on every limited line, for real per-EVSE currents, with
+    ``offsets`` (per row) flowing besides them."""
     return [
-        abs(sum(c * currents[i] for i, c in zip(row.members, row.coefficients, strict=True)))
-        for row in compiled.rows
+        abs(
+            sum(c * currents[i] for i, c in zip(row.members, row.coefficients, strict=True))
+            + (offsets[j] if offsets is not None else 0j)
+        )
+        for j, row in enumerate(compiled.rows)
     ]
 
 
-def violations(compiled: CompiledNetwork, currents: Sequence[float]) -> list[str]:
+def violations(
+    compiled: CompiledNetwork, currents: Sequence[float], offsets: Sequence[complex] | None = None
+) -> list[str]:
     """Names of the lines whose exact magnitude exceeds their limit."""
     return [
         row.name
-        for row, magnitude in zip(compiled.rows, row_magnitudes(compiled, currents), strict=True)
+        for row, magnitude in zip(compiled.rows, row_magnitudes(compiled, currents, offsets), strict=True)
         if magnitude > row.limit_amps + TOLERANCE_AMPS
     ]
+
+
+def connection_offsets(
+    network: SiteNetwork, compiled: CompiledNetwork, amps_per_line: float, phases: int
+) -> tuple[complex, ...]:
+    """Per row, what a balanced load of ``amps_per_line`` on each line at the grid connection (the
+    transformer's secondary) adds; negative for generation (solar, a discharging battery). On a
+    single-phase site it flows on line A only. Circuit rows carry none of it."""
+    lines = ("A", "B", "C") if phases == 3 else ("A",)
+    secondary = {
+        line: amps_per_line * cmath.exp(1j * math.radians(LINE_ANGLE_DEGREES[line])) for line in lines
+    }
+    ratio = network.transformer.turns_ratio if network.transformer is not None else 1.0
+    previous = {"A": "C", "B": "A", "C": "B"}
+    offsets = []
+    for row in compiled.rows:
+        if row.scope == "transformer:secondary":
+            offsets.append(secondary.get(row.line, 0j))
+        elif row.scope == "transformer:primary":
+            offsets.append((secondary.get(row.line, 0j) - secondary.get(previous[row.line], 0j)) / ratio)
+        else:
+            offsets.append(0j)
+    return tuple(offsets)
+
+
+def evse_offsets(compiled: CompiledNetwork, draws: dict[int, float]) -> tuple[complex, ...]:
+    """Per row, what EVSEs drawing fixed currents (by EVSE index) add."""
+    offsets = [0j] * len(compiled.rows)
+    for index, amps in draws.items():
+        for row, coefficient in zip(
+            compiled.rows_of_evse[index], compiled.coefficients_of_evse[index], strict=True
+        ):
+            offsets[row] += coefficient * amps
+    return tuple(offsets)
+
+
+def with_offsets(compiled: CompiledNetwork, offsets: Sequence[complex]) -> CompiledNetwork:
+    """The same rows, each limit raised to what already flows there if that is more: when the load
+    the allocator does not control already fills a line, its EVSEs get no room on it (the headroom
+    is zero) but the allocation stays feasible."""
+    if not any(offsets):
+        return compiled
+    rows = tuple(
+        dataclasses.replace(row, limit_amps=max(row.limit_amps, abs(offset)), single_angle=False)
+        if offset
+        else row
+        for row, offset in zip(compiled.rows, offsets, strict=True)
+    )
+    return dataclasses.replace(compiled, rows=rows)
 
 
 def max_increase(

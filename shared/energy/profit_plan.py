@@ -41,6 +41,7 @@ def plan_with_network(sessions: Sequence[PlannedSession], compiled: CompiledNetw
 class PlannedSession:
     evse_index: int
     voltage: float
+    """Watts per ampere (the EVSE's ``watts_per_amp``)."""
     energy_kwh: float
     periods_left: int
     max_amps_now: float
@@ -78,8 +79,26 @@ def plan_power_now_kw(
     site_limit_kw: float | None,
     with_network: bool,
 ) -> float | None:
-    """The site power the best plan draws in the current period; None if HiGHS is not installed
-    or does not reach the optimum (the caller then falls back to a simpler cap).
+    """The site power the best plan draws in the current period (see ``plan_now``)."""
+    planned = plan_now(
+        sessions, tariff, now, period_minutes, compiled, polygon_sides, site_limit_kw, with_network
+    )
+    return None if planned is None else planned[0]
+
+
+def plan_now(
+    sessions: Sequence[PlannedSession],
+    tariff: Tariff,
+    now: datetime,
+    period_minutes: float,
+    compiled: CompiledNetwork,
+    polygon_sides: int,
+    site_limit_kw: float | None,
+    with_network: bool,
+) -> tuple[float, float] | None:
+    """The site power the best plan draws in the current period, and the energy it delivers over
+    the horizon; None if HiGHS is not installed or does not reach the optimum (the caller then
+    falls back to a simpler cap).
 
     ``site_limit_kw`` bounds every block's total power: a hard cap and, on sites planned without
     their line limits (``with_network`` False), what the site can deliver at most."""
@@ -89,7 +108,7 @@ def plan_power_now_kw(
     np = modules[1]
     sessions = [s for s in sessions if s.energy_kwh > 1e-9 and s.periods_left > 0 and s.max_amps_now > 0]
     if not sessions:
-        return 0.0
+        return 0.0, 0.0
     hours = period_minutes / 60.0
     horizon = max(s.periods_left for s in sessions)
     lengths = block_lengths(horizon, period_minutes)
@@ -148,8 +167,9 @@ def plan_power_now_kw(
     power_now = sum(
         float(solution[c]) * s.voltage / 1000.0 for c, s in zip(now_columns, sessions, strict=True)
     )
+    delivered = sum(float(solution[c]) * e for terms in energy_terms for c, e in terms)
     # To the watt: solver noise must not turn into a trickle of current.
-    return round(power_now, 3)
+    return round(power_now, 3), delivered
 
 
 def periods_until(hours_left: float, period_minutes: float, horizon_periods: int) -> int:

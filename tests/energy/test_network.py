@@ -150,3 +150,12 @@ def test_evse_rejects_minimum_above_maximum_and_pilots_above_maximum() -> None:
 
 def test_pilot_values_always_include_zero() -> None:
     assert an_evse("x", Wiring.A, allowed_pilots_amps=(16, 8)).pilot_values == (0.0, 8.0, 16.0)
+
+
+@pytest.mark.parametrize(
+    ("wiring", "watts"),
+    [(Wiring.A, 230.0), (Wiring.AB, 230.0), (Wiring.CA, 230.0), (Wiring.ABC, 690.0)],
+)
+def test_power_per_ampere_counts_the_lines_a_current_flows_on_once(wiring: Wiring, watts: float) -> None:
+    # a line-to-line current flows out on one line and back on the other: one current, one voltage
+    assert an_evse("e", wiring, voltage=230.0).watts_per_amp == watts

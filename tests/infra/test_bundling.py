@@ -42,10 +42,15 @@ def test_code_only_bundle_copies_the_packages_without_caches(tmp_path: Path) -> 
     # When
     assert LocalPythonBundler(project, install_dependencies=False).try_bundle(str(output)) is True
     # Then
-    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*")) == [
-        "functions",
-        "functions/ws_default",
-        "functions/ws_default/handler.py",
-        "shared",
-        "shared/__init__.py",
+    sources = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.py"))
+    assert sources == ["functions/ws_default/handler.py", "shared/__init__.py"]
+    assert not (output / "tools").exists()
+    # and each module ships with bytecode that never checks timestamps (the copied stale cache is gone)
+    caches = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.pyc"))
+    assert caches == [
+        "functions/ws_default/__pycache__/handler.cpython-311.pyc",
+        "shared/__pycache__/__init__.cpython-311.pyc",
     ]
+    for cache in output.rglob("*.pyc"):
+        flags = int.from_bytes(cache.read_bytes()[4:8], "little")
+        assert flags == 0b01  # hash-based, unchecked (PEP 552)

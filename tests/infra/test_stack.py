@@ -25,8 +25,10 @@ from infra.constants import (
 from infra.functions import EVENT_BUS_NAME_ENV, HEARTBEAT_INTERVAL_ENV, MANAGEMENT_API_ENDPOINT_ENV
 from infra.naming import pascal_case
 from shared.catalog import (
+    EVENT_RULES,
     FUNCTIONS,
     HTTP_ROUTES,
+    SCHEDULES,
     STATION_ID_QUERY_PARAMETER,
     WEBSOCKET_ROUTES,
     WEBSOCKET_ROUTES_WITH_RESPONSE,
@@ -233,7 +235,9 @@ def test_async_invocations_retry_then_land_in_the_dlq(template: Template) -> Non
         "AWS::Lambda::EventInvokeConfig",
         {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": Match.any_value()},
     )
-    template.resource_count_is("AWS::SQS::Queue", len(FUNCTIONS))
+    # one per function, plus the rules' delivery DLQ when the catalog declares any rule or schedule
+    rule_dlqs = 1 if EVENT_RULES or SCHEDULES else 0
+    template.resource_count_is("AWS::SQS::Queue", len(FUNCTIONS) + rule_dlqs)
 
 
 def test_every_queue_requires_tls(resources: dict[str, dict[str, Any]]) -> None:
@@ -267,11 +271,15 @@ def test_code_asset_holds_the_packages_and_nothing_else(
     ]
     contents = {path.name for path in (default_synth.outdir / directory).iterdir()}
     assert contents == {"shared", "functions"}
-    assert not list((default_synth.outdir / directory).rglob("__pycache__"))
+    # bytecode ships with the code (infra/bundling.py precompiles), never a stale local cache
+    for cache in (default_synth.outdir / directory).rglob("*.pyc"):
+        assert ".cpython-311." in cache.name and int.from_bytes(cache.read_bytes()[4:8], "little") == 0b01
 
 
 # --- least privilege ------------------------------------------------------------------------------
 
+_STREAM_ACTIONS = {"dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords",
+                   "dynamodb:GetShardIterator"}  # fmt: skip
 _ALWAYS = {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage", "xray:PutTraceSegments",
            "xray:PutTelemetryRecords"}  # fmt: skip
 
@@ -285,8 +293,12 @@ def test_role_grants_only_what_the_catalog_lists(
 
     # DynamoDB: exactly the catalog's tables, read or write as listed
     granted: dict[str, set[str]] = {}
+    stream_actions: set[str] = set()
     for statement in statements:
         actions = set(as_list(statement["Action"]))
+        if actions <= _STREAM_ACTIONS:
+            stream_actions |= actions  # the event source mapping's read of the stream the catalog names
+            continue
         if any(action.startswith("dynamodb:") for action in actions):
             for table in references(statement["Resource"]):
                 granted.setdefault(table, set()).update(actions)
@@ -297,6 +309,7 @@ def test_role_grants_only_what_the_catalog_lists(
         for definition, access in spec.tables.items()
     }
     assert granted == expected
+    assert bool(stream_actions) == (spec.stream_of is not None)
 
     # Everything else: logs, its DLQ, X-Ray, plus @connections / events only when the catalog says so
     other = {
@@ -310,6 +323,8 @@ def test_role_grants_only_what_the_catalog_lists(
         allowed.add("execute-api:ManageConnections")
     if spec.publishes_events:
         allowed.add("events:PutEvents")
+    if spec.stream_of is not None:
+        allowed |= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # the stream's on-failure DLQ
     assert other == allowed
 
 
@@ -673,7 +688,8 @@ def test_alarms_cover_errors_throttles_and_dlqs(resources: dict[str, Any]) -> No
         stem = f"Operations{pascal_case(spec.name)}"
         for kind in ("ErrorRate", "Throttles", "DlqDepth"):
             assert [key for key in alarms if key.startswith(stem + kind)], (spec.name, kind)
-    assert len(alarms) == 3 * len(FUNCTIONS)
+    rule_dlq_alarms = 1 if EVENT_RULES or SCHEDULES else 0
+    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms
     topic = logical_id(resources, "AWS::SNS::Topic", "OperationsAlarmTopic")
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]

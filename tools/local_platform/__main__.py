@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
+import sys
 from pathlib import Path
 
 from tools.local_platform.config import DEFAULT_GATEWAY_PORT, DEFAULT_MOTO_PORT, PlatformConfig
+from tools.local_platform.data_retention import DEFAULT_BUDGET_BYTES
 from tools.local_platform.operator_tokens import ROLES, TokenIssuer, load_or_create_secret
 from tools.local_platform.platform import LocalPlatform, PlatformEndpoints
 
@@ -20,7 +23,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--idle-timeout", type=float, default=600.0, help="seconds without data frames")
     parser.add_argument("--max-connection-seconds", type=float, default=7200.0)
     parser.add_argument("--state-dir", type=Path, default=Path(".local"), help="JWT secret and demo token")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", default="INFO", help="the platform's and every function's")
+    parser.add_argument(
+        "--isolation",
+        choices=("process", "thread"),
+        default="process",
+        help="process: one worker process per function, with its own environment (as in Lambda)",
+    )
+    parser.add_argument(
+        "--history-budget-mb",
+        type=float,
+        default=DEFAULT_BUDGET_BYTES / 2**20,
+        help="MB of items kept in the history tables (meter values, messages, commands) before the oldest go",
+    )
+    parser.add_argument(
+        "--function-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra environment variable for every function (repeatable)",
+    )
     tokens = parser.add_argument_group("tokens")
     tokens.add_argument("--issue-token", action="store_true", help="print an operator token and exit")
     tokens.add_argument("--tenant", default="demo")
@@ -46,9 +68,11 @@ $default route response, 32 KB frames / 128 KB messages (close 1009),
 idle timeout {config.idle_timeout_seconds:.0f} s, connection lifetime {config.max_connection_seconds:.0f} s,
 @connections with GoneException, and an HTTP API (payload 2.0) with a JWT authorizer
 (HS256, secret in {config.state_dir}/).
-Not emulated: TLS, CloudFront, SigV4 verification, IAM, throttling and quotas other than the above,
-Lambda timeouts, memory and concurrency limits, cold starts. All handlers share this one process and its
-environment, unlike separate Lambda functions.
+Like Lambda: one {config.isolation} per function with only its catalog environment and grants
+(a missing grant is AccessDenied), cold starts, timeouts; EventBridge rules and rate()/cron() schedules
+from shared/catalog.py, Step Functions workflows from shared/workflows (moto's interpreter).
+Not emulated: TLS, CloudFront, SigV4 verification, resource policies and IAM beyond the catalog's grants,
+throttling and quotas other than the above, Lambda memory and concurrency limits.
 
 Operator token (tenant "demo", role admin), also in {config.state_dir}/operator-token:
 {token}
@@ -71,11 +95,17 @@ async def _serve(config: PlatformConfig) -> None:
         await stop.wait()
     finally:
         print("stopping…", flush=True)
+        started = loop.time()
         await platform.stop()
+        print(f"stopped in {loop.time() - started:.1f} s", flush=True)
+        for name, stats in sorted(platform.runtime.stats.items()):
+            print(f"  {name}: {stats.summary()}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     arguments = _parser().parse_args(argv)
+    if os.environ.get("CSMS_SWITCH_INTERVAL"):
+        sys.setswitchinterval(float(os.environ["CSMS_SWITCH_INTERVAL"]))
     logging.basicConfig(
         level=arguments.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -86,18 +116,29 @@ def main(argv: list[str] | None = None) -> None:
         roles = [role.strip() for role in arguments.roles.split(",") if role.strip()]
         print(issuer.issue(arguments.tenant, roles, ttl_seconds=int(arguments.ttl_hours * 3600)))
         return
+    extra = dict(item.split("=", 1) for item in arguments.function_env if "=" in item)
     config = PlatformConfig(
         gateway_port=arguments.port,
         moto_port=arguments.moto_port,
         idle_timeout_seconds=arguments.idle_timeout,
         max_connection_seconds=arguments.max_connection_seconds,
         state_dir=arguments.state_dir,
+        isolation=arguments.isolation,
+        function_log_level=arguments.log_level.upper(),
+        function_environment=extra,
+        history_budget_bytes=int(arguments.history_budget_mb * 2**20),
     )
     try:
         asyncio.run(_serve(config))
     except OSError as error:
         hint = "choose other ports with --port/--moto-port"
         raise SystemExit(f"csms-local: cannot start: {error} ({hint})") from None
+    # Stopped: everything the platform started is closed. Leave without joining leftover threads (a
+    # handler thread blocked on a socket would hold the interpreter's exit for its full timeout).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

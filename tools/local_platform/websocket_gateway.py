@@ -43,6 +43,7 @@ from tools.local_platform.websocket_events import (
 log = logging.getLogger(__name__)
 
 GOING_AWAY = (1001, "Going away")
+_DRAIN_SECONDS = 1.0
 CLOSED_BY_DELETE = (1000, "Connection Closed Normally")
 _CLOSE_REASONS = {
     1000: "Connection Closed Normally",
@@ -69,6 +70,7 @@ class WebSocketGateway:
         self._runtime = runtime
         self._registry = registry
         self._message_tasks: set[asyncio.Task[None]] = set()
+        self._draining = False
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get(hdrs.UPGRADE, "").lower() != "websocket":
@@ -103,7 +105,8 @@ class WebSocketGateway:
             self._registry.remove(identity.connection_id)
         if connection.server_close is not None:
             close_code, close_reason = connection.server_close
-        await self._invoke_disconnect(identity, close_code, close_reason)
+        if not self._draining:
+            await self._invoke_disconnect(identity, close_code, close_reason)
         return socket
 
     def _identity(self, request: web.Request) -> ConnectionIdentity:
@@ -217,7 +220,15 @@ class WebSocketGateway:
             log.exception("$disconnect failed for %s", identity.connection_id)
 
     async def drain(self) -> None:
-        for connection in self._registry.all():
-            await self.close(connection, GOING_AWAY)
+        """Closes every connection at once (the platform is stopping): a charger that does not answer
+        the close frame within a second is cut off. No $disconnect is invoked from now on."""
+        timeout = _DRAIN_SECONDS
+        self._draining = True
+        connections = self._registry.all()
+        if connections:
+            await asyncio.wait(
+                [asyncio.ensure_future(self.close(connection, GOING_AWAY)) for connection in connections],
+                timeout=timeout,
+            )
         if self._message_tasks:
-            await asyncio.wait(set(self._message_tasks), timeout=5)
+            await asyncio.wait(set(self._message_tasks), timeout=timeout)

@@ -20,6 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from tools.simulator.call_log import CallLog
 from tools.simulator.settings import ChargerSettings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class ChargerBase(ABC, Generic[SessionT]):
         self.completed_transactions: list[Any] = []
         """Each with ``energy_wh``."""
         self.planned_sessions_done = asyncio.Event()
+        self.call_log = CallLog()
 
         self._heartbeat_interval = 300.0
         self._session: SessionT | None = None

@@ -47,6 +47,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from tools.simulator.base import ChargerBase, ConnectionLostError, ReceivedCall
+from tools.simulator.call_log import CallLogging
 from tools.simulator.configuration import ConfigurationKeys
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
@@ -85,7 +86,7 @@ class CompletedTransaction:
         return self.meter_stop - self.meter_start
 
 
-class _OcppSession(ChargePoint):
+class _OcppSession(CallLogging, ChargePoint):
     """The ``ocpp`` library's ChargePoint over one WebSocket connection; the CSMS's calls are
     answered by the owning ``SimulatedCharger``."""
 
@@ -94,6 +95,7 @@ class _OcppSession(ChargePoint):
             owner.settings.station_id, socket, response_timeout=owner.settings.response_timeout_seconds
         )
         self._owner = owner
+        self.call_log = owner.call_log
 
     @on(Action.remote_start_transaction)
     def on_remote_start(self, id_tag: str, connector_id: int | None = None, **_: Any) -> Any:

@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from tools.simulator.base import ChargerBase, ConnectionLostError
+from tools.simulator.call_log import CallLogging
 from tools.simulator.device_model import SimulatedDeviceModel
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
@@ -95,7 +96,7 @@ def _sample_201(sample: dict[str, Any]) -> dict[str, Any]:
     return {"timestamp": sample["timestamp"], "sampled_value": values}
 
 
-class _Session201(ChargePoint):
+class _Session201(CallLogging, ChargePoint):
     """The ``ocpp`` library's 2.0.1 ChargePoint over one connection; calls are answered by the owner."""
 
     def __init__(self, owner: SimulatedCharger201, socket: ClientConnection) -> None:
@@ -103,6 +104,7 @@ class _Session201(ChargePoint):
             owner.settings.station_id, socket, response_timeout=owner.settings.response_timeout_seconds
         )
         self._owner = owner
+        self.call_log = owner.call_log
 
     # --- B: provisioning ---------------------------------------------------------------------------
 

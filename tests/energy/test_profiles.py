@@ -1,0 +1,217 @@
+"""From allocation to charging profiles: boot fail-safes, TxProfiles in the unit the charger takes,
+the change threshold, pause/resume hysteresis, staging, and the 1.6J payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.energy import Allocation
+from shared.energy.ocpp16_profiles import (
+    ProfileOutcome,
+    capabilities_from_configuration,
+    clear_charging_profile_payload,
+    profile_outcome,
+    set_charging_profile_payload,
+)
+from shared.energy.profiles import (
+    ChargerCapabilities,
+    ChargingProfile,
+    LimitInForce,
+    ProfilePurpose,
+    ProfileRules,
+    RateUnit,
+    SchedulePeriod,
+    after_sending,
+    boot_profiles,
+    decide_limits,
+    profiles_for,
+    staged,
+    tx_profile,
+)
+from shared.energy.site import EnergySite, StationPlacement
+from tests.energy.builders import NOW
+
+SITE = EnergySite(site_id="depot", grid_limit_amps=48, fail_safe_current_amps=8)
+STATION = StationPlacement(station_id="SIM-001", site_id="depot", max_current_amps=32)
+
+
+def held(amps: float, minutes_ago: float = 1, paused_minutes_ago: float | None = None) -> LimitInForce:
+    return LimitInForce(
+        limit_amps=amps,
+        sent_at=NOW - timedelta(minutes=minutes_ago),
+        paused_since=None if paused_minutes_ago is None else NOW - timedelta(minutes=paused_minutes_ago),
+    )
+
+
+def test_boot_profiles_cap_the_station_and_hold_new_transactions_at_the_fail_safe() -> None:
+    cap, default = boot_profiles(STATION, SITE, ChargerCapabilities(), NOW)
+
+    assert (cap.purpose, cap.evse_id, cap.limit_now) == (ProfilePurpose.STATION_MAX, 0, 32)
+    assert (default.purpose, default.limit_now, default.start_schedule) == (
+        ProfilePurpose.TX_DEFAULT,
+        8,
+        None,
+    )
+    assert set_charging_profile_payload(default)["csChargingProfiles"]["chargingProfileKind"] == "Relative"
+    assert set_charging_profile_payload(cap) == {
+        "connectorId": 0,
+        "csChargingProfiles": {
+            "chargingProfileId": 1,
+            "stackLevel": 0,
+            "chargingProfilePurpose": "ChargePointMaxProfile",
+            "chargingProfileKind": "Absolute",
+            "chargingSchedule": {
+                "chargingRateUnit": "A",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 32.0, "numberPhases": 3}],
+                "startSchedule": "2026-03-04T08:00:00.000Z",
+            },
+        },
+    }
+
+
+def test_a_tx_profile_is_valid_for_a_while_and_in_watts_for_a_charger_that_takes_only_watts() -> None:
+    watts_only = capabilities_from_configuration(
+        [{"key": "ChargingScheduleAllowedChargingRateUnit", "value": "Power"}]
+    )
+
+    profile = tx_profile(STATION, SITE, 1, 15.37, watts_only, NOW, transaction_id=7)
+    payload = set_charging_profile_payload(profile)
+
+    body = payload["csChargingProfiles"]
+    assert payload["connectorId"] == 1
+    assert body["transactionId"] == 7 and body["stackLevel"] == 1 and body["chargingProfileId"] == 101
+    # floored to 0.1 A first (never above the allocation), then 3 x 230 V
+    assert body["chargingSchedule"]["chargingRateUnit"] == "W"
+    assert body["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 15.3 * 690
+    assert body["validTo"] == "2026-03-04T08:15:00.000Z"
+
+
+def test_capabilities_from_get_configuration() -> None:
+    caps = capabilities_from_configuration(
+        [
+            {"key": "ChargingScheduleAllowedChargingRateUnit", "value": "Current, Power"},
+            {"key": "ChargeProfileMaxStackLevel", "value": "2", "readonly": True},
+            {"key": "ChargingScheduleMaxPeriods", "value": "oops"},
+        ]
+    )
+
+    assert caps.rate_unit == RateUnit.AMPS and caps.max_stack_level == 2 and caps.max_periods == 24
+
+
+def test_an_invalid_payload_never_leaves() -> None:
+    profile = tx_profile(STATION, SITE, 1, 10, ChargerCapabilities(), NOW).model_copy(update={"evse_id": 0})
+
+    with pytest.raises(ValueError, match="connector 0"):
+        set_charging_profile_payload(profile)
+    with pytest.raises(ValueError, match="whole station"):
+        ChargingProfile(
+            profile_id=1,
+            station_id="S",
+            evse_id=1,
+            purpose=ProfilePurpose.STATION_MAX,
+            stack_level=0,
+            rate_unit=RateUnit.AMPS,
+            periods=[SchedulePeriod(start_seconds=0, limit=10)],
+        )
+
+
+def test_clear_and_answers_in_1_6_terms() -> None:
+    assert clear_charging_profile_payload(connector_id=1, purpose=ProfilePurpose.TX) == {
+        "connectorId": 1,
+        "chargingProfilePurpose": "TxProfile",
+    }
+    assert clear_charging_profile_payload() == {}
+    assert profile_outcome({"status": "Accepted"}) == ProfileOutcome.ACCEPTED
+    assert profile_outcome({"status": "NotSupported"}) == ProfileOutcome.NOT_SUPPORTED
+    assert profile_outcome({"status": "Maybe"}) == ProfileOutcome.REJECTED
+
+
+def test_small_increases_wait_and_decreases_go_out() -> None:
+    decisions = decide_limits(
+        {"a": 16.5, "b": 14.0, "c": 20.0, "d": 0.0, "e": 10.0},
+        {"a": held(16), "b": held(16), "c": held(16), "d": held(16)},
+        NOW,
+    )
+
+    assert decisions["a"].send_amps is None and decisions["a"].reason == "below-threshold"
+    assert (decisions["b"].send_amps, decisions["b"].reason) == (14.0, "decrease")
+    assert (decisions["c"].send_amps, decisions["c"].reason) == (20.0, "increase")
+    assert (decisions["d"].send_amps, decisions["d"].reason) == (0.0, "pause")
+    assert (decisions["e"].send_amps, decisions["e"].reason) == (10.0, "new")
+    first, then = staged(decisions, {"a": held(16), "b": held(16), "c": held(16), "d": held(16)})
+    assert first == ["b", "d"] and then == ["c", "e"]
+    # a first limit below the fail-safe it replaces frees room too
+    assert staged(decisions, {}, {"e": 16})[0] == ["e"]
+
+
+def test_a_small_decrease_is_held_only_while_the_limits_in_force_stay_feasible() -> None:
+    in_force = {"a": held(16), "b": held(16)}
+
+    roomy = decide_limits(
+        {"a": 15.6, "b": 16}, in_force, NOW, feasible=lambda limits: sum(limits.values()) <= 40
+    )
+    tight = decide_limits(
+        {"a": 15.6, "b": 16}, in_force, NOW, feasible=lambda limits: sum(limits.values()) <= 31.6
+    )
+
+    assert roomy["a"].send_amps is None and roomy["a"].reason == "within-slack"
+    assert tight["a"].send_amps == 15.6
+
+
+def test_a_paused_evse_is_not_resumed_before_the_minimum_pause() -> None:
+    recent = decide_limits({"a": 10}, {"a": held(0, minutes_ago=2, paused_minutes_ago=2)}, NOW)
+    settled = decide_limits({"a": 10}, {"a": held(0, minutes_ago=6, paused_minutes_ago=6)}, NOW)
+
+    assert recent["a"].send_amps is None and recent["a"].reason == "min-pause"
+    assert (settled["a"].send_amps, settled["a"].reason) == (10, "resume")
+
+
+def test_an_unchanged_limit_is_refreshed_before_its_profile_expires() -> None:
+    decisions = decide_limits({"a": 16}, {"a": held(16, minutes_ago=8)}, NOW)
+
+    assert (decisions["a"].send_amps, decisions["a"].reason) == (16, "refresh")
+
+
+def test_no_profile_for_an_uncontrolled_charger() -> None:
+    allocation = Allocation(currents_amps={"SIM-001/1": 12.0}, schedule_amps={}, method="lp")
+    decisions = decide_limits({"SIM-001/1": 12.0}, {}, NOW)
+
+    assert len(profiles_for(allocation, decisions, SITE, [STATION], {}, NOW)) == 1
+    assert profiles_for(allocation, decisions, SITE, [STATION], {}, NOW, uncontrolled=["SIM-001/1"]) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    wants=st.lists(st.one_of(st.just(0.0), st.floats(0, 32)), min_size=2, max_size=40),
+    minutes_between=st.integers(1, 5),
+)
+def test_limits_never_flap_and_never_exceed_the_allocation(wants: list[float], minutes_between: int) -> None:
+    # Given one EVSE whose allocation moves about at every run
+    rules = ProfileRules()
+    in_force: dict[str, LimitInForce] = {}
+    moment: datetime = NOW
+    pauses: list[datetime] = []
+    resumes: list[datetime] = []
+    for want in wants:
+        # When each run's decision is sent and accepted
+        decision = decide_limits({"a": want}, in_force, moment, rules)["a"]
+        before = in_force.get("a")
+        if decision.send_amps is not None:
+            in_force = after_sending(in_force, {"a": decision.send_amps}, moment)
+        limit = in_force["a"].limit_amps
+        # Then what is in force is never above this run's allocation
+        assert limit <= want + 1e-9
+        if before is not None and before.limit_amps > 0.05 and limit <= 0.05:
+            pauses.append(moment)
+        if before is not None and before.limit_amps <= 0.05 < limit:
+            resumes.append(moment)
+        moment += timedelta(minutes=minutes_between)
+    # and no resume comes sooner than the minimum pause after the pause before it
+    for resumed in resumes:
+        paused = max((p for p in pauses if p < resumed), default=None)
+        if paused is not None:
+            assert (resumed - paused).total_seconds() >= rules.min_pause_seconds
