@@ -126,7 +126,6 @@ OPERATOR_API = FunctionSpec(
         ID_TOKENS: "write",
         SITES: "write",
         COMMANDS: "write",
-        STATION_MESSAGES: "read",
         STATION_DATA: "write",
         RESERVATIONS: "write",
         IDEMPOTENCY: "write",
