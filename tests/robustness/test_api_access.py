@@ -29,6 +29,36 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/v1/stations/<station_id>/commands"): {"action": "ClearCache"},
     ("POST", "/v1/stations/<station_id>/remote-start"): {"idToken": "TAG-9"},
     ("POST", "/v1/stations/<station_id>/remote-stop"): {"evseId": 1},
+    ("POST", "/v1/stations/<station_id>/availability"): {"operative": False, "evseId": 1},
+    ("POST", "/v1/stations/<station_id>/unlock"): {"evseId": 1},
+    ("POST", "/v1/stations/<station_id>/trigger"): {"message": "Heartbeat"},
+    ("POST", "/v1/stations/<station_id>/data-transfer"): {"vendorId": "com.acme"},
+    ("POST", "/v1/stations/<station_id>/reservations"): {
+        "idToken": "TAG-9",
+        "evseId": 1,
+        "expiresAt": "2026-11-27T09:00:00Z",
+    },
+    ("POST", "/v1/stations/<station_id>/variables/write"): {
+        "variables": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}, "value": "1"}
+        ]
+    },
+    ("POST", "/v1/stations/<station_id>/firmware"): {
+        "location": "https://fw.example.com/f.bin",
+        "retrieveAt": "2026-11-27T09:00:00Z",
+    },
+    ("POST", "/v1/stations/<station_id>/logs"): {"location": "https://logs.example.com/"},
+    ("POST", "/v1/stations/<station_id>/charging-profiles"): {
+        "evseId": 1,
+        "profile": {
+            "id": 7,
+            "stackLevel": 0,
+            "purpose": "TxDefaultProfile",
+            "kind": "Relative",
+            "schedules": [{"rateUnit": "A", "periods": [{"startPeriod": 0, "limit": 16}]}],
+        },
+    },
+    ("POST", "/v1/stations/<station_id>/composite-schedule"): {"evseId": 1, "duration": 3600},
 }
 """Request validation runs before the permission check (powertools validates first), as it did when
 each route called require_write itself: a refused role is shown with a request that is valid."""
@@ -39,7 +69,8 @@ def _body(method: str, path: str) -> dict[str, object] | None:
 
 
 def _concrete(path: str) -> str:
-    return re.sub(r"<(\w+)>", lambda match: {"session_id": "CP-1:reg1:1"}.get(match.group(1), "CP-1"), path)
+    concrete = {"session_id": "CP-1:reg1:1", "reservation_id": "1"}
+    return re.sub(r"<(\w+)>", lambda match: concrete.get(match.group(1), "CP-1"), path)
 
 
 @pytest.fixture
