@@ -309,10 +309,6 @@ class ScalingFunction:
         return next((e.pid for e in self._environments if e.pid is not None), None)
 
     @property
-    def pids(self) -> list[int]:
-        return [pid for e in self._environments if (pid := e.pid) is not None]
-
-    @property
     def cold_starts(self) -> int:
         return sum(e.cold_starts for e in self._environments)
 
@@ -425,7 +421,7 @@ class LambdaRuntime:
         return {
             name: pid
             for name, host in self._hosts.items()
-            if isinstance(host, ProcessFunction | ScalingFunction) and (pid := host.pid) is not None
+            if isinstance(host, ScalingFunction) and (pid := host.pid) is not None
         }
 
     async def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
