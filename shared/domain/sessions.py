@@ -19,6 +19,7 @@ CURRENT_IMPORT = "Current.Import"
 
 # A register reading beyond this is a charger bug (a petawatt-hour meter), not energy to bill or show.
 _MAX_READING = 1e15
+_MIN_READING = 1e-9
 
 METER_VALUE_TOLERANCE = timedelta(seconds=60)
 """Meter values stamped this much before a session's start or after its end still belong to it (the
@@ -190,7 +191,9 @@ def reading_in_base_unit(sample: SampledValue) -> float | None:
     reading = float(number * factor)
     if not math.isfinite(reading) or abs(reading) > _MAX_READING:
         return None
-    return reading
+    # Below any meter's resolution, and below what DynamoDB can store (1e-130): a 2.0.1 JSON number
+    # such as 1.1e-308 is a legal zero reading.
+    return 0.0 if abs(reading) < _MIN_READING else reading
 
 
 def _readings(

@@ -430,6 +430,14 @@ def _check_call(plugin: ProtocolPlugin, call: OutboundCall) -> None:
 
 def _check_in_some_protocol(call: OutboundCall) -> None:
     """For a station that never connected (its protocol is unknown): valid in at least one version."""
+    plugins = [plugin_for(entry.subprotocol) for entry in entries()]
+    if not any(call.action in plugin.csms_initiated_actions for plugin in plugins):
+        known = sorted(set().union(*(plugin.csms_initiated_actions for plugin in plugins)))
+        raise InvalidRequestError(
+            f"action: {call.action} is not a call the CSMS can send over "
+            f"{' or '.join(plugin.subprotocol for plugin in plugins)} (the station has not connected yet, "
+            f"so its protocol is not known); one of: {', '.join(known)}"
+        )
     problem: InvalidRequestError | None = None
     for entry in entries():
         try:

@@ -112,6 +112,18 @@ def test_a_huge_meter_value_never_makes_the_api_emit_infinity(harness: Harness, 
     assert response_body["items"][0]["energyWh"] is None
 
 
+def test_a_reading_below_dynamodb_s_range_is_a_zero_reading(harness: Harness, charger: Charger) -> None:
+    """A 2.0.1 meter value is a JSON number and 1.1e-308 is legal; DynamoDB stores nothing below 1e-130,
+    and the TransactionEvent failed with InternalError (fuzzer, 2.0.1)."""
+    started = charger.send(start_frame(meterStart=0))
+    assert (
+        charger.send(meter_frame("m1", started[2]["transactionId"], "2026-11-27T08:10:00Z", "1.1e-308"))[0]
+        == 3
+    )
+    harness.env.deliver_meter_stream()
+    assert harness.api("GET", "/v1/sessions")[1]["items"][0]["energyWh"] == 0
+
+
 def test_a_null_payload_is_an_empty_one(charger: Charger) -> None:
     """Defect 14: OCPP-J allows null for an action without payload fields."""
     reply = charger.send([2, "h1", "Heartbeat", None])

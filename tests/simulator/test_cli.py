@@ -31,5 +31,5 @@ async def test_runs_a_fleet_and_exits_when_its_sessions_are_done() -> None:
         "CLI-002",
     }
     summary = stdout.decode()
-    assert "CLI-001: boot Accepted" in summary
-    assert "CLI-002: boot Accepted" in summary
+    assert "CLI-001 (OCPP 1.6): boot Accepted" in summary
+    assert "CLI-002 (OCPP 1.6): boot Accepted" in summary

@@ -198,7 +198,7 @@ def test_the_server_s_error_message_is_shown(page: Page, base_url: str, tenant: 
     form.get_by_label("Payload (JSON object)").fill("{}")
     form.get_by_role("button", name="Send command").click()
     expect(page.locator(".error-message")).to_contain_text(
-        "NoSuchAction is not a call the CSMS can send over ocpp1.6; one of: CancelReservation"
+        "NoSuchAction is not a call the CSMS can send over ocpp2.0.1 or ocpp1.6 (the station has not"
     )
 
     # A station that does not exist (or is another tenant's): the API's 404 message
