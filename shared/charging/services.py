@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from shared.charging.authorization import Authorization
 from shared.charging.availability import Availability
+from shared.charging.firmware import FirmwareManagement
+from shared.charging.monitoring import FleetSignals
 from shared.charging.provisioning import Provisioning
 from shared.charging.station_messages import StationMessages
 from shared.charging.transactions import Transactions
@@ -22,3 +24,5 @@ class ChargingServices:
     availability: Availability
     transactions: Transactions
     station_messages: StationMessages
+    firmware: FirmwareManagement
+    signals: FleetSignals

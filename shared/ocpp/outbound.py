@@ -306,5 +306,14 @@ class _NeutralMappers:
     def reset(self, kind: str, evse_id: int | None) -> OutboundCall:
         return OutboundCall("Reset", {"type": kind, "evseId": evse_id})
 
+    def update_firmware(self, *, request_id: int, location: str, **_: Any) -> OutboundCall:
+        return OutboundCall("UpdateFirmware", {"requestId": request_id, "location": location})
+
+    def request_diagnostics(self, *, request_id: int, upload_location: str, **_: Any) -> OutboundCall:
+        return OutboundCall("RequestDiagnostics", {"requestId": request_id, "location": upload_location})
+
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        return None
+
 
 _NEUTRAL_MAPPERS = _NeutralMappers()

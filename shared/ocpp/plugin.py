@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from shared.charging.services import ChargingServices
@@ -15,6 +16,8 @@ from shared.domain.stations import RegistrationPolicy
 
 ResetKind = Literal["Soft", "Hard", "Immediate", "OnIdle"]
 """Neutral reset kinds: 1.6 speaks Soft/Hard, 2.0.1 OnIdle/Immediate; each protocol maps or refuses."""
+LogKind = Literal["Diagnostics", "Security"]
+"""2.0.1 GetLog's DiagnosticsLog / SecurityLog; 1.6 GetDiagnostics uploads diagnostics only."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,43 @@ class OutboundMappers(Protocol):
     def remote_stop(self, session: Session) -> OutboundCall: ...
 
     def reset(self, kind: ResetKind, evse_id: int | None) -> OutboundCall: ...
+
+    def update_firmware(
+        self,
+        *,
+        request_id: int,
+        location: str,
+        retrieve_at: datetime,
+        install_at: datetime | None = None,
+        retries: int | None = None,
+        retry_interval_seconds: int | None = None,
+        signing_certificate: str | None = None,
+        signature: str | None = None,
+    ) -> OutboundCall:
+        """Download the image at ``location`` (an HTTPS GET URL) from ``retrieve_at`` on and install it.
+        ``request_id`` identifies the update in the station's status notifications where the protocol
+        has one (2.0.1 requestId); the signing certificate and signature are for signed updates."""
+        ...
+
+    def request_diagnostics(
+        self,
+        *,
+        request_id: int,
+        upload_location: str,
+        log_kind: LogKind = "Diagnostics",
+        oldest: datetime | None = None,
+        latest: datetime | None = None,
+        retries: int | None = None,
+        retry_interval_seconds: int | None = None,
+    ) -> OutboundCall:
+        """Upload the station's log to ``upload_location``: a presigned HTTP PUT URL, used as it is (the
+        station must not append its own file name to it)."""
+        ...
+
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        """The file the station says it uploads, from its answer to ``request_diagnostics``; None when it
+        has nothing to upload (or refused)."""
+        ...
 
 
 class StationHandler(Protocol):

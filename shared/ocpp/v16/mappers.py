@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from shared.domain.base import to_iso
 from shared.domain.commands import CommandStatus, status_from_call_result
 from shared.domain.errors import InvalidRequestError
 from shared.domain.sessions import Session
-from shared.ocpp.plugin import OutboundCall, ResetKind
+from shared.ocpp.plugin import LogKind, OutboundCall, ResetKind
 
 # 2.0.1's Immediate reset stops transactions and restarts at once, as a 1.6 Hard reset does; OnIdle
 # (wait for transactions to end) has no 1.6 counterpart.
@@ -36,6 +38,57 @@ class V16Mappers:
         if kind not in _RESET_TYPES:
             raise InvalidRequestError(f"type: OCPP 1.6 resets are Soft or Hard, not {kind}")
         return OutboundCall("Reset", {"type": _RESET_TYPES[kind]})
+
+    def update_firmware(
+        self,
+        *,
+        request_id: int,
+        location: str,
+        retrieve_at: datetime,
+        install_at: datetime | None = None,
+        retries: int | None = None,
+        retry_interval_seconds: int | None = None,
+        signing_certificate: str | None = None,
+        signature: str | None = None,
+    ) -> OutboundCall:
+        """1.6 UpdateFirmware (section 6.50) has no request id, no install time and no signature: the
+        station installs when it has the image and checks it as its vendor does (the security
+        whitepaper's SignedUpdateFirmware is not sent)."""
+        payload: dict[str, Any] = {"location": location, "retrieveDate": to_iso(retrieve_at)}
+        if retries is not None:
+            payload["retries"] = retries
+        if retry_interval_seconds is not None:
+            payload["retryInterval"] = retry_interval_seconds
+        return OutboundCall("UpdateFirmware", payload)
+
+    def request_diagnostics(
+        self,
+        *,
+        request_id: int,
+        upload_location: str,
+        log_kind: LogKind = "Diagnostics",
+        oldest: datetime | None = None,
+        latest: datetime | None = None,
+        retries: int | None = None,
+        retry_interval_seconds: int | None = None,
+    ) -> OutboundCall:
+        if log_kind != "Diagnostics":
+            raise InvalidRequestError(
+                f"logType: an OCPP 1.6 station uploads diagnostics only, not a {log_kind} log"
+            )
+        payload: dict[str, Any] = {"location": upload_location}
+        for name, value in (("retries", retries), ("retryInterval", retry_interval_seconds)):
+            if value is not None:
+                payload[name] = value
+        for name, moment in (("startTime", oldest), ("stopTime", latest)):
+            if moment is not None:
+                payload[name] = to_iso(moment)
+        return OutboundCall("GetDiagnostics", payload)
+
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        """GetDiagnostics.conf: no fileName means no diagnostics are available (section 6.22)."""
+        name = response.get("fileName")
+        return str(name) if name else None
 
 
 def interpret_result(action: str, payload: dict[str, Any]) -> CommandStatus:

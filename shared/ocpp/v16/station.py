@@ -242,22 +242,29 @@ class V16StationHandler:
         )
         return call_result.DataTransfer(status=DataTransferStatus.accepted)
 
-    # --- Firmware management: kept for operators now, drives OTA campaigns later ------------------
+    # --- Firmware management: updates and diagnostics (shared/charging/firmware.py) -----------------
 
     @on(Action.firmware_status_notification)
     def on_firmware_status_notification(
         self, message: MessageContext, status: str, **_: Any
     ) -> call_result.FirmwareStatusNotification:
-        self._services.station_messages.keep(
-            message.station, "FirmwareStatusNotification", message.message_id, {"status": status}
-        )
+        self._services.firmware.firmware_status(message.station, status, message.message_id)
         return call_result.FirmwareStatusNotification()
 
     @on(Action.diagnostics_status_notification)
     def on_diagnostics_status_notification(
         self, message: MessageContext, status: str, **_: Any
     ) -> call_result.DiagnosticsStatusNotification:
-        self._services.station_messages.keep(
-            message.station, "DiagnosticsStatusNotification", message.message_id, {"status": status}
-        )
+        self._services.firmware.upload_status(message.station, status, message.message_id)
         return call_result.DiagnosticsStatusNotification()
+
+    # --- Security (the 1.6 security whitepaper's SecurityEventNotification) -------------------------
+
+    @on(Action.security_event_notification)
+    def on_security_event_notification(
+        self, message: MessageContext, type: str, timestamp: str, tech_info: str | None = None, **_: Any
+    ) -> call_result.SecurityEventNotification:
+        self._services.signals.security_event(
+            message.station, type, _timestamp(timestamp, "timestamp"), tech_info
+        )
+        return call_result.SecurityEventNotification()
