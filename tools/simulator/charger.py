@@ -44,6 +44,7 @@ from websockets.typing import Subprotocol
 
 from tools.simulator.call_log import CallLog
 from tools.simulator.configuration import ConfigurationKeys
+from tools.simulator.device_management import DeviceManagement
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
 
@@ -184,6 +185,27 @@ class _OcppSession(ChargePoint):
         if requested_message in self._owner.triggerable_messages:
             self._owner.spawn(self._owner.send_triggered(requested_message, connector_id))
 
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location: str, retrieve_date: str, **arguments: Any) -> Any:
+        self._owner.record(
+            Action.update_firmware, location=location, retrieve_date=retrieve_date, **arguments
+        )
+        return result.UpdateFirmware()
+
+    @after(Action.update_firmware)
+    def after_update_firmware(self, location: str, retrieve_date: str, **_: Any) -> None:
+        self._owner.spawn(self._owner.device_management.update_firmware(location, retrieve_date))
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location: str, **arguments: Any) -> Any:
+        self._owner.record(Action.get_diagnostics, location=location, **arguments)
+        return result.GetDiagnostics(file_name=f"{self._owner.settings.station_id}-diagnostics.log")
+
+    @after(Action.get_diagnostics)
+    def after_get_diagnostics(self, location: str, **_: Any) -> None:
+        file_name = f"{self._owner.settings.station_id}-diagnostics.log"
+        self._owner.spawn(self._owner.device_management.upload_diagnostics(location, file_name))
+
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, **arguments: Any) -> Any:
         self._owner.record(Action.data_transfer, vendor_id=vendor_id, **arguments)
@@ -213,6 +235,10 @@ class SimulatedCharger:
         self.completed_transactions: list[CompletedTransaction] = []
         self.planned_sessions_done = asyncio.Event()
         self.call_log = CallLog()
+        self.firmware_version = settings.firmware_version
+        self.firmware_outcome = settings.firmware_outcome
+        """Mutable: a test may change how the next UpdateFirmware ends."""
+        self.device_management = DeviceManagement(self)
 
         self._heartbeat_interval = 300.0
         self._session: _OcppSession | None = None
@@ -311,7 +337,7 @@ class SimulatedCharger:
                     url,
                     subprotocols=[OCPP16],
                     additional_headers=self._handshake_headers(),
-                    user_agent_header=f"{self.settings.vendor}/{self.settings.firmware_version}",
+                    user_agent_header=f"{self.settings.vendor}/{self.firmware_version}",
                     open_timeout=10,
                 ) as socket:
                     if socket.subprotocol != OCPP16:
@@ -401,7 +427,7 @@ class SimulatedCharger:
             charge_point_vendor=self.settings.vendor,
             charge_point_model=self.settings.model,
             charge_point_serial_number=f"SN-{self.settings.station_id}",
-            firmware_version=self.settings.firmware_version,
+            firmware_version=self.firmware_version,
         )
         while not self._stopping:
             try:
