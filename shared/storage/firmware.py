@@ -176,7 +176,6 @@ class CampaignRepository:
             ":entry": to_attribute_value(
                 [HistoryEntry(at=now, state=status.value, detail=detail).to_document()]
             ),
-            ":now": {"S": to_iso(now)},
             **{f":from{n}": {"S": value.value} for n, value in enumerate(sorted(allowed_from))},
         }
         expression = "SET #status = :status, history = list_append(history, :entry)"
@@ -184,6 +183,8 @@ class CampaignRepository:
             expression += ", startedAt = if_not_exists(startedAt, :now)"
         if status in (CampaignStatus.COMPLETED, CampaignStatus.HALTED, CampaignStatus.CANCELLED):
             expression += ", finishedAt = :now"
+        if ":now" in expression:  # DynamoDB refuses values the expression does not use
+            values[":now"] = {"S": to_iso(now)}
         if detail is not None:
             expression += ", statusDetail = :detail"
             values[":detail"] = {"S": detail}

@@ -247,10 +247,21 @@ async def test_a_campaign_halts_at_5_failures_and_pauses_and_resumes_mid_wave(
     assert campaign["counts"]["failed"] == 5
     states = _states(campaign)
     assert {s for s, state in states.items() if state == "failed"} == failing
-    # no station is started after the halt: the rest stay pending, none is left updating
-    assert campaign["counts"]["downloading"] == campaign["counts"]["installing"] == 0
-    assert campaign["counts"]["pending"] > 0
-    assert all(not s["startedAt"] for s in campaign["stations"] if s["state"] == "pending")
+    # the updates running at the halt finish; no station is started after it: the rest are skipped
+    settled = await _until(
+        operator,
+        path,
+        lambda c: (
+            c["counts"]["downloading"] + c["counts"]["installing"] == 0
+            and all(s["state"] != "pending" or not s["startedAt"] for s in c["stations"])
+        ),
+        within=STATION_TIMEOUT_SECONDS + 10,
+    )
+    assert settled["status"] == "halted"
+    counts = settled["counts"]
+    assert counts["skipped"] > 0 and counts["pending"] == 0
+    assert counts["installed"] + counts["failed"] + counts["skipped"] == 20
+    assert all(not s["startedAt"] for s in settled["stations"] if s["state"] == "skipped")
 
 
 async def test_a_diagnostics_upload_from_a_charger_lands_in_the_bucket(
