@@ -97,23 +97,14 @@ class Workflows(Construct):
     def _name(self, workflow: WorkflowSpec) -> str:
         return f"{Stack.of(self).stack_name}-{workflow.name}"
 
-    def _arns(self, workflow: WorkflowSpec) -> tuple[str, str]:
-        """The state machine's ARN and the ARN pattern of its executions, from its fixed name."""
-        stack = Stack.of(self)
-        name = self._name(workflow)
-        state_machine = stack.format_arn(
+    def _arn(self, workflow: WorkflowSpec) -> str:
+        """The state machine's ARN, from its fixed name."""
+        return Stack.of(self).format_arn(
             service="states",
             resource="stateMachine",
-            resource_name=name,
+            resource_name=self._name(workflow),
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        executions = stack.format_arn(
-            service="states",
-            resource="execution",
-            resource_name=f"{name}:*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        return state_machine, executions
 
     def _grant_callers(
         self,
@@ -121,7 +112,7 @@ class Workflows(Construct):
         functions: dict[str, lambda_.Function],
         function_specs: Sequence[FunctionSpec],
     ) -> None:
-        state_machine_arn, executions_arn = self._arns(workflow)
+        state_machine_arn = self._arn(workflow)
         for spec in function_specs:
             function = functions[spec.name]
             if workflow.name in spec.starts_workflows:
