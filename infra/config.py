@@ -59,6 +59,7 @@ class StackConfig:
     custom_domain: CustomDomain | None = None
     web_acl_arn: str | None = None
     alarm_email: str | None = None
+    alert_email: str | None = None
     cors_allowed_origins: tuple[str, ...] = ()
     log_level: str = DEFAULT_LOG_LEVEL
     heartbeat_interval_seconds: int = DEFAULT_HEARTBEAT_INTERVAL_SECONDS
@@ -104,8 +105,10 @@ class StackConfig:
             )
 
         alarm_email = get(ContextKey.ALARM_EMAIL)
-        if alarm_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(alarm_email)):
-            raise ConfigError(f"context {ContextKey.ALARM_EMAIL!r} is not an e-mail address")
+        alert_email = get(ContextKey.ALERT_EMAIL)
+        for key, address in ((ContextKey.ALARM_EMAIL, alarm_email), (ContextKey.ALERT_EMAIL, alert_email)):
+            if address and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(address)):
+                raise ConfigError(f"context {key!r} is not an e-mail address")
 
         origins = _as_list(get(ContextKey.CORS_ALLOWED_ORIGINS), ContextKey.CORS_ALLOWED_ORIGINS)
         for origin in origins:
@@ -122,6 +125,7 @@ class StackConfig:
             custom_domain=custom_domain,
             web_acl_arn=get(ContextKey.WEB_ACL_ARN) or None,
             alarm_email=alarm_email or None,
+            alert_email=alert_email or None,
             cors_allowed_origins=origins,
             log_level=log_level,
             heartbeat_interval_seconds=heartbeat,

@@ -35,6 +35,8 @@ class ContextKey:
     HOSTED_ZONE_NAME: Final = "hostedZoneName"
     WEB_ACL_ARN: Final = "webAclArn"
     ALARM_EMAIL: Final = "alarmEmail"
+    ALERT_EMAIL: Final = "alertEmail"
+    """Where fleet alerts (AlertRaised: offline stations, faults, failed updates...) are e-mailed."""
     CORS_ALLOWED_ORIGINS: Final = "corsAllowedOrigins"
     LOG_LEVEL: Final = "logLevel"
     HEARTBEAT_INTERVAL_SECONDS: Final = "heartbeatIntervalSeconds"

@@ -7,12 +7,15 @@ variables, so a permission is never granted that the catalog does not list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as lambda_event_sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -32,8 +35,9 @@ from infra.log_groups import log_group
 from infra.nag import acknowledge, arn_token, ref_token
 from infra.naming import pascal_case
 from infra.storage import Tables
-from shared.catalog import FUNCTIONS, FunctionSpec
+from shared.catalog import BUCKET_ACCESS_ACTIONS, FUNCTIONS, FunctionSpec
 from shared.settings import Settings
+from shared.storage.buckets import BucketDefinition
 
 
 def settings_env_var(field: str) -> str:
@@ -61,8 +65,10 @@ class Functions(Construct):
         event_bus: events.IEventBus,
         connections_stage: apigwv2.WebSocketStage,
         config: StackConfig,
+        buckets: Mapping[BucketDefinition, s3.IBucket] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._buckets = dict(buckets or {})
         self._code = code
         self._tables = tables
         self._event_bus = event_bus
@@ -149,6 +155,8 @@ class Functions(Construct):
         }
         for definition in spec.tables:
             environment[definition.env_var] = self._tables.table(definition).table_name
+        for bucket in spec.buckets:
+            environment[bucket.env_var] = self._bucket(bucket).bucket_name
         if spec.manages_connections:
             # Always the execute-api host: @connections through CloudFront or a custom domain is a 403.
             environment[MANAGEMENT_API_ENDPOINT_ENV] = self._connections_stage.callback_url
@@ -165,6 +173,22 @@ class Functions(Construct):
             self._connections_stage.grant_management_api_access(role)
         if spec.publishes_events:
             self._event_bus.grant_put_events_to(role)
+        for bucket_definition, bucket_access in spec.buckets.items():
+            bucket = self._bucket(bucket_definition)
+            actions = BUCKET_ACCESS_ACTIONS[bucket_access]
+            object_actions = [action for action in actions if action != "s3:ListBucket"]
+            role.add_to_policy(
+                iam.PolicyStatement(actions=object_actions, resources=[bucket.arn_for_objects("*")])
+            )
+            if "s3:ListBucket" in actions:
+                role.add_to_policy(
+                    iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
+                )
+
+    def _bucket(self, definition: BucketDefinition) -> s3.IBucket:
+        if definition not in self._buckets:
+            raise KeyError(f"no bucket for {definition.logical_id}: pass it to Functions(buckets=...)")
+        return self._buckets[definition]
 
     def _suppress(self, spec: FunctionSpec, role: iam.Role, function: lambda_.Function) -> None:
         reason = (
@@ -172,6 +196,13 @@ class Functions(Construct):
             "'*' as their only resource."
         )
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", reason + " Nothing else in this role uses '*'.")
+        for bucket in spec.buckets:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::{arn_token(self._bucket(bucket))}/*]",
+                f"Objects of the {bucket.logical_id} bucket are keyed per tenant and request at run time; "
+                f"the grant is the catalog's {spec.buckets[bucket]} access to that bucket only.",
+            )
         for definition in spec.tables:
             if definition.indexes:
                 table = self._tables.table(definition)

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from infra.alert_notifications import AlertNotifications
 from infra.api_gateway_account import ApiGatewayAccount
 from infra.bundling import lambda_code
 from infra.config import StackConfig
@@ -23,6 +24,7 @@ from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
 from infra.workflows import Workflows
 from shared.catalog import FUNCTIONS, HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
+from shared.storage.buckets import DIAGNOSTICS_UPLOADS, FIRMWARE_IMAGES
 
 OCPP_PUBLIC_URL_ENV = settings_env_var("ocpp_public_url")
 
@@ -49,6 +51,7 @@ class CsmsStack(Stack):
             event_bus=self.events.bus,
             connections_stage=self.websocket.stage,
             config=config,
+            buckets={FIRMWARE_IMAGES: self.storage.firmware, DIAGNOSTICS_UPLOADS: self.storage.diagnostics},
         )
         self.websocket.connect_routes(self.functions)
 
@@ -84,6 +87,9 @@ class CsmsStack(Stack):
         )
         self.workflows = Workflows(self, "Workflows", functions=self.functions.all)
         self.event_rules = EventRules(self, "EventRules", bus=self.events.bus, functions=self.functions.all)
+        self.alert_notifications = AlertNotifications(
+            self, "AlertNotifications", bus=self.events.bus, alert_email=config.alert_email
+        )
         self.operations = Operations(
             self,
             "Operations",
@@ -108,6 +114,7 @@ class CsmsStack(Stack):
             "UserPoolClientId": (self.identity.dashboard_client.user_pool_client_id, "Dashboard app client"),
             "EventBusName": (self.events.bus.event_bus_name, "Domain events"),
             "AlarmTopicArn": (self.operations.alarm_topic.topic_arn, "Subscribe on-call here"),
+            "AlertTopicArn": (self.alert_notifications.topic.topic_arn, "Fleet alerts (AlertRaised)"),
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -8,13 +8,19 @@ that start it (``FunctionSpec.starts_workflows``) get ``states:StartExecution`` 
 ``WorkflowSpec.state_machine_arn_env_var``; functions that complete its tasks
 (``FunctionSpec.completes_workflow_tasks``) get ``SendTaskSuccess/Failure/Heartbeat`` on it.
 No workflow, no state machine.
+
+Each state machine has a fixed name (``<stack>-<workflow>``) and its callers are granted, and told, the
+ARN built from that name rather than a reference to the resource: a function that a workflow invokes and
+that also starts or answers that workflow (firmware_tasks) would otherwise make the function's policy
+depend on the state machine, which depends on the function.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -46,7 +52,7 @@ class Workflows(Construct):
         self.state_machines: list[sfn.StateMachine] = []
         for workflow in workflows:
             state_machine = self._state_machine(workflow, functions)
-            self._grant_callers(workflow, state_machine, functions, function_specs)
+            self._grant_callers(workflow, functions, function_specs)
             self.state_machines.append(state_machine)
 
     def _state_machine(
@@ -57,6 +63,7 @@ class Workflows(Construct):
         state_machine = sfn.StateMachine(
             self,
             construct_id,
+            state_machine_name=self._name(workflow),
             comment=workflow.description,
             definition_body=sfn.DefinitionBody.from_string(workflow.definition_json),
             definition_substitutions={name: function.function_arn for name, function in invoked.items()},
@@ -87,17 +94,40 @@ class Workflows(Construct):
         )
         return state_machine
 
-    @staticmethod
+    def _name(self, workflow: WorkflowSpec) -> str:
+        return f"{Stack.of(self).stack_name}-{workflow.name}"
+
+    def _arn(self, workflow: WorkflowSpec) -> str:
+        """The state machine's ARN, from its fixed name."""
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=self._name(workflow),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
     def _grant_callers(
+        self,
         workflow: WorkflowSpec,
-        state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.Function],
         function_specs: Sequence[FunctionSpec],
     ) -> None:
+        state_machine_arn = self._arn(workflow)
         for spec in function_specs:
             function = functions[spec.name]
             if workflow.name in spec.starts_workflows:
-                state_machine.grant_start_execution(function)
-                function.add_environment(workflow.state_machine_arn_env_var, state_machine.state_machine_arn)
+                function.add_to_role_policy(
+                    iam.PolicyStatement(actions=["states:StartExecution"], resources=[state_machine_arn])
+                )
+                function.add_environment(workflow.state_machine_arn_env_var, state_machine_arn)
             if spec.completes_workflow_tasks:
-                state_machine.grant_task_response(function)
+                function.add_to_role_policy(
+                    iam.PolicyStatement(
+                        actions=[
+                            "states:SendTaskSuccess",
+                            "states:SendTaskFailure",
+                            "states:SendTaskHeartbeat",
+                        ],
+                        resources=[state_machine_arn],
+                    )
+                )

@@ -10,8 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.ocpp.protocols import preferred_subprotocols
+from shared.storage.buckets import DIAGNOSTICS_UPLOADS, FIRMWARE_IMAGES, BucketDefinition
 from shared.storage.tables import (
+    ALERTS,
     COMMANDS,
+    DIAGNOSTICS,
+    FIRMWARE,
+    FIRMWARE_CAMPAIGNS,
     ID_TOKENS,
     IDEMPOTENCY,
     METER_VALUES,
@@ -26,6 +31,7 @@ from shared.storage.tables import (
 from shared.workflows.schedules import parse_schedule
 
 TableAccess = Literal["read", "write"]
+BucketAccess = Literal["read", "write"]
 
 _READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 TABLE_ACCESS_ACTIONS: dict[TableAccess, tuple[str, ...]] = {
@@ -41,6 +47,14 @@ TABLE_ACCESS_ACTIONS: dict[TableAccess, tuple[str, ...]] = {
 """The IAM actions each access level grants (CDK) and allows (the local platform): no Scan, no streams, no
 DescribeTable; TransactWriteItems is authorised per item by these same actions."""
 
+BUCKET_ACCESS_ACTIONS: dict[BucketAccess, tuple[str, ...]] = {
+    # ListBucket only so that HeadObject on a missing key answers 404 (without it S3 answers 403).
+    "read": ("s3:GetObject", "s3:ListBucket"),
+    "write": ("s3:GetObject", "s3:ListBucket", "s3:PutObject"),
+}
+"""What a bucket grant allows. A presigned URL carries its signer's permissions: signing a download needs
+GetObject, signing an upload PutObject, though the Lambda itself never moves the bytes."""
+
 
 @dataclass(frozen=True)
 class FunctionSpec:
@@ -50,6 +64,8 @@ class FunctionSpec:
     """Import path of the handler callable, as Lambda's ``handler`` setting spells it."""
     description: str
     tables: dict[TableDefinition, TableAccess] = field(default_factory=dict)
+    buckets: dict[BucketDefinition, BucketAccess] = field(default_factory=dict)
+    """S3 buckets it reads (HeadObject, presigned downloads) or writes (presigned uploads)."""
     manages_connections: bool = False
     """Whether it posts frames to chargers through the API Gateway Management API."""
     publishes_events: bool = False
@@ -109,6 +125,9 @@ WS_DEFAULT = FunctionSpec(
         STATION_DATA: "write",
         RESERVATIONS: "write",
         IDEMPOTENCY: "write",
+        # Firmware and diagnostics status notifications move their update or upload along.
+        FIRMWARE_CAMPAIGNS: "write",
+        DIAGNOSTICS: "write",
     },
     manages_connections=True,
     publishes_events=True,
@@ -129,9 +148,15 @@ OPERATOR_API = FunctionSpec(
         STATION_DATA: "write",
         RESERVATIONS: "write",
         IDEMPOTENCY: "write",
+        FIRMWARE: "write",
+        FIRMWARE_CAMPAIGNS: "write",
+        DIAGNOSTICS: "write",
+        ALERTS: "write",
     },
+    buckets={FIRMWARE_IMAGES: "write", DIAGNOSTICS_UPLOADS: "read"},
     manages_connections=True,
     publishes_events=True,
+    starts_workflows=("firmware_campaign", "station_diagnostics"),
     completes_workflow_tasks=True,
     tells_charger_url=True,
     memory_mb=512,
@@ -170,6 +195,44 @@ SESSION_PROJECTION = FunctionSpec(
     timeout_seconds=60,
 )
 
+FIRMWARE_TASKS = FunctionSpec(
+    name="firmware_tasks",
+    handler="functions.firmware_tasks.handler.handler",
+    description="Workflow tasks of firmware campaigns: the driver's advance, a station's prepare, await "
+    "(.waitForTaskToken) and finish",
+    tables={STATIONS: "read", SESSIONS: "read", FIRMWARE: "read", FIRMWARE_CAMPAIGNS: "write"},
+    buckets={FIRMWARE_IMAGES: "read"},
+    publishes_events=True,  # FirmwareUpdateFailed
+    starts_workflows=("firmware_campaign", "firmware_station_update"),
+    completes_workflow_tasks=True,
+    timeout_seconds=60,
+)
+DIAGNOSTICS_TASKS = FunctionSpec(
+    name="diagnostics_tasks",
+    handler="functions.diagnostics_tasks.handler.handler",
+    description="Workflow tasks of diagnostics requests: prepare, answered, await (.waitForTaskToken), "
+    "finish",
+    tables={STATIONS: "read", DIAGNOSTICS: "write"},
+    buckets={DIAGNOSTICS_UPLOADS: "write"},
+    completes_workflow_tasks=True,
+)
+ALERT_EVENTS = FunctionSpec(
+    name="alert_events",
+    handler="functions.alert_events.handler.handler",
+    description="EventBridge rule fleet_alerts: raises alerts from faults, failed updates, boot loops and "
+    "security events; watches disconnected stations",
+    tables={ALERTS: "write"},
+    publishes_events=True,  # AlertRaised
+)
+ALERT_SWEEP = FunctionSpec(
+    name="alert_sweep",
+    handler="functions.alert_sweep.handler.handler",
+    description="Scheduled: stations still away after their reconnect grace are offline (an alert)",
+    tables={ALERTS: "write", STATIONS: "read"},
+    publishes_events=True,  # AlertRaised
+    timeout_seconds=60,
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     WS_AUTHORIZER,
     WS_CONNECT,
@@ -179,6 +242,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     COMMAND_SENDER,
     COMMAND_TIMEOUTS,
     SESSION_PROJECTION,
+    FIRMWARE_TASKS,
+    DIAGNOSTICS_TASKS,
+    ALERT_EVENTS,
+    ALERT_SWEEP,
 )
 
 # --- WebSocket API -------------------------------------------------------------------------------
@@ -283,13 +350,36 @@ class ScheduleRule:
         parse_schedule(self.expression)  # a malformed expression fails at import, everywhere
 
 
-EVENT_RULES: tuple[EventRule, ...] = ()
-"""No consumer of domain events exists yet (the allocator and billing come next)."""
+FLEET_ALERT_DETAIL_TYPES: tuple[str, ...] = (
+    "StationConnected",
+    "StationDisconnected",
+    "StationBooted",
+    "ConnectorFaulted",
+    "FirmwareUpdateFailed",
+    "SecurityEventReported",
+)
+"""The domain events alerts are raised from (``shared.monitoring.alerts``)."""
+
+EVENT_RULES: tuple[EventRule, ...] = (
+    EventRule(
+        "fleet_alerts",
+        FLEET_ALERT_DETAIL_TYPES,
+        ALERT_EVENTS,
+        description="Alerts: faulted connectors, failed firmware updates, boot loops, security events, "
+        "stations that disconnect",
+    ),
+)
 SCHEDULES: tuple[ScheduleRule, ...] = (
     ScheduleRule(
         "command_timeouts",
         "rate(1 minute)",
         COMMAND_TIMEOUTS,
         description="Records timeout for calls no station answered, resuming the workflows waiting on them",
+    ),
+    ScheduleRule(
+        "alert_sweep",
+        "rate(1 minute)",
+        ALERT_SWEEP,
+        description="Raises StationOffline for stations still away after their reconnect grace",
     ),
 )

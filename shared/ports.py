@@ -8,6 +8,7 @@ Step Functions adapter implement them, and tests may pass fakes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -235,3 +236,41 @@ class WorkflowCallbacks(Protocol):
     def succeed(self, task_token: str, output: dict[str, Any]) -> None: ...
 
     def fail(self, task_token: str, error: str, cause: str) -> None: ...
+
+
+class WorkflowStarter(Protocol):
+    """Starts Step Functions executions of the declared workflows (``shared.workflows.registry``)."""
+
+    def start(self, workflow: str, execution_name: str, payload: dict[str, Any]) -> None:
+        """Idempotent per name: an execution of that name already started is left as it is."""
+        ...
+
+
+@dataclass(frozen=True)
+class PresignedRequest:
+    url: str
+    method: str
+    headers: dict[str, str]
+    """Headers the client must send as given (they are part of the signature)."""
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size_bytes: int
+    sha256_hex: str | None
+    """The image's SHA-256 as stored with the object (metadata, or S3's own checksum)."""
+
+
+class ObjectStorage(Protocol):
+    """S3 through presigned URLs: chargers and operators move the bytes, never a Lambda."""
+
+    def presign_upload(
+        self, bucket: str, key: str, expires_seconds: int, *, sha256_hex: str | None = None
+    ) -> PresignedRequest: ...
+
+    def presign_download(
+        self, bucket: str, key: str, expires_seconds: int, *, file_name: str | None = None
+    ) -> str: ...
+
+    def head(self, bucket: str, key: str) -> StoredObject | None: ...

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.storage.buckets import ALL_BUCKETS, BucketDefinition
 from shared.storage.tables import ALL_TABLES, TableDefinition
 
 
@@ -17,12 +18,21 @@ def _table_names_from_environment() -> dict[str, str]:
     return {table.env_var: os.environ.get(table.env_var, table.default_name) for table in ALL_TABLES}
 
 
+def _bucket_names_from_environment() -> dict[str, str]:
+    return {bucket.env_var: os.environ.get(bucket.env_var, bucket.default_name) for bucket in ALL_BUCKETS}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     table_names: dict[str, str] = Field(
         default_factory=_table_names_from_environment,
         description="Physical table name per table env var; derived from shared/storage/tables.py.",
+    )
+
+    bucket_names: dict[str, str] = Field(
+        default_factory=_bucket_names_from_environment,
+        description="Physical bucket name per bucket env var; derived from shared/storage/buckets.py.",
     )
 
     management_api_endpoint: str | None = Field(
@@ -88,11 +98,46 @@ class Settings(BaseSettings):
     command_retention_days: int = Field(default=30, ge=1)
     station_message_retention_days: int = Field(default=90, ge=1)
 
+    # --- device management: firmware campaigns, diagnostics, alerts ------------------------------------
+    firmware_campaign_tick_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How often a running campaign's driver looks for stations to start (Standard workflow "
+        "Wait: 3 state transitions per look).",
+    )
+    firmware_retry_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How long a station's update waits before trying again while the station is offline, "
+        "charging or busy with another update (never past its deadline).",
+    )
+    firmware_upload_url_seconds: int = Field(
+        default=3600, ge=60, le=7 * 24 * 3600, description="Validity of a firmware image upload URL."
+    )
+    diagnostics_url_seconds: int = Field(
+        default=3600, ge=60, le=7 * 24 * 3600, description="Validity of a diagnostics download link."
+    )
+    diagnostics_retention_days: int = Field(default=30, ge=1, description="As the diagnostics bucket's.")
+    boot_loop_boots: int = Field(
+        default=3, ge=2, description="This many boots within boot_loop_window_seconds raise a BootLoop alert."
+    )
+    boot_loop_window_seconds: int = Field(default=600, ge=10)
+    alert_retention_days: int = Field(default=90, ge=1, description="Acknowledged alerts are kept this long.")
+
     def table_name(self, table: TableDefinition) -> str:
         return self.table_names.get(table.env_var, table.default_name)
 
+    def bucket_name(self, bucket: BucketDefinition) -> str:
+        return self.bucket_names.get(bucket.env_var, bucket.default_name)
+
     def table_environment(self) -> dict[str, str]:
         return {table.env_var: self.table_name(table) for table in ALL_TABLES}
+
+
+def default_bucket_environment() -> dict[str, str]:
+    """Every bucket at its default name (the local platform creates them so)."""
+    return {bucket.env_var: bucket.default_name for bucket in ALL_BUCKETS}
 
 
 def default_table_environment() -> dict[str, str]:

@@ -15,17 +15,24 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.base import utc_now
-from shared.ports import EventPublisher, FramePoster, WorkflowCallbacks
+from shared.ports import EventPublisher, FramePoster, ObjectStorage, WorkflowCallbacks, WorkflowStarter
 from shared.settings import Settings, get_settings
+from shared.storage.alerts import AlertRepository
 from shared.storage.commands import CommandRepository, StationMessageRepository
+from shared.storage.diagnostics import DiagnosticsRepository
 from shared.storage.dynamo import DynamoDBClient, dynamodb_client
+from shared.storage.firmware import CampaignRepository, FirmwareRepository
 from shared.storage.outbound_lanes import OutboundLaneRepository
 from shared.storage.reservations import ReservationRepository
 from shared.storage.sessions import MeterValuesRepository, SessionRepository
 from shared.storage.station_data import ChargingProfileRepository, DeviceModelRepository, LocalListRepository
 from shared.storage.stations import StationRepository
 from shared.storage.tables import (
+    ALERTS,
     COMMANDS,
+    DIAGNOSTICS,
+    FIRMWARE,
+    FIRMWARE_CAMPAIGNS,
     ID_TOKENS,
     METER_VALUES,
     RESERVATIONS,
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
     from shared.charging.live_sessions import LiveSessions
     from shared.charging.reservations import Reservations
     from shared.charging.services import ChargingServices
+    from shared.firmware.tasks import DiagnosticsTasks, FirmwareTasks
+    from shared.monitoring.alerts import FleetAlerts
     from shared.ocpp.outbound import OutboundCommands
     from shared.ocpp.router import StationFrameRouter
 
@@ -68,6 +77,26 @@ def _step_functions_callbacks() -> WorkflowCallbacks:
     return StepFunctionsCallbacks(stepfunctions_client())
 
 
+def _s3_objects() -> ObjectStorage:
+    from shared.gateway.object_storage import S3Objects, s3_client
+
+    return S3Objects(s3_client())
+
+
+def _step_functions_starter() -> WorkflowStarter:
+    import os
+
+    from shared.gateway.workflows import StepFunctionsStarter, stepfunctions_client
+    from shared.workflows.definitions import WorkflowSpec
+    from shared.workflows.registry import WORKFLOWS
+
+    arns = {
+        workflow.name: os.environ.get(WorkflowSpec.arn_env_var_for(workflow.name), "")
+        for workflow in WORKFLOWS
+    }
+    return StepFunctionsStarter(stepfunctions_client(), arns)
+
+
 class Platform:
     def __init__(
         self,
@@ -77,6 +106,9 @@ class Platform:
         connections: FramePoster | None,
         workflows: WorkflowCallbacks,
         clock: Callable[[], datetime] = utc_now,
+        *,
+        objects: ObjectStorage | None = None,
+        starter: WorkflowStarter | None = None,
     ) -> None:
         self.settings = settings
         self.dynamodb = dynamodb
@@ -84,6 +116,8 @@ class Platform:
         self.connections = connections
         self.workflows = workflows
         self.clock = clock
+        self._objects = objects
+        self._starter = starter
         self.stations = StationRepository(dynamodb, settings.table_name(STATIONS))
         self.sessions = SessionRepository(dynamodb, settings.table_name(SESSIONS))
         self.meter_values = MeterValuesRepository(dynamodb, settings.table_name(METER_VALUES))
@@ -97,6 +131,28 @@ class Platform:
         self.charging_profiles = ChargingProfileRepository(dynamodb, station_data)
         self.lanes = OutboundLaneRepository(dynamodb, station_data)
         self.reservations = ReservationRepository(dynamodb, settings.table_name(RESERVATIONS))
+        self.firmware = FirmwareRepository(dynamodb, settings.table_name(FIRMWARE))
+        self.campaigns = CampaignRepository(dynamodb, settings.table_name(FIRMWARE_CAMPAIGNS))
+        self.diagnostics = DiagnosticsRepository(
+            dynamodb, settings.table_name(DIAGNOSTICS), timedelta(days=settings.diagnostics_retention_days)
+        )
+        self.alerts = AlertRepository(
+            dynamodb, settings.table_name(ALERTS), timedelta(days=settings.alert_retention_days)
+        )
+
+    @property
+    def objects(self) -> ObjectStorage:
+        """S3 (presigned URLs, HeadObject); built on first use."""
+        if self._objects is None:
+            self._objects = _s3_objects()
+        return self._objects
+
+    @property
+    def starter(self) -> WorkflowStarter:
+        """Step Functions StartExecution for the workflows this function may start; built on first use."""
+        if self._starter is None:
+            self._starter = _step_functions_starter()
+        return self._starter
 
     @cached_property
     def reservation_service(self) -> Reservations:
@@ -110,7 +166,8 @@ class Platform:
         from shared.charging.availability import Availability
         from shared.charging.data_transfer import DataTransfers
         from shared.charging.device_model import DeviceModel
-        from shared.charging.firmware import FirmwareAndLogs
+        from shared.charging.firmware import FirmwareManagement
+        from shared.charging.monitoring import FleetSignals
         from shared.charging.provisioning import LastSeenThrottle, Provisioning
         from shared.charging.services import ChargingServices
         from shared.charging.smart_charging import SmartCharging
@@ -122,12 +179,20 @@ class Platform:
         reservations = self.reservation_service
         authorization = Authorization(self.id_tokens, clock, self.sessions, reservations)
         kept = StationMessages(self.station_messages, settings, clock)
+        firmware = FirmwareManagement(
+            self.stations, self.campaigns, self.diagnostics, self.workflows, self.events, kept, clock
+        )
+        signals = FleetSignals(self.events, clock)
         return ChargingServices(
             settings=settings,
             clock=clock,
-            provisioning=Provisioning(self.stations, settings, clock, last_seen),
+            provisioning=Provisioning(
+                self.stations, settings, clock, last_seen, boot_observers=(firmware.booted, signals.booted)
+            ),
             authorization=authorization,
-            availability=Availability(self.stations, settings, clock, last_seen),
+            availability=Availability(
+                self.stations, settings, clock, last_seen, status_observers=(signals.connector_status,)
+            ),
             transactions=Transactions(
                 self.sessions,
                 self.meter_values,
@@ -141,8 +206,9 @@ class Platform:
             device_model=DeviceModel(self.device_model, clock),
             reservations=reservations,
             smart_charging=SmartCharging(self.sessions, self.charging_profiles, kept, clock),
-            firmware=FirmwareAndLogs(self.stations, kept, clock),
+            firmware=firmware,
             data_transfers=DataTransfers(kept, settings),
+            signals=signals,
         )
 
     @cached_property
@@ -177,6 +243,42 @@ class Platform:
         return StationFrameRouter(self.services, self.outbound)
 
     @cached_property
+    def firmware_tasks(self) -> FirmwareTasks:
+        from shared.firmware.tasks import FirmwareTasks
+
+        return FirmwareTasks(
+            campaigns=self.campaigns,
+            catalogue=self.firmware,
+            stations=self.stations,
+            sessions=self.sessions,
+            objects=self.objects,
+            starter=self.starter,
+            workflows=self.workflows,
+            events=self.events,
+            settings=self.settings,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def diagnostics_tasks(self) -> DiagnosticsTasks:
+        from shared.firmware.tasks import DiagnosticsTasks
+
+        return DiagnosticsTasks(
+            store=self.diagnostics,
+            stations=self.stations,
+            objects=self.objects,
+            workflows=self.workflows,
+            settings=self.settings,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def fleet_alerts(self) -> FleetAlerts:
+        from shared.monitoring.alerts import FleetAlerts
+
+        return FleetAlerts(self.alerts, self.stations, self.events, self.settings, self.clock)
+
+    @cached_property
     def live_sessions(self) -> LiveSessions:
         from shared.charging.live_sessions import LiveSessions
 
@@ -199,6 +301,8 @@ def build_platform(
     connections: FramePoster | None = None,
     workflows: WorkflowCallbacks | None = None,
     clock: Callable[[], datetime] = utc_now,
+    objects: ObjectStorage | None = None,
+    starter: WorkflowStarter | None = None,
 ) -> Platform:
     if connections is None and settings.management_api_endpoint:
         from shared.gateway.connections import ConnectionGateway, management_api_client
@@ -211,6 +315,8 @@ def build_platform(
         connections,
         workflows if workflows is not None else _LazyWorkflowCallbacks(_step_functions_callbacks),
         clock,
+        objects=objects,
+        starter=starter,
     )
 
 

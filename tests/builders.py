@@ -17,8 +17,10 @@ from shared.domain.id_tokens import IdToken, IdTokenStatus
 from shared.domain.sessions import session_id_for
 from shared.domain.stations import Station, StationContext
 from shared.gateway.events import RecordingPublisher
+from shared.gateway.object_storage import S3Objects
 from shared.ports import StationUnreachableError
 from shared.settings import Settings
+from shared.storage.buckets import ALL_BUCKETS
 from shared.storage.streams import meter_values_from_stream, partial_batch_response
 from shared.storage.tables import ALL_TABLES, METER_VALUES, create_table_request
 from shared.wiring import Platform, build_platform
@@ -72,6 +74,19 @@ class RecordingWorkflows:
         self.failed.append((task_token, error, cause))
 
 
+@dataclass
+class RecordingStarter:
+    """Stands in for Step Functions' StartExecution: keeps what would have started (idempotent per name)."""
+
+    started: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def start(self, workflow: str, execution_name: str, payload: dict[str, Any]) -> None:
+        self.started.setdefault(execution_name, (workflow, payload))
+
+    def of(self, workflow: str) -> list[dict[str, Any]]:
+        return [payload for name, payload in self.started.values() if name == workflow]
+
+
 class StreamTap:
     """Reads a table's DynamoDB stream on moto from where it last stopped, in the event shape Lambda's
     event source mapping delivers (what the local platform does on a timer, a test does on demand)."""
@@ -114,6 +129,7 @@ class PlatformUnderTest:
     clock: ManualClock
     workflows: RecordingWorkflows
     meter_stream: StreamTap
+    starter: RecordingStarter = field(default_factory=RecordingStarter)
 
     def deliver_meter_stream(self) -> dict[str, Any]:
         """Runs the session projection over the meter-values records written since the last delivery."""
@@ -127,6 +143,10 @@ def platform_on_moto(**settings_overrides: Any) -> Iterator[PlatformUnderTest]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         for table in ALL_TABLES:
             client.create_table(**create_table_request(table))
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in ALL_BUCKETS:
+            s3.create_bucket(Bucket=bucket.default_name)
+        starter = RecordingStarter()
         events = RecordingPublisher()
         connections = RecordingConnections()
         clock = ManualClock()
@@ -138,9 +158,11 @@ def platform_on_moto(**settings_overrides: Any) -> Iterator[PlatformUnderTest]:
             connections=connections,
             workflows=workflows,
             clock=clock,
+            objects=S3Objects(s3, clock),
+            starter=starter,
         )
         tap = StreamTap(client, platform.settings.table_name(METER_VALUES))
-        yield PlatformUnderTest(platform, events, connections, clock, workflows, tap)
+        yield PlatformUnderTest(platform, events, connections, clock, workflows, tap, starter)
 
 
 def a_station(**overrides: Any) -> Station:

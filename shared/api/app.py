@@ -16,7 +16,10 @@ from shared.api.body import parse_json_body
 from shared.api.errors import register_error_handlers
 from shared.api.idempotency import IDEMPOTENCY_HEADER
 from shared.api.routes import (
+    alerts,
     commands,
+    diagnostics,
+    firmware,
     id_tokens,
     openapi_document,
     sessions,
@@ -50,6 +53,9 @@ for resource in (
     commands,
     station_control,
     station_data,
+    firmware,
+    diagnostics,
+    alerts,
 ):
     app.include_router(resource.router)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from shared.charging.provisioning import LastSeenThrottle
 from shared.domain.errors import OutOfRangeError
 from shared.domain.stations import ConnectorState, StationContext
@@ -9,15 +11,24 @@ from shared.observability import logger
 from shared.ports import Clock, StationStore
 from shared.settings import Settings
 
+StatusObserver = Callable[[StationContext, ConnectorState], None]
+"""Told of every status recorded (not of older ones ignored): fleet monitoring's faulted connectors."""
+
 
 class Availability:
     def __init__(
-        self, stations: StationStore, settings: Settings, clock: Clock, last_seen: LastSeenThrottle
+        self,
+        stations: StationStore,
+        settings: Settings,
+        clock: Clock,
+        last_seen: LastSeenThrottle,
+        status_observers: Sequence[StatusObserver] = (),
     ) -> None:
         self._stations = stations
         self._settings = settings
         self._clock = clock
         self._last_seen = last_seen
+        self._status_observers = tuple(status_observers)
 
     def check_evse(self, evse_id: int, connector_id: int | None = None) -> None:
         """Every EVSE and connector id is stored on the station item: ids beyond what a station can have
@@ -38,9 +49,10 @@ class Availability:
         self.check_evse(state.evse_id, state.connector_id)
         now = self._clock()
         self._last_seen.should_write(station.station_id, now)  # the status write refreshes lastSeen too
-        if not self._stations.record_connector_status(
-            station.station_id, station.registration_id, state, now
-        ):
+        if self._stations.record_connector_status(station.station_id, station.registration_id, state, now):
+            for observer in self._status_observers:
+                observer(station, state)
+        else:
             logger.info(
                 "older status ignored",
                 extra={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,14 +53,24 @@ def decide_boot(policy: RegistrationPolicy, settings: Settings, now: datetime) -
     return BootDecision(status=policy, interval_seconds=interval, current_time=now)
 
 
+BootObserver = Callable[[StationContext, ChargerInfo, datetime], None]
+"""Told of every recorded boot: firmware updates (a boot into the new version) and fleet monitoring."""
+
+
 class Provisioning:
     def __init__(
-        self, stations: StationStore, settings: Settings, clock: Clock, last_seen: LastSeenThrottle
+        self,
+        stations: StationStore,
+        settings: Settings,
+        clock: Clock,
+        last_seen: LastSeenThrottle,
+        boot_observers: Sequence[BootObserver] = (),
     ) -> None:
         self._stations = stations
         self._settings = settings
         self._clock = clock
         self.last_seen = last_seen
+        self._boot_observers = tuple(boot_observers)
 
     def boot(self, station: StationContext, charger: ChargerInfo) -> BootDecision:
         """The answer follows the operator's registration policy, which the connection carries (changing
@@ -68,6 +79,8 @@ class Provisioning:
         decision = decide_boot(station.registration, self._settings, now)
         self._stations.record_boot(station.station_id, station.registration_id, charger, decision.status, now)
         self.last_seen.should_write(station.station_id, now)
+        for observer in self._boot_observers:
+            observer(station, charger, now)
         return decision
 
     def heartbeat(self, station: StationContext) -> datetime:

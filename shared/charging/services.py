@@ -8,7 +8,8 @@ from shared.charging.authorization import Authorization
 from shared.charging.availability import Availability
 from shared.charging.data_transfer import DataTransfers
 from shared.charging.device_model import DeviceModel
-from shared.charging.firmware import FirmwareAndLogs
+from shared.charging.firmware import FirmwareManagement
+from shared.charging.monitoring import FleetSignals
 from shared.charging.provisioning import Provisioning
 from shared.charging.reservations import Reservations
 from shared.charging.smart_charging import SmartCharging
@@ -30,5 +31,6 @@ class ChargingServices:
     device_model: DeviceModel
     reservations: Reservations
     smart_charging: SmartCharging
-    firmware: FirmwareAndLogs
+    firmware: FirmwareManagement
     data_transfers: DataTransfers
+    signals: FleetSignals

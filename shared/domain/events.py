@@ -52,3 +52,38 @@ class CommandCompleted(DomainEvent):
     status: CommandStatus
     response: dict[str, Any] | None = None
     error: CommandError | None = None
+
+
+class StationBooted(DomainEvent):
+    """A BootNotification: what the monitoring counts boot loops from."""
+
+    detail_type: ClassVar[str] = "StationBooted"
+    firmware_version: str | None = None
+    boot_reason: str | None = None
+
+
+class ConnectorFaulted(DomainEvent):
+    detail_type: ClassVar[str] = "ConnectorFaulted"
+    evse_id: int
+    connector_id: int
+    error_code: str | None = None
+    info: str | None = None
+    vendor_error_code: str | None = None
+
+
+class FirmwareUpdateFailed(DomainEvent):
+    detail_type: ClassVar[str] = "FirmwareUpdateFailed"
+    status: str
+    """What the station reported (DownloadFailed, InstallationFailed, InvalidSignature, ...), or Timeout."""
+    campaign_id: str | None = None
+    firmware_version: str | None = None
+    detail: str | None = None
+
+
+class SecurityEventReported(DomainEvent):
+    """A station's SecurityEventNotification (1.6 security extension, 2.0.1)."""
+
+    detail_type: ClassVar[str] = "SecurityEventReported"
+    event_type: str
+    tech_info: str | None = None
+    reported_at: UtcDatetime | None = None

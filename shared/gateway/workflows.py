@@ -46,3 +46,24 @@ class StepFunctionsCallbacks:
         except BotoCoreError:
             logger.exception("workflow not resumed")
             metrics.add_metric(name="WorkflowsNotResumed", unit="Count", value=1)
+
+
+class StepFunctionsStarter:
+    """Starts executions by workflow name; each state machine's ARN is in the function's environment
+    (``WorkflowSpec.state_machine_arn_env_var``, set from ``FunctionSpec.starts_workflows``)."""
+
+    def __init__(self, client: Any, arns: dict[str, str]) -> None:
+        self._client = client
+        self._arns = arns
+
+    def start(self, workflow: str, execution_name: str, payload: dict[str, Any]) -> None:
+        arn = self._arns.get(workflow)
+        if not arn:
+            raise RuntimeError(f"this function may not start {workflow} (no state machine ARN configured)")
+        try:
+            self._client.start_execution(stateMachineArn=arn, name=execution_name, input=json.dumps(payload))
+        except ClientError as error:
+            # A Standard execution's name is unique for 90 days: a retried start finds the first one.
+            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise
+            logger.info("execution already started", extra={"execution": execution_name})

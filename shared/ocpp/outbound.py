@@ -536,5 +536,8 @@ class _NeutralMappers:
     def data_transfer(self, vendor_id: str, message_id: str | None, data: Any) -> OutboundCall:
         return self._intent("DataTransfer", vendorId=vendor_id, messageId=message_id, data=data)
 
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        return None
+
 
 _NEUTRAL_MAPPERS = _NeutralMappers()

@@ -106,6 +106,11 @@ class OutboundMappers(Protocol):
 
     def data_transfer(self, vendor_id: str, message_id: str | None, data: Any) -> OutboundCall: ...
 
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        """The file the station says it uploads, from its answer to ``upload_log``; None when it has
+        nothing to upload (or refused)."""
+        ...
+
 
 class StationHandler(Protocol):
     """Handlers registered with ``ocpp.routing.on``: each takes the message context first, then the

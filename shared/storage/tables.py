@@ -155,6 +155,55 @@ IDEMPOTENCY = TableDefinition(
     holds_business_data=False,
 )
 
+FIRMWARE = TableDefinition(
+    logical_id="FirmwareTable",
+    default_name="csms-firmware",
+    env_var="FIRMWARE_TABLE",
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("firmwareId"),
+)
+"""The firmware catalogue: one item per registered version (its image lives in the firmware bucket)."""
+
+FIRMWARE_CAMPAIGNS = TableDefinition(
+    logical_id="FirmwareCampaignsTable",
+    default_name="csms-firmware-campaigns",
+    env_var="FIRMWARE_CAMPAIGNS_TABLE",
+    # campaign#<id> holds the campaign (sk "campaign") and one item per target station (sk
+    # station#<stationId>); station#<id> / "update" is the station's update in progress (the task token
+    # its FirmwareStatusNotification or BootNotification completes).
+    partition_key=KeyAttribute("pk"),
+    sort_key=KeyAttribute("sk"),
+    # Sparse: only campaign items carry campaignTenant, so a tenant's list reads campaigns only.
+    indexes=(IndexDefinition("byTenant", KeyAttribute("campaignTenant"), KeyAttribute("createdAt")),),
+)
+
+DIAGNOSTICS = TableDefinition(
+    logical_id="DiagnosticsTable",
+    default_name="csms-diagnostics",
+    env_var="DIAGNOSTICS_TABLE",
+    # <stationId>:<registrationId>; sk request#<requestedAt>#<requestId>, and "active" for the request
+    # whose upload the station's status notifications report (1.6 names no request in them).
+    partition_key=KeyAttribute("stationKey"),
+    sort_key=KeyAttribute("sk"),
+    ttl_attribute="expiresAt",
+)
+
+ALERTS = TableDefinition(
+    logical_id="AlertsTable",
+    default_name="csms-alerts",
+    env_var="ALERTS_TABLE",
+    # sk alert#<alertId>; open#<kind>#<station>#<subject> guards one open alert per subject;
+    # watch#offline#<station> waits for a disconnected station's grace to pass; boots#<station> counts boots.
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("sk"),
+    indexes=(
+        IndexDefinition("byStatus", KeyAttribute("tenantStatus"), KeyAttribute("raisedAt")),
+        # Sparse: only offline watches carry dueShard, so the minute sweep reads just those that are due.
+        IndexDefinition("byDue", KeyAttribute("dueShard"), KeyAttribute("dueAt")),
+    ),
+    ttl_attribute="expiresAt",
+)
+
 ALL_TABLES: tuple[TableDefinition, ...] = (
     STATIONS,
     SESSIONS,
@@ -166,6 +215,10 @@ ALL_TABLES: tuple[TableDefinition, ...] = (
     STATION_DATA,
     RESERVATIONS,
     IDEMPOTENCY,
+    FIRMWARE,
+    FIRMWARE_CAMPAIGNS,
+    DIAGNOSTICS,
+    ALERTS,
 )
 
 

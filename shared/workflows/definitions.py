@@ -70,17 +70,30 @@ def invoke_function(
 ) -> dict[str, Any]:
     """A Lambda Task state (optimised integration). Without ``payload`` the function gets the state's
     input; its output is the function's return value (``OutputPath: $.Payload``), or, waiting for a task
-    token, whatever ``SendTaskSuccess`` sends. A token task's payload must carry ``$$.Task.Token``."""
-    state: dict[str, Any] = {
-        "Type": "Task",
-        "Resource": LAMBDA_INVOKE + (WAIT_FOR_TASK_TOKEN if wait_for_task_token else ""),
-        "Parameters": {
-            "FunctionName": function_arn(function),
-            **({"Payload": dict(payload)} if payload is not None else {"Payload.$": "$"}),
-        },
-        "Retry": [dict(rule) for rule in (retry if retry is not None else [retry_lambda_service_errors()])],
-    }
-    if not wait_for_task_token:
+    token, whatever ``SendTaskSuccess`` sends. A token task's payload must carry ``$$.Task.Token``.
+
+    With ``result_path`` (the return value placed inside the state's input) a plain task names the
+    function's ARN as its resource instead: ASL applies OutputPath after ResultPath, so ``$.Payload``
+    would select from the merged input, not from the invocation's response."""
+    returns_into_input = result_path is not None and not wait_for_task_token
+    arguments = dict(payload) if payload is not None else None
+    if returns_into_input:
+        state: dict[str, Any] = {"Type": "Task", "Resource": function_arn(function)}
+        if arguments is not None:
+            state["Parameters"] = arguments
+    else:
+        state = {
+            "Type": "Task",
+            "Resource": LAMBDA_INVOKE + (WAIT_FOR_TASK_TOKEN if wait_for_task_token else ""),
+            "Parameters": {
+                "FunctionName": function_arn(function),
+                **({"Payload": arguments} if arguments is not None else {"Payload.$": "$"}),
+            },
+        }
+    state["Retry"] = [
+        dict(rule) for rule in (retry if retry is not None else [retry_lambda_service_errors()])
+    ]
+    if not wait_for_task_token and not returns_into_input:
         state["OutputPath"] = "$.Payload"
     if catch:
         state["Catch"] = [dict(rule) for rule in catch]

@@ -25,6 +25,7 @@ from infra.constants import (
 from infra.functions import EVENT_BUS_NAME_ENV, HEARTBEAT_INTERVAL_ENV, MANAGEMENT_API_ENDPOINT_ENV
 from infra.naming import pascal_case
 from shared.catalog import (
+    BUCKET_ACCESS_ACTIONS,
     EVENT_RULES,
     FUNCTIONS,
     HTTP_ROUTES,
@@ -37,6 +38,7 @@ from shared.catalog import (
 )
 from shared.domain.tenancy import Role
 from shared.storage.tables import ALL_TABLES, TableDefinition
+from shared.workflows.registry import WORKFLOWS
 from tests.infra.conftest import Synth
 
 # One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
@@ -325,6 +327,12 @@ def test_role_grants_only_what_the_catalog_lists(
         allowed.add("events:PutEvents")
     if spec.stream_of is not None:
         allowed |= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # the stream's on-failure DLQ
+    if spec.starts_workflows:
+        allowed.add("states:StartExecution")
+    if spec.completes_workflow_tasks and WORKFLOWS:
+        allowed |= {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+    for bucket_access in spec.buckets.values():
+        allowed |= set(BUCKET_ACCESS_ACTIONS[bucket_access])
     assert other == allowed
 
 
@@ -689,7 +697,7 @@ def test_alarms_cover_errors_throttles_and_dlqs(resources: dict[str, Any]) -> No
         for kind in ("ErrorRate", "Throttles", "DlqDepth"):
             assert [key for key in alarms if key.startswith(stem + kind)], (spec.name, kind)
     rule_dlq_alarms = 1 if EVENT_RULES or SCHEDULES else 0
-    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms
+    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms + len(WORKFLOWS)  # + failed executions
     topic = logical_id(resources, "AWS::SNS::Topic", "OperationsAlarmTopic")
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]

@@ -117,11 +117,12 @@ def test_boot_authorize_charge_stop(env: PlatformUnderTest) -> None:
     )
     assert [event.detail_type for event in env.events.events] == [
         "StationConnected",
+        "StationBooted",  # for the fleet monitoring's boot-loop alert
         "SessionStarted",
         "MeterValuesReceived",
         "SessionStopped",
     ]
-    assert env.events.events[2].power_w == 7100  # type: ignore[attr-defined]
+    assert env.events.events[3].power_w == 7100  # type: ignore[attr-defined]
 
 
 def test_start_transaction_retry_gets_same_id(env: PlatformUnderTest) -> None:

@@ -40,6 +40,19 @@ def test_render_substitutes_every_placeholder_like_cloudformation() -> None:
         workflow.render({})
 
 
+def test_a_task_returning_into_its_input_names_the_function_and_selects_nothing_after() -> None:
+    # OutputPath runs after ResultPath in ASL: "$.Payload" would look inside the merged input
+    state = invoke_function(TASK, payload={"task": "prepare", "state.$": "$"}, result_path="$.prepared")
+    assert state["Resource"] == "${task}"
+    assert state["Parameters"] == {"task": "prepare", "state.$": "$"}
+    assert state["ResultPath"] == "$.prepared"
+    assert "OutputPath" not in state
+    token = invoke_function(
+        TASK, payload={"t.$": "$$.Task.Token"}, wait_for_task_token=True, result_path="$.x"
+    )
+    assert token["Resource"].endswith(".waitForTaskToken") and "OutputPath" not in token
+
+
 @pytest.mark.parametrize(
     ("overrides", "fault"),
     [

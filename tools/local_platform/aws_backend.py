@@ -1,5 +1,9 @@
-"""DynamoDB, EventBridge, SQS and Step Functions served by an embedded moto server, provisioned like the
-CDK stack.
+"""DynamoDB, EventBridge, SQS, Step Functions and S3 served by an embedded moto server, provisioned like
+the CDK stack.
+
+S3 is there for presigned URLs: chargers download firmware images and upload diagnostics over plain
+HTTP to moto (path-style URLs on its address; moto serves an unsigned request with X-Amz-* query
+parameters as S3 and does not check the signature or the x-amz-checksum-sha256 of an upload).
 
 The server is moto's own WSGI application on a threaded werkzeug server (what ``ThreadedMotoServer``
 runs), built here so that a middleware can watch DynamoDB writes (``data_retention``), request logging
@@ -20,6 +24,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from shared.settings import Settings
+from shared.storage.buckets import ALL_BUCKETS
 from shared.storage.tables import ALL_TABLES, create_table_request
 
 EVENT_BUS_NAME = "csms-events"
@@ -55,6 +60,9 @@ def provision(endpoint_url: str, region: str) -> None:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
             )
     client("events", endpoint_url, region).create_event_bus(Name=EVENT_BUS_NAME)
+    s3 = client("s3", endpoint_url, region)
+    for bucket in ALL_BUCKETS:
+        s3.create_bucket(Bucket=settings.bucket_name(bucket))
 
 
 class PortInUseError(OSError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.catalog import FunctionSpec
+from shared.settings import default_bucket_environment
 from shared.workflows.definitions import WorkflowSpec
 from tools.local_platform.aws_backend import DUMMY_CREDENTIALS, EVENT_BUS_NAME, default_settings
 
@@ -26,7 +27,7 @@ DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 300
 
 # botocore derives these names from each service's id (EventBridge, SFN); the EVENTS/STEPFUNCTIONS
 # spellings are set as well for code that reads them itself.
-_MOTO_SERVICES = ("DYNAMODB", "EVENTS", "EVENTBRIDGE", "STEPFUNCTIONS", "SFN", "SQS")
+_MOTO_SERVICES = ("DYNAMODB", "EVENTS", "EVENTBRIDGE", "STEPFUNCTIONS", "SFN", "SQS", "S3")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def catalog_environment(spec: FunctionSpec, endpoints: LocalEndpoints) -> dict[s
     }
     for table in spec.tables:
         environment[table.env_var] = settings.table_name(table)
+    for bucket in spec.buckets:
+        environment[bucket.env_var] = settings.bucket_name(bucket)
     if spec.manages_connections:
         environment["MANAGEMENT_API_ENDPOINT"] = endpoints.management_api_url
     if spec.publishes_events:
@@ -116,6 +119,7 @@ def platform_environment(functions: tuple[FunctionSpec, ...], endpoints: LocalEn
         }
     )
     environment.update(default_settings().table_environment())
+    environment.update(default_bucket_environment())
     if endpoints.moto_url:
         for service in _MOTO_SERVICES:
             environment[f"AWS_ENDPOINT_URL_{service}"] = endpoints.moto_url

@@ -8,8 +8,10 @@ and Step Functions ``AccessDeniedException`` (HTTP 400), the ``@connections`` AP
 
 What it checks is the identity-based policy CDK generates: DynamoDB actions per table (and its indexes)
 from ``TABLE_ACCESS_ACTIONS``, ``events:PutEvents`` on the platform's bus, ``execute-api:ManageConnections``,
-``states:StartExecution`` on the workflows the function starts and ``states:SendTask*``. Any other
-service is denied, as a role without that statement would be.
+``states:StartExecution`` on the workflows the function starts, ``states:SendTask*`` and the S3 actions
+of ``BUCKET_ACCESS_ACTIONS`` on the buckets it lists (presigning needs no request, so it is not checked:
+AWS checks the signer's permissions when the URL is used, which moto does not). Any other service is
+denied, as a role without that statement would be.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import botocore.handlers
 
-from shared.catalog import TABLE_ACCESS_ACTIONS, FunctionSpec
+from shared.catalog import BUCKET_ACCESS_ACTIONS, TABLE_ACCESS_ACTIONS, FunctionSpec
+from shared.settings import default_bucket_environment
+from shared.storage.buckets import ALL_BUCKETS, BucketDefinition
 from shared.storage.tables import TableDefinition
 
 _TRANSACT_ACTIONS = {
@@ -36,6 +40,18 @@ _TRANSACT_ACTIONS = {
 _CONNECTION_OPERATIONS = frozenset({"PostToConnection", "GetConnection", "DeleteConnection"})
 _TASK_RESPONSES = frozenset({"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"})
 _START_OPERATIONS = frozenset({"StartExecution", "StartSyncExecution"})
+_S3_ACTIONS = {
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "ListObjectsV2": "s3:ListBucket",
+    "ListObjects": "s3:ListBucket",
+}
+
+
+def _local_buckets() -> dict[str, BucketDefinition]:
+    names = default_bucket_environment()
+    return {names[bucket.env_var]: bucket for bucket in ALL_BUCKETS}
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,8 @@ class Resources:
     """State machine ARN → workflow name."""
     region: str
     account_id: str
+    buckets: Mapping[str, BucketDefinition] = field(default_factory=_local_buckets)
+    """Local bucket name → its definition."""
 
 
 class GrantPolicy:
@@ -86,7 +104,18 @@ class GrantPolicy:
             return Denial(403, "ForbiddenException", "Forbidden")
         if service == "sfn":
             return self._states(operation, _json_body(request))
+        if service == "s3":
+            return self._s3(operation, str(request.get("bucket", "")))
         return self._denied(f"{service}:{operation}", "*")
+
+    def _s3(self, operation: str, bucket_name: str) -> Denial | None:
+        action = _S3_ACTIONS.get(operation, f"s3:{operation}")
+        definition = self._resources.buckets.get(bucket_name)
+        access = self.spec.buckets.get(definition) if definition is not None else None
+        if access is not None and action in BUCKET_ACCESS_ACTIONS[access]:
+            return None
+        denial = self._denied(action, f"arn:aws:s3:::{bucket_name}")
+        return Denial(403, "AccessDenied", denial.message)
 
     def _denied(self, action: str, resource: str) -> Denial:
         return Denial(
@@ -192,11 +221,15 @@ class _HttpResponse:
         self.raw = None
 
 
-def _enforce(model: Any, params: Mapping[str, Any], **_: Any) -> tuple[_HttpResponse, dict[str, Any]] | None:
+def _enforce(
+    model: Any, params: Mapping[str, Any], context: Mapping[str, Any] | None = None, **_: Any
+) -> tuple[_HttpResponse, dict[str, Any]] | None:
     policy = current_policy()
     if policy is None:
         return None
     service = model.service_model.service_id.hyphenize()
+    if service == "s3":  # the bucket travels in the URL; botocore keeps the parameter in the context
+        params = {**params, "bucket": ((context or {}).get("input_params") or {}).get("Bucket", "")}
     denial = policy.check(service, model.name, params)
     if denial is None:
         return None

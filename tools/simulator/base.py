@@ -58,6 +58,8 @@ class ChargerBase(ABC, Generic[SessionT]):
         """Each with ``energy_wh``."""
         self.planned_sessions_done = asyncio.Event()
         self.call_log = CallLog()
+        self.firmware_version = settings.firmware_version
+        """What the charger runs: a firmware update that installs changes it (and the next boot says so)."""
 
         self._heartbeat_interval = 300.0
         self._session: SessionT | None = None
@@ -178,7 +180,7 @@ class ChargerBase(ABC, Generic[SessionT]):
                     url,
                     subprotocols=[self.subprotocol],
                     additional_headers=self._handshake_headers(),
-                    user_agent_header=f"{self.settings.vendor}/{self.settings.firmware_version}",
+                    user_agent_header=f"{self.settings.vendor}/{self.firmware_version}",
                     open_timeout=10,
                 ) as socket:
                     if socket.subprotocol != self.subprotocol:

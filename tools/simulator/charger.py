@@ -49,6 +49,7 @@ from websockets.typing import Subprotocol
 from tools.simulator.base import ChargerBase, ConnectionLostError, ReceivedCall
 from tools.simulator.call_log import CallLogging
 from tools.simulator.configuration import ConfigurationKeys
+from tools.simulator.device_management import DeviceManagement
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
 
@@ -168,6 +169,27 @@ class _OcppSession(CallLogging, ChargePoint):
         if requested_message in self._owner.triggerable_messages:
             self._owner.spawn(self._owner.send_triggered(requested_message, connector_id))
 
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location: str, retrieve_date: str, **arguments: Any) -> Any:
+        self._owner.record(
+            Action.update_firmware, location=location, retrieve_date=retrieve_date, **arguments
+        )
+        return result.UpdateFirmware()
+
+    @after(Action.update_firmware)
+    def after_update_firmware(self, location: str, retrieve_date: str, **_: Any) -> None:
+        self._owner.spawn(self._owner.device_management.update_firmware(location, retrieve_date))
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location: str, **arguments: Any) -> Any:
+        self._owner.record(Action.get_diagnostics, location=location, **arguments)
+        return result.GetDiagnostics(file_name=f"{self._owner.settings.station_id}-diagnostics.log")
+
+    @after(Action.get_diagnostics)
+    def after_get_diagnostics(self, location: str, **_: Any) -> None:
+        file_name = f"{self._owner.settings.station_id}-diagnostics.log"
+        self._owner.spawn(self._owner.device_management.upload_diagnostics(location, file_name))
+
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, **arguments: Any) -> Any:
         self._owner.record(Action.data_transfer, vendor_id=vendor_id, **arguments)
@@ -275,26 +297,6 @@ class _OcppSession(CallLogging, ChargePoint):
             },
         )
 
-    @on(Action.update_firmware)
-    def on_update_firmware(self, location: str, retrieve_date: str, **arguments: Any) -> Any:
-        self._owner.record(
-            Action.update_firmware, location=location, retrieve_date=retrieve_date, **arguments
-        )
-        return result.UpdateFirmware()
-
-    @after(Action.update_firmware)
-    def after_update_firmware(self, location: str, **_: Any) -> None:
-        self._owner.spawn(self._owner.install_firmware(location))
-
-    @on(Action.get_diagnostics)
-    def on_get_diagnostics(self, location: str, **arguments: Any) -> Any:
-        self._owner.record(Action.get_diagnostics, location=location, **arguments)
-        return result.GetDiagnostics(file_name=f"{self._owner.settings.station_id}-diagnostics.zip")
-
-    @after(Action.get_diagnostics)
-    def after_get_diagnostics(self, location: str, **_: Any) -> None:
-        self._owner.spawn(self._owner.upload_diagnostics(location))
-
 
 class SimulatedCharger(ChargerBase[_OcppSession]):
     subprotocol = OCPP16
@@ -316,7 +318,9 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
         self.reservations: dict[int, tuple[int, str]] = {}
         """reservationId -> (connectorId, idTag)"""
         self.profiles: dict[tuple[int, int], dict[str, Any]] = {}
-        self.firmware_statuses: list[str] = []
+        self.firmware_outcome = settings.firmware_outcome
+        """Mutable: a test may change how the next UpdateFirmware ends."""
+        self.device_management = DeviceManagement(self)
         self._pending_availability: dict[int, ChargePointStatus] = {}
 
     @property
@@ -354,7 +358,7 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
             charge_point_vendor=self.settings.vendor,
             charge_point_model=self.settings.model,
             charge_point_serial_number=f"SN-{self.settings.station_id}",
-            firmware_version=self.settings.firmware_version,
+            firmware_version=self.firmware_version,
         )
         while not self._stopping:
             try:
@@ -442,23 +446,6 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
             if connector in (0, connector_id)
         ]
         return min(limits, default=round(self.settings.max_power_w / 3 / 230, 1))
-
-    async def install_firmware(self, location: str) -> None:
-        """Downloading, Downloaded, Installing, Installed: one status each, a little apart."""
-        for status in (
-            FirmwareStatus.downloading,
-            FirmwareStatus.downloaded,
-            FirmwareStatus.installing,
-            FirmwareStatus.installed,
-        ):
-            await asyncio.sleep(0.05)
-            self.firmware_statuses.append(str(status))
-            await self.call(call.FirmwareStatusNotification(status=status))
-
-    async def upload_diagnostics(self, location: str) -> None:
-        for status in (DiagnosticsStatus.uploading, DiagnosticsStatus.uploaded):
-            await asyncio.sleep(0.05)
-            await self.call(call.DiagnosticsStatusNotification(status=status))
 
     async def send_status(self, connector_id: int) -> None:
         # Connector 0 is the charge point itself (OCPP 1.6 §4.9).

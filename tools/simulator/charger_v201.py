@@ -488,7 +488,7 @@ class SimulatedCharger201(ChargerBase[_Session201]):
                 "model": self.settings.model,
                 "vendor_name": self.settings.vendor,
                 "serial_number": f"SN-{self.settings.station_id}",
-                "firmware_version": self.settings.firmware_version,
+                "firmware_version": self.firmware_version,
             },
             reason=self.boot_reason,
         )

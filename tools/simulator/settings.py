@@ -42,6 +42,11 @@ class ChargerSettings:
     vendor: str = "CSMS Simulator"
     model: str = "SIM-AC22"
     firmware_version: str = "1.6.0-sim"
+    firmware_outcome: str = "Installed"
+    """How an UpdateFirmware ends (tools/simulator/device_management.py): Installed, InstallationFailed,
+    DownloadFailed, CorruptDownload or LoseInstalledNotification."""
+    firmware_step_seconds: float = 30.0
+    """Simulated seconds of each download, install and upload step."""
 
     def real_seconds(self, simulated_seconds: float) -> float:
         return simulated_seconds / self.time_scale

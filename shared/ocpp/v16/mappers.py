@@ -348,6 +348,11 @@ class V16Mappers:
             payload["data"] = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
         return OutboundCall("DataTransfer", payload)
 
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        """GetDiagnostics.conf: no fileName means no diagnostics are available (section 6.22)."""
+        name = response.get("fileName")
+        return str(name) if name else None
+
 
 def interpret_result(action: str, payload: dict[str, Any]) -> CommandStatus:
     """Per action where the generic status rule is not enough."""

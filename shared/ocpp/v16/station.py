@@ -245,7 +245,7 @@ class V16StationHandler:
         )
         return call_result.DataTransfer(status=DataTransferStatus(status.value))
 
-    # --- Firmware management: kept for operators now, drives OTA campaigns later ------------------
+    # --- Firmware management: updates and diagnostics (shared/charging/firmware.py) -----------------
 
     @on(Action.firmware_status_notification)
     def on_firmware_status_notification(
@@ -269,3 +269,14 @@ class V16StationHandler:
             {"status": status},
         )
         return call_result.DiagnosticsStatusNotification()
+
+    # --- Security (the 1.6 security whitepaper's SecurityEventNotification) -------------------------
+
+    @on(Action.security_event_notification)
+    def on_security_event_notification(
+        self, message: MessageContext, type: str, timestamp: str, tech_info: str | None = None, **_: Any
+    ) -> call_result.SecurityEventNotification:
+        self._services.signals.security_event(
+            message.station, type, _timestamp(timestamp, "timestamp"), tech_info
+        )
+        return call_result.SecurityEventNotification()

@@ -72,6 +72,15 @@ def _refuse(what: str) -> InvalidRequestError:
     return InvalidRequestError(f"{what} (the station speaks OCPP 2.0.1)")
 
 
+_MAX_LOCATION = 512  # FirmwareType.location, LogParametersType.remoteLocation
+
+
+def _location(field: str, location: str) -> str:
+    if len(location) > _MAX_LOCATION:
+        raise _refuse(f"{field}: {len(location)} characters, OCPP 2.0.1 allows {_MAX_LOCATION}")
+    return location
+
+
 def _token(value: str, token_type: str | None) -> dict[str, Any]:
     return {"idToken": value, "type": token_type or CENTRAL}
 
@@ -396,7 +405,7 @@ class V201Mappers:
 
     def update_firmware(self, update: FirmwareUpdate) -> OutboundCall:
         firmware: dict[str, Any] = {
-            "location": update.location,
+            "location": _location("location", update.location),
             "retrieveDateTime": to_iso(update.retrieve_at),
         }
         if update.install_at is not None:
@@ -413,7 +422,7 @@ class V201Mappers:
         return OutboundCall("UpdateFirmware", payload)
 
     def upload_log(self, upload: LogUpload) -> OutboundCall:
-        log: dict[str, Any] = {"remoteLocation": upload.location}
+        log: dict[str, Any] = {"remoteLocation": _location("location", upload.location)}
         if upload.oldest is not None:
             log["oldestTimestamp"] = to_iso(upload.oldest)
         if upload.latest is not None:
@@ -432,6 +441,13 @@ class V201Mappers:
         if data is not None:
             payload["data"] = data
         return OutboundCall("DataTransfer", payload)
+
+    def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
+        """GetLogResponse: Accepted or AcceptedCanceled (an earlier upload stopped for this one) with the
+        file's name; Rejected, or no filename, means nothing will be uploaded."""
+        name = response.get("filename")
+        accepted = response.get("status") in ("Accepted", "AcceptedCanceled")
+        return str(name) if accepted and name else None
 
 
 def interpret_result(action: str, payload: dict[str, Any]) -> CommandStatus:

@@ -1,0 +1,12 @@
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.observability import logger, metrics
+from shared.wiring import get_platform
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return get_platform().firmware_tasks.handle(event)
