@@ -20,6 +20,7 @@ more than any price and any peak: the plan delivers all it can and only shapes w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -179,9 +180,32 @@ def plan_site(
     for charge, length, _ in battery_blocks:
         # Watt-hour rounding would add up over a long block; keep the plan within its charge bounds.
         schedule += [round(float(solution[charge]) - float(solution[charge + 1]), 6) + 0.0] * length
+    if battery is not None:
+        schedule = _within_charge_bounds(battery, schedule, hours)
     return SitePlan(
         ev_power_now_kw=round(ev_now, 3),
         battery_kw=tuple(schedule),
         import_now_kw=float(solution[import_now_column]) - float(solution[import_now_column + 1]),
         delivered_kwh=delivered,
     )
+
+
+def _within_charge_bounds(battery: Battery, schedule: list[float], hours: float) -> list[float]:
+    """The plan as net power per period, charging trimmed where it would fill the battery past its top.
+
+    The program may charge and discharge in the same block (at a negative price, burning imported energy
+    through the losses pays). A period has one net power, and net charging stores more than the two
+    flows did (``(c - d) * eta >= c * eta - d / eta``), so replayed as net the plan can overfill the
+    battery; it can never empty it further. Trimming charge only lowers the import."""
+    state = battery.state_of_charge_kwh
+    ceiling = max(battery.upper_kwh, state)
+    trimmed: list[float] = []
+    for kw in schedule:
+        if kw > 0:
+            room = max(ceiling - state, 0.0) / (battery.charge_efficiency * hours)
+            kw = min(kw, math.floor(room * 1e6) / 1e6)
+            state += kw * hours * battery.charge_efficiency
+        else:
+            state += kw * hours / battery.discharge_efficiency
+        trimmed.append(kw + 0.0)
+    return trimmed

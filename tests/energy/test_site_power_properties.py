@@ -229,19 +229,60 @@ def test_the_battery_stays_within_its_power_and_charge_limits(snapshot: SiteSnap
         if battery is None:
             assert allocation.battery_power_kw == 0 and allocation.battery_schedule_kw == ()
             continue
-        kw = allocation.battery_power_kw
-        assert -battery.max_discharge_kw - 1e-6 <= kw <= battery.max_charge_kw + 1e-6
-        after = battery.state_after(kw, PERIOD_HOURS)
-        assert min(battery.min_state_of_charge_kwh, battery.state_of_charge_kwh) - 1e-6 <= after
-        assert after <= max(battery.upper_kwh, battery.state_of_charge_kwh) + 1e-6
-        # the whole plan, period by period, within the same limits
-        state = after
-        for planned in allocation.battery_schedule_kw[1:]:
-            assert -battery.max_discharge_kw - 1e-3 <= planned <= battery.max_charge_kw + 1e-3
-            step = planned * PERIOD_HOURS
-            state += step * battery.charge_efficiency if planned >= 0 else step / battery.discharge_efficiency
-            assert min(battery.min_state_of_charge_kwh, battery.state_of_charge_kwh) - 1e-3 <= state
-            assert state <= max(battery.upper_kwh, battery.state_of_charge_kwh) + 1e-3
+        assert_battery_plan_within_limits(
+            battery, allocation.battery_power_kw, allocation.battery_schedule_kw
+        )
+
+
+def assert_battery_plan_within_limits(battery: Battery, kw: float, schedule: tuple[float, ...]) -> None:
+    assert -battery.max_discharge_kw - 1e-6 <= kw <= battery.max_charge_kw + 1e-6
+    after = battery.state_after(kw, PERIOD_HOURS)
+    assert min(battery.min_state_of_charge_kwh, battery.state_of_charge_kwh) - 1e-6 <= after
+    assert after <= max(battery.upper_kwh, battery.state_of_charge_kwh) + 1e-6
+    # the whole plan, period by period, within the same limits
+    state = after
+    for planned in schedule[1:]:
+        assert -battery.max_discharge_kw - 1e-3 <= planned <= battery.max_charge_kw + 1e-3
+        step = planned * PERIOD_HOURS
+        state += step * battery.charge_efficiency if planned >= 0 else step / battery.discharge_efficiency
+        assert min(battery.min_state_of_charge_kwh, battery.state_of_charge_kwh) - 1e-3 <= state
+        assert state <= max(battery.upper_kwh, battery.state_of_charge_kwh) + 1e-3
+
+
+def test_a_negative_price_does_not_overfill_the_battery_through_its_losses() -> None:
+    """At a negative price the program charges and discharges in the same block to burn imported energy;
+    replayed as one net power per period that plan filled the battery past its top (hypothesis)."""
+    battery = Battery(
+        capacity_kwh=5.0,
+        state_of_charge_kwh=0.0,
+        min_state_of_charge_kwh=0.0,
+        max_state_of_charge_kwh=5.0,
+        max_charge_kw=18.0,
+        max_discharge_kw=1.0,
+        charge_efficiency=0.875,
+        discharge_efficiency=0.875,
+        cycle_cost_per_kwh=0.01,
+    )
+    snapshot = SiteSnapshot(
+        now=NOW,
+        network=SiteNetwork(
+            transformer=Transformer(secondary_limit_amps=200.0),
+            evses=(Evse(evse_id="e0", wiring=Wiring.ABC, voltage=VOLTS, max_current_amps=32),),
+        ),
+        sessions=(),
+        tariff=Tariff(energy_prices_per_kwh=(0.2,)),
+        objective="profit",
+        site_power=SitePower(battery=battery, line_to_neutral_volts=VOLTS),
+        grid_signals=(
+            GridSignal(kind="price", starts_at=NOW, ends_at=NOW + timedelta(hours=24), value=-0.0625),
+        ),
+        horizon_periods=288,
+    )
+    for tuning in TUNINGS:
+        allocation = allocate(snapshot, tuning)
+        assert_battery_plan_within_limits(
+            battery, allocation.battery_power_kw, allocation.battery_schedule_kw
+        )
 
 
 @EXAMPLES
