@@ -7,7 +7,6 @@ from pydantic import Field
 
 from shared.domain.base import DomainModel, UtcDatetime
 
-
 MAX_LOCATION_LENGTH = 2048
 """1.6 takes any URI; 2.0.1 allows 512 characters (its mappers refuse longer). A presigned S3 URL signed
 with a Lambda role's session token is about 1,200."""

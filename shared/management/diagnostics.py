@@ -51,7 +51,6 @@ def request_diagnostics(
     409 while another request of the station is in progress."""
     station = platform.stations.get_for_tenant(principal.tenant_id, station_id)
     request_id = secrets.randbelow(_MAX_REQUEST_ID) + 1
-    if station.protocol is not None:
     now = platform.clock()
     request = DiagnosticsRequest(
         request_id=request_id,

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Subprotocol
 
 from tools.simulator.call_log import CallLog
+from tools.simulator.device_management import DeviceManagement
 from tools.simulator.settings import ChargerSettings
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ class ChargerBase(ABC, Generic[SessionT]):
         self.call_log = CallLog()
         self.firmware_version = settings.firmware_version
         """What the charger runs: a firmware update that installs changes it (and the next boot says so)."""
+        self.firmware_outcome = settings.firmware_outcome
+        """Mutable: a test may change how the next UpdateFirmware ends."""
+        self.device_management = DeviceManagement(self)
 
         self._heartbeat_interval = 300.0
         self._session: SessionT | None = None
@@ -96,6 +100,17 @@ class ChargerBase(ABC, Generic[SessionT]):
     @abstractmethod
     async def _after_boot(self) -> None:
         """Statuses first, then (once) the planned sessions."""
+
+    @abstractmethod
+    async def send_firmware_status(self, status: str, request_id: int | None) -> None: ...
+
+    @abstractmethod
+    async def send_log_status(self, status: str, request_id: int | None) -> None:
+        """1.6 DiagnosticsStatusNotification, 2.0.1 LogStatusNotification."""
+
+    @abstractmethod
+    async def reboot_after_firmware_update(self) -> None:
+        """Into the new firmware: transactions end, the charger reconnects and boots again."""
 
     async def _back_online(self) -> None:
         """Called after each boot that follows a reconnection (2.0.1 flushes its offline queue here)."""

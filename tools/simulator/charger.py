@@ -49,7 +49,6 @@ from websockets.typing import Subprotocol
 from tools.simulator.base import ChargerBase, ConnectionLostError, ReceivedCall
 from tools.simulator.call_log import CallLogging
 from tools.simulator.configuration import ConfigurationKeys
-from tools.simulator.device_management import DeviceManagement
 from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
 
@@ -318,9 +317,6 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
         self.reservations: dict[int, tuple[int, str]] = {}
         """reservationId -> (connectorId, idTag)"""
         self.profiles: dict[tuple[int, int], dict[str, Any]] = {}
-        self.firmware_outcome = settings.firmware_outcome
-        """Mutable: a test may change how the next UpdateFirmware ends."""
-        self.device_management = DeviceManagement(self)
         self._pending_availability: dict[int, ChargePointStatus] = {}
 
     @property
@@ -446,6 +442,15 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
             if connector in (0, connector_id)
         ]
         return min(limits, default=round(self.settings.max_power_w / 3 / 230, 1))
+
+    async def send_firmware_status(self, status: str, request_id: int | None) -> None:
+        await self.call(call.FirmwareStatusNotification(status=status))
+
+    async def send_log_status(self, status: str, request_id: int | None) -> None:
+        await self.call(call.DiagnosticsStatusNotification(status=status))
+
+    async def reboot_after_firmware_update(self) -> None:
+        await self.reset("Hard")
 
     async def send_status(self, connector_id: int) -> None:
         # Connector 0 is the charge point itself (OCPP 1.6 §4.9).

@@ -96,6 +96,10 @@ def _sample_201(sample: dict[str, Any]) -> dict[str, Any]:
     return {"timestamp": sample["timestamp"], "sampled_value": values}
 
 
+def _log_file_name(charger: ChargerBase[Any], log_type: str) -> str:
+    return f"{charger.settings.station_id}-{log_type}.log"
+
+
 class _Session201(CallLogging, ChargePoint):
     """The ``ocpp`` library's 2.0.1 ChargePoint over one connection; calls are answered by the owner."""
 
@@ -428,17 +432,25 @@ class _Session201(CallLogging, ChargePoint):
         return result.UpdateFirmware(status="Accepted")
 
     @after(Action.update_firmware)
-    def after_update_firmware(self, request_id: int, **_: Any) -> None:
-        self._owner.spawn(self._owner.install_firmware(request_id))
+    def after_update_firmware(self, request_id: int, firmware: dict[str, Any], **_: Any) -> None:
+        self._owner.spawn(
+            self._owner.device_management.update_firmware(
+                firmware["location"], firmware["retrieve_date_time"], request_id
+            )
+        )
 
     @on(Action.get_log)
     def on_get_log(self, log: dict[str, Any], log_type: str, request_id: int, **arguments: Any) -> Any:
         self._owner.record(Action.get_log, log=log, log_type=log_type, request_id=request_id, **arguments)
-        return result.GetLog(status="Accepted", filename=f"{self._owner.settings.station_id}-{log_type}.log")
+        return result.GetLog(status="Accepted", filename=_log_file_name(self._owner, log_type))
 
     @after(Action.get_log)
-    def after_get_log(self, request_id: int, **_: Any) -> None:
-        self._owner.spawn(self._owner.upload_log(request_id))
+    def after_get_log(self, log: dict[str, Any], log_type: str, request_id: int, **_: Any) -> None:
+        self._owner.spawn(
+            self._owner.device_management.upload_diagnostics(
+                log["remote_location"], _log_file_name(self._owner, log_type), request_id
+            )
+        )
 
     # --- P: vendor data ----------------------------------------------------------------------------
 
@@ -684,15 +696,20 @@ class SimulatedCharger201(ChargerBase[_Session201]):
         ]
         return min(limits, default=round(self.settings.max_power_w / 3 / 230, 1))
 
-    async def install_firmware(self, request_id: int) -> None:
-        for status in ("Downloading", "Downloaded", "Installing", "Installed"):
-            await asyncio.sleep(0.05)
-            await self.call(call.FirmwareStatusNotification(status=status, request_id=request_id))
+    async def send_firmware_status(self, status: str, request_id: int | None) -> None:
+        await self.call(call.FirmwareStatusNotification(status=status, request_id=request_id))
 
-    async def upload_log(self, request_id: int) -> None:
-        for status in ("Uploading", "Uploaded"):
-            await asyncio.sleep(0.05)
-            await self.call(call.LogStatusNotification(status=status, request_id=request_id))
+    async def send_log_status(self, status: str, request_id: int | None) -> None:
+        # 2.0.1 names the failure UploadFailure (1.6: UploadFailed).
+        status = "UploadFailure" if status == "UploadFailed" else status
+        await self.call(call.LogStatusNotification(status=status, request_id=request_id))
+
+    async def reboot_after_firmware_update(self) -> None:
+        for tx in self.transactions_on(None):
+            self.request_stop(tx.transaction_id, "Reboot", "ResetCommand")
+        await self.wait_until(lambda charger: not charger.transactions_on(None), within=60)
+        self.boot_reason = "FirmwareUpdate"
+        await self.reconnect()
 
     async def send_triggered(self, message: str, evse_id: int | None) -> None:
         evses = [evse_id] if evse_id else list(self.connector_ids)

@@ -1,4 +1,5 @@
-"""What a simulated charger does for UpdateFirmware and GetDiagnostics (OCPP 1.6 Firmware Management).
+"""What a simulated charger does for UpdateFirmware and GetDiagnostics / GetLog (OCPP 1.6 Firmware
+Management, 2.0.1 blocks L and N); each charger sends the status notifications in its protocol.
 
 UpdateFirmware: from retrieveDate on, Downloading; an HTTP GET of the location; the image's SHA-256
 checked against the one its server sends (``x-amz-meta-sha256``, or S3's ``x-amz-checksum-sha256``):
@@ -10,8 +11,9 @@ a mismatch is DownloadFailed; Downloaded, Installing, then Installed and a reboo
 - ``CorruptDownload``: a byte flips in transit, so the checksum does not match (DownloadFailed);
 - ``LoseInstalledNotification``: installs and reboots into the new version without sending Installed.
 
-GetDiagnostics: answers a file name, then Uploading, an HTTP PUT of a small log to the location as given
-(a presigned URL: nothing is appended to it), and Uploaded or UploadFailed.
+GetDiagnostics / GetLog: answers a file name, then Uploading, an HTTP PUT of a small log to the location
+as given (a presigned URL: nothing is appended to it), and Uploaded or UploadFailed (2.0.1:
+UploadFailure).
 """
 
 from __future__ import annotations
@@ -25,10 +27,8 @@ import urllib.request
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ocpp.v16 import call
-
 if TYPE_CHECKING:
-    from tools.simulator.charger import SimulatedCharger
+    from tools.simulator.base import ChargerBase
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _upload(url: str, body: bytes) -> int:
 
 
 class DeviceManagement:
-    def __init__(self, charger: SimulatedCharger) -> None:
+    def __init__(self, charger: ChargerBase[Any]) -> None:
         self._charger = charger
         self.firmware_statuses: list[str] = []
         self.diagnostics_statuses: list[str] = []
@@ -85,50 +85,51 @@ class DeviceManagement:
     def _step(self) -> float:
         return self._charger.settings.real_seconds(self._charger.settings.firmware_step_seconds)
 
-    async def _firmware_status(self, status: str) -> None:
-        self.firmware_statuses.append(status)
-        await self._charger.call(call.FirmwareStatusNotification(status=status))
-
-    async def update_firmware(self, location: str, retrieve_date: str) -> None:
+    async def update_firmware(self, location: str, retrieve_date: str, request_id: int | None = None) -> None:
         charger = self._charger
+
+        async def _firmware_status(status: str) -> None:
+            self.firmware_statuses.append(status)
+            await charger.send_firmware_status(status, request_id)
+
         outcome = charger.firmware_outcome
         retrieve_at = datetime.fromisoformat(retrieve_date.replace("Z", "+00:00"))
         delay = (retrieve_at - datetime.now(UTC)).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        await self._firmware_status("Downloading")
+        await _firmware_status("Downloading")
         await asyncio.sleep(self._step())
         if outcome == "DownloadFailed":
-            await self._firmware_status("DownloadFailed")
+            await _firmware_status("DownloadFailed")
             return
         try:
             image, expected = await asyncio.to_thread(_download, location)
         except (OSError, urllib.error.URLError) as error:
             log.warning("%s: firmware download failed: %s", charger.settings.station_id, error)
-            await self._firmware_status("DownloadFailed")
+            await _firmware_status("DownloadFailed")
             return
         if outcome == "CorruptDownload" and image:
             image = bytes([image[0] ^ 0xFF]) + image[1:]
         if expected is not None and hashlib.sha256(image).hexdigest() != expected:
             log.warning("%s: firmware checksum mismatch", charger.settings.station_id)
-            await self._firmware_status("DownloadFailed")
+            await _firmware_status("DownloadFailed")
             return
-        await self._firmware_status("Downloaded")
-        await self._firmware_status("Installing")
+        await _firmware_status("Downloaded")
+        await _firmware_status("Installing")
         await asyncio.sleep(self._step())
         if outcome == "InstallationFailed":
-            await self._firmware_status("InstallationFailed")
+            await _firmware_status("InstallationFailed")
             return
         if outcome != "LoseInstalledNotification":
-            await self._firmware_status("Installed")
+            await _firmware_status("Installed")
         charger.firmware_version = image_version(image) or charger.firmware_version
-        await charger.reset("Hard")  # reboot into the new firmware: reconnect and boot again
+        await charger.reboot_after_firmware_update()  # reconnect and boot again
 
-    async def upload_diagnostics(self, location: str, file_name: str) -> None:
+    async def upload_diagnostics(self, location: str, file_name: str, request_id: int | None = None) -> None:
         charger = self._charger
         await asyncio.sleep(self._step())
         self.diagnostics_statuses.append("Uploading")
-        await charger.call(call.DiagnosticsStatusNotification(status="Uploading"))
+        await charger.send_log_status("Uploading", request_id)
         lines = [f"{file_name}: diagnostics of {charger.settings.station_id}"]
         lines += [
             f"{received.received_at:.3f} {received.action} {received.arguments}"
@@ -144,4 +145,4 @@ class DeviceManagement:
             self.uploads.append(location)
             status = "Uploaded"
         self.diagnostics_statuses.append(status)
-        await charger.call(call.DiagnosticsStatusNotification(status=status))
+        await charger.send_log_status(status, request_id)
