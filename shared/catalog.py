@@ -11,9 +11,15 @@ from typing import Any, Literal
 
 from shared.ocpp.protocols import preferred_subprotocols
 from shared.storage.tables import (
+    BILLING_ACCOUNTS,
+    BILLING_ALERTS,
+    BILLING_SETTINGS,
+    CDRS,
     COMMANDS,
     ID_TOKENS,
     IDEMPOTENCY,
+    INVOICES,
+    LEDGER,
     METER_VALUES,
     SESSIONS,
     SITES,
@@ -58,6 +64,9 @@ class FunctionSpec:
     completes_workflow_tasks: bool = False
     """Whether it resumes waiting workflow executions (SendTaskSuccess/Failure/Heartbeat, task token):
     it completes commands that executions wait on."""
+    reads_payment_secret: bool = False
+    """Whether it reads the payment provider's secret (Stripe API key, webhook signing secret) from
+    Secrets Manager (``STRIPE_SECRET_ARN``)."""
     stream_of: TableDefinition | None = None
     """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
     stream_batching_window_seconds: int = 0
@@ -108,6 +117,14 @@ WS_DEFAULT = FunctionSpec(
     publishes_events=True,
     completes_workflow_tasks=True,
 )
+_BILLING_TABLES: dict[TableDefinition, TableAccess] = {
+    BILLING_SETTINGS: "write",
+    BILLING_ACCOUNTS: "write",
+    CDRS: "write",
+    INVOICES: "write",
+    LEDGER: "write",
+    BILLING_ALERTS: "write",
+}
 OPERATOR_API = FunctionSpec(
     name="operator_api",
     handler="functions.operator_api.handler.handler",
@@ -120,10 +137,14 @@ OPERATOR_API = FunctionSpec(
         SITES: "write",
         COMMANDS: "write",
         IDEMPOTENCY: "write",
+        **_BILLING_TABLES,  # tariffs, accounts, top-ups, refunds, the Stripe webhook
     },
     manages_connections=True,
     publishes_events=True,
     completes_workflow_tasks=True,
+    # Re-driving what billing parked (a session, an invoice's payment, a month).
+    starts_workflows=("billing_session", "billing_payment_retry", "billing_monthly"),
+    reads_payment_secret=True,
     memory_mb=512,
 )
 COMMAND_SENDER = FunctionSpec(
@@ -158,6 +179,26 @@ SESSION_PROJECTION = FunctionSpec(
     timeout_seconds=60,
 )
 
+BILLING_TASKS = FunctionSpec(
+    name="billing_tasks",
+    handler="functions.billing_tasks.handler.handler",
+    description="Billing workflow tasks: price a session into a CDR, invoice, collect payment, split "
+    "revenue, park for an operator, the monthly invoice",
+    tables={**_BILLING_TABLES, SESSIONS: "read", METER_VALUES: "read", SITES: "read"},
+    starts_workflows=("billing_payment_retry",),
+    reads_payment_secret=True,
+    memory_mb=256,
+    timeout_seconds=30,
+)
+BILLING_TRIGGERS = FunctionSpec(
+    name="billing_triggers",
+    handler="functions.billing_triggers.handler.handler",
+    description="Starts billing workflows: per stopped session (SessionStopped) and monthly (schedule)",
+    starts_workflows=("billing_session", "billing_monthly"),
+    memory_mb=128,
+    timeout_seconds=10,
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     WS_AUTHORIZER,
     WS_CONNECT,
@@ -167,6 +208,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     COMMAND_SENDER,
     COMMAND_TIMEOUTS,
     SESSION_PROJECTION,
+    BILLING_TASKS,
+    BILLING_TRIGGERS,
 )
 
 # --- WebSocket API -------------------------------------------------------------------------------
@@ -206,7 +249,9 @@ TENANT_CLAIMS: tuple[str, ...] = ("tenant_id", "custom:tenant_id")
 """JWT claims that carry the caller's tenant, in order (Cognito puts custom attributes under custom:)."""
 ROLE_CLAIMS: tuple[str, ...] = ("cognito:groups", "roles")
 """JWT claims that carry the caller's roles."""
-ROLE_NAMES: tuple[str, ...] = ("admin", "operator", "viewer")
+SITE_SCOPE_CLAIMS: tuple[str, ...] = ("site_ids", "custom:site_ids")
+"""JWT claims listing the sites a property owner's token may see (space or comma separated)."""
+ROLE_NAMES: tuple[str, ...] = ("admin", "operator", "viewer", "property_owner")
 """Operator roles, as Cognito group names."""
 
 # --- Operator HTTP API ---------------------------------------------------------------------------
@@ -222,8 +267,13 @@ class HttpRoute:
     authorized: bool = True
 
 
+STRIPE_WEBHOOK_PATH = "/v1/webhooks/stripe"
+"""Stripe's calls carry no operator token: the route is public and the handler verifies the
+``Stripe-Signature`` with the endpoint's signing secret before reading anything."""
+
 HTTP_ROUTES: tuple[HttpRoute, ...] = (
     HttpRoute("GET", OPENAPI_PATH, authorized=False),
+    HttpRoute("POST", STRIPE_WEBHOOK_PATH, authorized=False),
     HttpRoute("ANY", "/v1/{proxy+}"),
 )
 """All operator routes go to the operator Lambda, which routes them itself (powertools resolver)."""
@@ -271,13 +321,25 @@ class ScheduleRule:
         parse_schedule(self.expression)  # a malformed expression fails at import, everywhere
 
 
-EVENT_RULES: tuple[EventRule, ...] = ()
-"""No consumer of domain events exists yet (the allocator and billing come next)."""
+EVENT_RULES: tuple[EventRule, ...] = (
+    EventRule(
+        "billing_sessions",
+        ("SessionStopped",),
+        BILLING_TRIGGERS,
+        description="Every stopped session is priced, invoiced, paid and split (billing_session workflow)",
+    ),
+)
 SCHEDULES: tuple[ScheduleRule, ...] = (
     ScheduleRule(
         "command_timeouts",
         "rate(1 minute)",
         COMMAND_TIMEOUTS,
         description="Records timeout for calls no station answered, resuming the workflows waiting on them",
+    ),
+    ScheduleRule(
+        "billing_monthly",
+        "cron(0 2 1 * ? *)",
+        BILLING_TRIGGERS,
+        description="On the 1st, 02:00 UTC: invoices last month's subscription fees and postpaid usage",
     ),
 )

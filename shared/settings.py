@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     command_retention_days: int = Field(default=30, ge=1)
     station_message_retention_days: int = Field(default=90, ge=1)
 
+    stripe_secret_arn: str | None = Field(
+        default=None,
+        description="Secrets Manager secret (JSON: apiKey, webhookSecret) of the Stripe payment provider; "
+        "unset means card payments and the Stripe webhook are not configured.",
+    )
+    payment_retry_base_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="First delay after a retryable payment failure (x4 per attempt, capped at 6 h).",
+    )
+
     def table_name(self, table: TableDefinition) -> str:
         return self.table_names.get(table.env_var, table.default_name)
 

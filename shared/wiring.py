@@ -33,6 +33,7 @@ from shared.storage.tables import (
 from shared.storage.tenant_records import IdTokenRepository, SiteRepository
 
 if TYPE_CHECKING:
+    from shared.billing.platform import BillingPlatform
     from shared.charging.live_sessions import LiveSessions
     from shared.charging.services import ChargingServices
     from shared.ocpp.outbound import OutboundCommands
@@ -129,6 +130,12 @@ class Platform:
         from shared.ocpp.router import StationFrameRouter
 
         return StationFrameRouter(self.services, self.outbound)
+
+    @cached_property
+    def billing(self) -> BillingPlatform:
+        from shared.billing.platform import BillingPlatform
+
+        return BillingPlatform(self)
 
     @cached_property
     def live_sessions(self) -> LiveSessions:

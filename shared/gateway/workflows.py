@@ -46,3 +46,27 @@ class StepFunctionsCallbacks:
         except BotoCoreError:
             logger.exception("workflow not resumed")
             metrics.add_metric(name="WorkflowsNotResumed", unit="Count", value=1)
+
+
+class StepFunctionsStarter:
+    """Starts executions of declared workflows, by name, with the ARNs the catalog gave the function
+    (``WorkflowSpec.state_machine_arn_env_var``)."""
+
+    def __init__(self, client: Any, state_machine_arns: dict[str, str]) -> None:
+        self._client = client
+        self._arns = state_machine_arns
+
+    def start(self, workflow: str, name: str | None, payload: dict[str, Any]) -> None:
+        arn = self._arns.get(workflow)
+        if not arn:
+            raise RuntimeError(f"no state machine ARN for workflow {workflow} (is it in starts_workflows?)")
+        request: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps(payload)}
+        if name is not None:
+            request["name"] = name[:80]
+        try:
+            self._client.start_execution(**request)
+        except ClientError as error:
+            # A Standard execution's name is unique for 90 days: the run was started already.
+            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise
+            logger.info("workflow already started", extra={"workflow": workflow, "execution": name})

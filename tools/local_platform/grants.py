@@ -8,7 +8,8 @@ and Step Functions ``AccessDeniedException`` (HTTP 400), the ``@connections`` AP
 
 What it checks is the identity-based policy CDK generates: DynamoDB actions per table (and its indexes)
 from ``TABLE_ACCESS_ACTIONS``, ``events:PutEvents`` on the platform's bus, ``execute-api:ManageConnections``,
-``states:StartExecution`` on the workflows the function starts and ``states:SendTask*``. Any other
+``states:StartExecution`` on the workflows the function starts, ``states:SendTask*`` and reading the payment
+provider's secret (``secretsmanager:GetSecretValue``, ``reads_payment_secret``). Any other
 service is denied, as a role without that statement would be.
 """
 
@@ -86,6 +87,8 @@ class GrantPolicy:
             return Denial(403, "ForbiddenException", "Forbidden")
         if service == "sfn":
             return self._states(operation, _json_body(request))
+        if service == "secrets-manager" and operation == "GetSecretValue" and self.spec.reads_payment_secret:
+            return None  # CDK grants read on the payment provider's one secret
         return self._denied(f"{service}:{operation}", "*")
 
     def _denied(self, action: str, resource: str) -> Denial:
