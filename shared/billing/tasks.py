@@ -294,6 +294,8 @@ def collect_payment_task(ports: BillingPorts, request: CollectPaymentInput) -> C
             amount=invoice.amount_due,
             currency=invoice.currency,
             description=f"Invoice {invoice.number or invoice.invoice_id}",
+            attempt=request.attempt,
+            provider_reference=invoice.payment_reference,
         )
     )
     return _after_outcome(ports, invoice, outcome, request.attempt, result)
@@ -323,6 +325,11 @@ def _after_outcome(
     failure = outcome.failure or PaymentFailure.model_validate(
         {"code": "unknown", "message": "payment failed", "classification": "final"}
     )
+    if outcome.provider_reference and outcome.provider_reference != invoice.payment_reference:
+        # the provider's payment to retry (a declined PaymentIntent is confirmed again, not recreated)
+        ports.invoices.set_status(
+            invoice.tenant_id, invoice.invoice_id, invoice.status, payment_reference=outcome.provider_reference
+        )
     if should_park(failure, attempt):
         return result(NextStep.PARK, failure=failure)
     return result(

@@ -9,6 +9,7 @@ state machines retry everything else and catch both into an operator-visible par
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -136,8 +137,15 @@ TASK_NAMES = frozenset(_PORT_TASKS) | frozenset(_PLATFORM_TASKS)
 def _reason(event: dict[str, Any]) -> dict[str, Any]:
     """Park states pass the caught error (``{"Error", "Cause"}``) or a failure message as ``reason``."""
     reason = event.get("reason")
-    if isinstance(reason, dict):
-        reason = f"{reason.get('Error', 'Error')}: {reason.get('Cause', '')}"
+    if isinstance(reason, dict):  # a caught error: Cause is the Lambda's error document, as JSON
+        cause = str(reason.get("Cause", ""))
+        try:
+            document = json.loads(cause)
+        except ValueError:
+            document = None
+        if isinstance(document, dict) and "errorMessage" in document:
+            cause = str(document["errorMessage"])
+        reason = f"{reason.get('Error', 'Error')}: {cause}"
     if reason is not None:
         event = {**event, "reason": str(reason)[:_REASON_CHARS]}
     return event

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.catalog import BILLING_TASKS
-from shared.workflows.definitions import WorkflowSpec, invoke_function
+from shared.workflows.definitions import WorkflowSpec, function_arn
 
 BILLING_INPUT_ERROR = "BillingInputError"
 TASK_RETRY_ATTEMPTS = 3
@@ -44,14 +44,21 @@ def _task(
     next_state: str | None,
     catch_to: str | None = None,
 ) -> dict[str, Any]:
-    return invoke_function(
-        BILLING_TASKS,
-        payload={"task": name, **arguments},
-        next_state=next_state,
-        retry=RETRY_TRANSIENT,
-        catch=_catch(catch_to) if catch_to else None,
-        result_path=result_path,
-    )
+    """A Lambda task whose result lands at ``result_path`` beside the input. The function ARN is the
+    Resource (Step Functions' direct Lambda integration): its result is the function's return value,
+    so ResultPath can place it. With ``arn:aws:states:::lambda:invoke`` the result is the Invoke
+    response and its ``$.Payload`` cannot be unwrapped into a ResultPath (OutputPath runs after it)."""
+    state: dict[str, Any] = {
+        "Type": "Task",
+        "Resource": function_arn(BILLING_TASKS),
+        "Parameters": {"task": name, **arguments},
+        "Retry": [dict(rule) for rule in RETRY_TRANSIENT],
+        "ResultPath": result_path,
+    }
+    if catch_to:
+        state["Catch"] = _catch(catch_to)
+    state.update({"Next": next_state} if next_state else {"End": True})
+    return state
 
 
 def _park(name: str, arguments: dict[str, Any], next_state: str) -> dict[str, Any]:
