@@ -5,7 +5,9 @@ platform runs too) with its ``${<function name>}`` placeholders handed to CloudF
 ``DefinitionSubstitutions`` (the deployed functions' ARNs), a role allowed to invoke exactly those
 functions, ``ALL``-level logging, X-Ray tracing and (through ``Operations``) a failure alarm. Functions
 that start it (``FunctionSpec.starts_workflows``) get ``states:StartExecution`` on it and its ARN in
-``WorkflowSpec.state_machine_arn_env_var``; functions that complete its tasks
+``WorkflowSpec.state_machine_arn_env_var``: the ARN built from the state machine's fixed name (stack
+name + workflow name), not its ``Ref``, so a function may start a workflow that also invokes it (billing's
+tasks start the payment retries that run them) without a CloudFormation dependency cycle; functions that complete its tasks
 (``FunctionSpec.completes_workflow_tasks``) get ``SendTaskSuccess/Failure/Heartbeat`` on it.
 No workflow, no state machine.
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -57,6 +60,7 @@ class Workflows(Construct):
         state_machine = sfn.StateMachine(
             self,
             construct_id,
+            state_machine_name=self.state_machine_name(workflow),
             comment=workflow.description,
             definition_body=sfn.DefinitionBody.from_string(workflow.definition_json),
             definition_substitutions={name: function.function_arn for name, function in invoked.items()},
@@ -87,17 +91,30 @@ class Workflows(Construct):
         )
         return state_machine
 
-    @staticmethod
+    def state_machine_name(self, workflow: WorkflowSpec) -> str:
+        """Unique per stack (names are unique per account and region); at most 80 characters."""
+        return f"{Stack.of(self).stack_name}-{pascal_case(workflow.name)}"[:80]
+
+    def _state_machine_arn(self, workflow: WorkflowSpec) -> str:
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=self.state_machine_name(workflow),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
     def _grant_callers(
+        self,
         workflow: WorkflowSpec,
         state_machine: sfn.StateMachine,
         functions: dict[str, lambda_.Function],
         function_specs: Sequence[FunctionSpec],
     ) -> None:
+        arn = self._state_machine_arn(workflow)
         for spec in function_specs:
             function = functions[spec.name]
             if workflow.name in spec.starts_workflows:
-                state_machine.grant_start_execution(function)
-                function.add_environment(workflow.state_machine_arn_env_var, state_machine.state_machine_arn)
+                function.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[arn]))
+                function.add_environment(workflow.state_machine_arn_env_var, arn)
             if spec.completes_workflow_tasks:
                 state_machine.grant_task_response(function)
