@@ -67,6 +67,8 @@ class FunctionSpec:
     reads_payment_secret: bool = False
     """Whether it reads the payment provider's secret (Stripe API key, webhook signing secret) from
     Secrets Manager (``STRIPE_SECRET_ARN``)."""
+    tells_charger_url: bool = False
+    """Whether it tells operators the public charger URL (OCPP_PUBLIC_URL: the edge's, never the API's)."""
     stream_of: TableDefinition | None = None
     """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
     stream_batching_window_seconds: int = 0
@@ -131,8 +133,9 @@ OPERATOR_API = FunctionSpec(
     description="Operator HTTP API (v1)",
     tables={
         STATIONS: "write",
-        SESSIONS: "read",
+        SESSIONS: "write",  # deleting a station closes its active sessions
         METER_VALUES: "read",
+        STATION_MESSAGES: "read",
         ID_TOKENS: "write",
         SITES: "write",
         COMMANDS: "write",
@@ -145,6 +148,7 @@ OPERATOR_API = FunctionSpec(
     # Re-driving what billing parked (a session, an invoice's payment, a month).
     starts_workflows=("billing_session", "billing_payment_retry", "billing_monthly"),
     reads_payment_secret=True,
+    tells_charger_url=True,
     memory_mb=512,
 )
 COMMAND_SENDER = FunctionSpec(
