@@ -37,6 +37,7 @@ from shared.catalog import (
 )
 from shared.domain.tenancy import Role
 from shared.storage.tables import ALL_TABLES, TableDefinition
+from shared.workflows.registry import WORKFLOWS
 from tests.infra.conftest import Synth
 
 # One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
@@ -325,6 +326,12 @@ def test_role_grants_only_what_the_catalog_lists(
         allowed.add("events:PutEvents")
     if spec.stream_of is not None:
         allowed |= {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}  # the stream's on-failure DLQ
+    if spec.starts_workflows:
+        allowed.add("states:StartExecution")
+    if spec.completes_workflow_tasks:
+        allowed |= {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+    if spec.reads_payment_secret:
+        allowed |= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     assert other == allowed
 
 
@@ -689,7 +696,8 @@ def test_alarms_cover_errors_throttles_and_dlqs(resources: dict[str, Any]) -> No
         for kind in ("ErrorRate", "Throttles", "DlqDepth"):
             assert [key for key in alarms if key.startswith(stem + kind)], (spec.name, kind)
     rule_dlq_alarms = 1 if EVENT_RULES or SCHEDULES else 0
-    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms
+    workflow_failure_alarms = len(WORKFLOWS)
+    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms + workflow_failure_alarms
     topic = logical_id(resources, "AWS::SNS::Topic", "OperationsAlarmTopic")
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]
