@@ -6,8 +6,9 @@ platform runs too) with its ``${<function name>}`` placeholders handed to CloudF
 functions, ``ALL``-level logging, X-Ray tracing and (through ``Operations``) a failure alarm. Functions
 that start it (``FunctionSpec.starts_workflows``) get ``states:StartExecution`` on it and its ARN in
 ``WorkflowSpec.state_machine_arn_env_var``: the ARN built from the state machine's fixed name (stack
-name + workflow name), not its ``Ref``, so a function may start a workflow that also invokes it (billing's
-tasks start the payment retries that run them) without a CloudFormation dependency cycle; functions that complete its tasks
+name + workflow name), not its ``Ref``, so a function may start a workflow that also invokes it
+(billing's tasks start the payment retries that run them) without a CloudFormation dependency cycle;
+functions that complete its tasks
 (``FunctionSpec.completes_workflow_tasks``) get ``SendTaskSuccess/Failure/Heartbeat`` on it.
 No workflow, no state machine.
 """
@@ -114,7 +115,9 @@ class Workflows(Construct):
         for spec in function_specs:
             function = functions[spec.name]
             if workflow.name in spec.starts_workflows:
-                function.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[arn]))
+                function.add_to_role_policy(
+                    iam.PolicyStatement(actions=["states:StartExecution"], resources=[arn])
+                )
                 function.add_environment(workflow.state_machine_arn_env_var, arn)
             if spec.completes_workflow_tasks:
                 state_machine.grant_task_response(function)

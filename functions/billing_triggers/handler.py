@@ -1,4 +1,4 @@
-"""EventBridge: SessionStopped starts the per-session billing workflow, the monthly schedule the monthly run."""
+"""EventBridge: SessionStopped starts the per-session billing workflow, the schedule the monthly run."""
 
 from typing import Any
 

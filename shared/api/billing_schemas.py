@@ -27,10 +27,12 @@ from shared.billing.wallets import AccountType
 from shared.domain.base import UtcDatetime
 
 DECIMAL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
-DecimalText = Annotated[str, Field(pattern=DECIMAL_PATTERN, description="A decimal number as text, e.g. \"0.30\"")]
+DecimalText = Annotated[
+    str, Field(pattern=DECIMAL_PATTERN, description='A decimal number as text, e.g. "0.30"')
+]
 AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
-Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, description="Money as a decimal string, e.g. \"25.00\"")]
-Percent = Annotated[str, Field(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$", description="0 to 100, e.g. \"20\"")]
+Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, description='Money as a decimal string, e.g. "25.00"')]
+Percent = Annotated[str, Field(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$", description='0 to 100, e.g. "20"')]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")]
 TARIFF_ID_PATTERN = r"^[A-Za-z0-9._\-]{1,36}$"
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
@@ -59,9 +61,9 @@ class TariffRestrictionsBody(ApiModel):
     max_power: DecimalText | None = None
     min_duration: StrictInt | None = Field(default=None, ge=-_INT32, le=_INT32, description="Seconds")
     max_duration: StrictInt | None = Field(default=None, ge=-_INT32, le=_INT32, description="Seconds")
-    day_of_week: list[
-        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    ] | None = Field(default=None, max_length=7)
+    day_of_week: (
+        list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]] | None
+    ) = Field(default=None, max_length=7)
 
 
 class TariffElementBody(ApiModel):
@@ -146,7 +148,9 @@ class BillingAccountCreate(ApiModel):
     billing_account_id: Identifier | None = Field(default=None, description="Generated when omitted")
     type: AccountType
     currency: CurrencyCode
-    id_tokens: list[Annotated[str, Field(pattern=ID_TOKEN_PATTERN)]] = Field(default_factory=list, max_length=100)
+    id_tokens: list[Annotated[str, Field(pattern=ID_TOKEN_PATTERN)]] = Field(
+        default_factory=list, max_length=100
+    )
     driver_groups: list[Identifier] = Field(default_factory=list, max_length=20)
     provider: Literal["stripe"] | None = None
     provider_customer_id: str | None = Field(default=None, pattern=r"^cus_[A-Za-z0-9]{1,64}$")
@@ -186,7 +190,8 @@ class TopUpCreate(ApiModel):
         default=None, pattern=IDENTIFIER_PATTERN, description="Idempotency key of the top-up; generated"
     )
     provider: Literal["manual"] = Field(
-        default="manual", description="Where the money arrived: manual (cash, bank transfer booked by the operator)"
+        default="manual",
+        description="Where the money arrived: manual (cash, bank transfer booked by the operator)",
     )
 
 
@@ -215,7 +220,9 @@ class PlanCreate(ApiModel):
     fee_vat_rate: Percent | None = None
     included_kwh: Amount = "0"
     energy_discount_percent: Percent = "0"
-    tariff_id: str | None = Field(default=None, pattern=TARIFF_ID_PATTERN, description="The plan's own prices")
+    tariff_id: str | None = Field(
+        default=None, pattern=TARIFF_ID_PATTERN, description="The plan's own prices"
+    )
 
 
 class PlanView(ViewModel):

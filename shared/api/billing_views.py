@@ -7,6 +7,7 @@ import html
 from datetime import datetime
 
 from shared.api import billing_schemas as schemas
+from shared.billing.alerts import BillingAlert
 from shared.billing.cdrs import Cdr
 from shared.billing.directory import AccountProfile
 from shared.billing.invoices import Invoice, InvoiceKind
@@ -17,14 +18,15 @@ from shared.billing.subscriptions import Plan, Subscription
 from shared.billing.tariffs import Tariff
 from shared.billing.wallets import Wallet
 from shared.management.billing import WalletMovementRecord
-from shared.billing.alerts import BillingAlert
 
 
 def tariff_view(tariff: Tariff) -> schemas.TariffView:
     return schemas.TariffView.model_validate(tariff.to_document())
 
 
-def assignment_view(scope: AssignmentScope, target_id: str, assignment: TariffAssignment | None) -> schemas.TariffAssignmentView:
+def assignment_view(
+    scope: AssignmentScope, target_id: str, assignment: TariffAssignment | None
+) -> schemas.TariffAssignmentView:
     return schemas.TariffAssignmentView(
         scope=scope.value, target_id=target_id, tariff_id=assignment.tariff_id if assignment else None
     )
@@ -119,12 +121,14 @@ def invoice_html(invoice: Invoice) -> str:
 td,th{{border-bottom:1px solid #ccc;padding:.3em .5em;text-align:left}}.n{{text-align:right}}
 dl{{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}}dd{{margin:0}}</style></head>
 <body><h1>{title} {number}</h1><dl>{facts}</dl>
-<table><thead><tr><th>Item</th><th class=n>Quantity</th><th class=n>Unit price</th><th class=n>VAT rate</th>
-<th class=n>Excl. VAT ({currency})</th><th class=n>VAT ({currency})</th><th class=n>Incl. VAT ({currency})</th></tr></thead>
+<table><thead><tr><th>Item</th><th class=n>Quantity</th><th class=n>Unit price</th>
+<th class=n>VAT rate</th><th class=n>Excl. VAT ({currency})</th><th class=n>VAT ({currency})</th>
+<th class=n>Incl. VAT ({currency})</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
-<tfoot><tr><th colspan=4>Total</th><th class=n>{e(str(invoice.total_excl_vat))}</th>
-<th class=n>{e(str(invoice.total_vat))}</th><th class=n>{e(str(invoice.total_incl_vat))}</th></tr></tfoot></table>
+<tfoot><tr><th colspan=4>Total</th>
+<th class=n>{e(str(invoice.total_excl_vat))}</th><th class=n>{e(str(invoice.total_vat))}</th>
+<th class=n>{e(str(invoice.total_incl_vat))}</th></tr></tfoot></table>
 </body></html>
 """

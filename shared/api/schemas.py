@@ -198,7 +198,8 @@ class StationView(ViewModel):
     evses: list[EvseView]
     created_at: UtcDatetime
     tariff_id: str | None = Field(
-        default=None, description="The tariff assigned to the station (on one station's GET and PATCH, not lists)"
+        default=None,
+        description="The tariff assigned to the station (on one station's GET and PATCH, not lists)",
     )
 
 

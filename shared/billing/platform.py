@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from shared.billing.alerts import BillingAlert
 from shared.billing.payments.ledger_provider import LedgerProvider
 from shared.billing.payments.port import PaymentProvider
 from shared.billing.ports import WorkflowStarter
@@ -21,7 +22,6 @@ from shared.billing.tasks import BillingPorts
 from shared.billing.usage import SessionUsage, usage_from_session
 from shared.domain.sessions import readings_owned_by
 from shared.observability import logger, metrics
-from shared.billing.alerts import BillingAlert
 from shared.storage.billing import (
     BillingAccountRepository,
     BillingAlertRepository,
@@ -69,7 +69,9 @@ class StoredAlerts:
         self._repository = repository
         self._platform = platform
 
-    def _raise(self, tenant_id: str, kind: str, subject_id: str, reason: str, period: str | None = None) -> None:
+    def _raise(
+        self, tenant_id: str, kind: str, subject_id: str, reason: str, period: str | None = None
+    ) -> None:
         self._repository.raise_alert(
             BillingAlert(
                 tenant_id=tenant_id,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.billing.ledger import PLATFORM_REVENUE, NO_SITE, LedgerTransaction
+from shared.billing.ledger import NO_SITE, PLATFORM_REVENUE, LedgerTransaction
 from shared.domain.base import DomainModel
 
 
@@ -57,7 +57,9 @@ def _stakeholder(account: str) -> Stakeholder | None:
     return None
 
 
-def revenue_report(transactions: Iterable[LedgerTransaction], *, sites: frozenset[str] | None = None) -> RevenueReport:
+def revenue_report(
+    transactions: Iterable[LedgerTransaction], *, sites: frozenset[str] | None = None
+) -> RevenueReport:
     """``sites``: only these (a property owner's scope); None: every site."""
     shares: dict[tuple[str, Stakeholder, str, str], Decimal] = {}
     nets: dict[tuple[str, str], Decimal] = {}
@@ -80,7 +82,8 @@ def revenue_report(transactions: Iterable[LedgerTransaction], *, sites: frozense
     return RevenueReport(
         lines=lines,
         sites=[
-            SiteRevenue(site_id=site, currency=currency, net=net) for (site, currency), net in sorted(nets.items())
+            SiteRevenue(site_id=site, currency=currency, net=net)
+            for (site, currency), net in sorted(nets.items())
         ],
     )
 

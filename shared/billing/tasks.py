@@ -90,7 +90,7 @@ class BillingPorts:
     """By name: "ledger" (wallets, postpaid) and "stripe" (cards)."""
     clock: Callable[[], datetime]
     payment_retry_base_seconds: int = 60
-    """First backoff delay after a retryable payment failure (then ×4 per attempt, capped at 6 h)."""
+    """First backoff delay after a retryable payment failure (then x4 per attempt, capped at 6 h)."""
 
 
 # ---- price → CDR -----------------------------------------------------------------------------
@@ -328,7 +328,10 @@ def _after_outcome(
     if outcome.provider_reference and outcome.provider_reference != invoice.payment_reference:
         # the provider's payment to retry (a declined PaymentIntent is confirmed again, not recreated)
         ports.invoices.set_status(
-            invoice.tenant_id, invoice.invoice_id, invoice.status, payment_reference=outcome.provider_reference
+            invoice.tenant_id,
+            invoice.invoice_id,
+            invoice.status,
+            payment_reference=outcome.provider_reference,
         )
     if should_park(failure, attempt):
         return result(NextStep.PARK, failure=failure)
@@ -369,7 +372,9 @@ def _account(ports: BillingPorts, invoice: Invoice) -> BillingAccount:
     return account
 
 
-def _provider(ports: BillingPorts, account: BillingAccount, invoice: Invoice | None = None) -> PaymentProvider:
+def _provider(
+    ports: BillingPorts, account: BillingAccount, invoice: Invoice | None = None
+) -> PaymentProvider:
     """CARD accounts pay at their provider; so do POSTPAID accounts' monthly invoices when the
     account names one (otherwise the ledger provider leaves them on account, e.g. bank transfer)."""
     monthly = invoice is not None and invoice.subscription_id is not None

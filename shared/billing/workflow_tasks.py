@@ -89,7 +89,10 @@ def _list_subscriptions(billing: BillingPlatform, request: ListSubscriptionsInpu
 
 
 def _overlaps(subscription: Subscription, first: date, after: date) -> bool:
-    return any(term.starts_on < after and (term.ends_on is None or term.ends_on > first) for term in subscription.terms)
+    return any(
+        term.starts_on < after and (term.ends_on is None or term.ends_on > first)
+        for term in subscription.terms
+    )
 
 
 def _start_payment_retry(billing: BillingPlatform, request: StartPaymentRetryInput) -> dict[str, Any]:
@@ -199,16 +202,17 @@ def on_trigger(billing: BillingPlatform, event: dict[str, Any]) -> dict[str, Any
     if detail_type == "SessionStopped":
         detail = event.get("detail") or {}
         session = detail.get("session") or {}
-        payload = {"tenantId": str(detail["tenantId"]), "sessionId": str(session["sessionId"])}
+        session_id = str(session["sessionId"])
+        payload: dict[str, object] = {"tenantId": str(detail["tenantId"]), "sessionId": session_id}
         # Express names are not deduplicated; the tasks are idempotent on the session instead. A name
         # per delivery keeps the two runs of a doubled end apart in the logs.
-        digest = hashlib.sha256(f"{payload['sessionId']}\x00{event.get('id', '')}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{session_id}\x00{event.get('id', '')}".encode()).hexdigest()[:32]
         billing.starter.start(SESSION_WORKFLOW, f"session-{digest}", payload)
         return {"started": SESSION_WORKFLOW, **payload}
     if detail_type == "Scheduled Event":
         moment = parse_timestamp(str(event["time"])) if event.get("time") else billing.clock()
         year, month = previous_month(moment)
-        payload = {"year": year, "month": month, "cursor": None, "timeZone": "UTC"}
-        billing.starter.start(MONTHLY_WORKFLOW, monthly_execution_name(year, month), payload)
+        monthly: dict[str, object] = {"year": year, "month": month, "cursor": None, "timeZone": "UTC"}
+        billing.starter.start(MONTHLY_WORKFLOW, monthly_execution_name(year, month), monthly)
         return {"started": MONTHLY_WORKFLOW, "year": year, "month": month}
     raise BillingInputError(f"detail-type: {detail_type!r} does not start a billing workflow")

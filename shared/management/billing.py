@@ -19,7 +19,14 @@ from shared.billing.ledger import LedgerTransaction, RevenueSplit
 from shared.billing.money import MINOR_UNITS
 from shared.billing.ports import ConcurrentUpdateError
 from shared.billing.resolver import AssignmentScope, TariffAssignment
-from shared.billing.subscriptions import Plan, SubscriberType, Subscription, SubscriptionTerm, cancel, change_plan
+from shared.billing.subscriptions import (
+    Plan,
+    SubscriberType,
+    Subscription,
+    SubscriptionTerm,
+    cancel,
+    change_plan,
+)
 from shared.billing.tariffs import Tariff, parse_tariff
 from shared.billing.wallets import AccountType, Wallet, top_up
 from shared.domain.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -76,7 +83,9 @@ def assign_tariff(
     return assignment
 
 
-def assigned_tariff(platform: Platform, principal: Principal, scope: AssignmentScope, target_id: str) -> str | None:
+def assigned_tariff(
+    platform: Platform, principal: Principal, scope: AssignmentScope, target_id: str
+) -> str | None:
     assignment = platform.billing.settings_store.assignment(principal.tenant_id, scope, target_id)
     return assignment.tariff_id if assignment else None
 
@@ -111,7 +120,9 @@ def set_revenue_split(
 
 def revenue_split(platform: Platform, principal: Principal, site_id: str) -> RevenueSplit:
     platform.sites.get(principal.tenant_id, site_id)
-    return platform.billing.settings_store.split_rule(principal.tenant_id, site_id) or RevenueSplit(site_id=site_id)
+    return platform.billing.settings_store.split_rule(principal.tenant_id, site_id) or RevenueSplit(
+        site_id=site_id
+    )
 
 
 def _first_error(error: ValueError) -> str:
@@ -131,7 +142,9 @@ def _first_error(error: ValueError) -> str:
 
 def _currency(currency: str) -> str:
     if currency not in MINOR_UNITS:
-        raise InvalidRequestError("currency: must be an ISO 4217 currency code (three capital letters, e.g. EUR)")
+        raise InvalidRequestError(
+            "currency: must be an ISO 4217 currency code (three capital letters, e.g. EUR)"
+        )
     return currency
 
 
@@ -216,7 +229,13 @@ def get_wallet(platform: Platform, principal: Principal, wallet_id: str) -> Wall
 
 
 def top_up_wallet(
-    platform: Platform, principal: Principal, wallet_id: str, *, amount: Decimal, top_up_id: str | None, provider: str
+    platform: Platform,
+    principal: Principal,
+    wallet_id: str,
+    *,
+    amount: Decimal,
+    top_up_id: str | None,
+    provider: str,
 ) -> Wallet:
     """Credits the wallet with money received at ``provider`` (``manual``: cash, bank transfer booked by
     the operator). Idempotent on ``topUpId``: the same id again changes nothing."""
@@ -244,7 +263,9 @@ def wallet_history(
     platform: Platform, principal: Principal, wallet_id: str, limit: int, cursor: str | None
 ) -> tuple[list[WalletMovementRecord], str | None]:
     get_wallet(platform, principal, wallet_id)
-    transactions, next_cursor = platform.billing.ledger.wallet_history(principal.tenant_id, wallet_id, limit, cursor)
+    transactions, next_cursor = platform.billing.ledger.wallet_history(
+        principal.tenant_id, wallet_id, limit, cursor
+    )
     account = f"wallet:{wallet_id}"
     movements = [
         WalletMovementRecord(
@@ -261,7 +282,10 @@ def wallet_history(
 def create_plan(platform: Platform, principal: Principal, **fields: Any) -> Plan:
     _currency(str(fields["currency"]))
     plan_id = fields.pop("plan_id", None) or f"plan-{uuid.uuid4().hex[:12]}"
-    if fields.get("tariff_id") and platform.billing.settings_store.tariff(principal.tenant_id, fields["tariff_id"]) is None:
+    if (
+        fields.get("tariff_id")
+        and platform.billing.settings_store.tariff(principal.tenant_id, fields["tariff_id"]) is None
+    ):
         raise InvalidRequestError(f"tariffId: tariff {fields['tariff_id']} does not exist")
     try:
         plan = Plan(tenant_id=principal.tenant_id, plan_id=plan_id, **fields)
@@ -313,7 +337,13 @@ def get_subscription(platform: Platform, principal: Principal, subscription_id: 
 
 
 def change_subscription(
-    platform: Platform, principal: Principal, subscription_id: str, *, plan_id: str | None, on: date, cancel_it: bool
+    platform: Platform,
+    principal: Principal,
+    subscription_id: str,
+    *,
+    plan_id: str | None,
+    on: date,
+    cancel_it: bool,
 ) -> Subscription:
     """A plan change from ``on`` (the month is prorated by days), or the end of the subscription."""
     subscription = get_subscription(platform, principal, subscription_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from shared.billing.alerts import BillingAlert
 from shared.billing.cdrs import Cdr
 from shared.billing.invoices import Invoice, InvoiceStatus
 from shared.billing.payments.port import PaymentOutcome, PaymentStatus
@@ -33,7 +34,6 @@ from shared.billing.workflow_tasks import (
 )
 from shared.domain.errors import InvalidRequestError, NotFoundError
 from shared.domain.tenancy import Principal
-from shared.billing.alerts import BillingAlert
 
 if TYPE_CHECKING:
     from shared.wiring import Platform
@@ -96,7 +96,12 @@ def get_invoice(platform: Platform, principal: Principal, invoice_id: str) -> In
 
 
 def refund_invoice(
-    platform: Platform, principal: Principal, invoice_id: str, *, refund_id: str | None, amount: Decimal | None
+    platform: Platform,
+    principal: Principal,
+    invoice_id: str,
+    *,
+    refund_id: str | None,
+    amount: Decimal | None,
 ) -> RefundOutput:
     """A credit note, the ledger's reversals and the money back (wallet or Stripe), idempotent on
     ``refundId``."""
@@ -213,7 +218,9 @@ def redrive(
             raise NotFoundError(f"subscription {subscription_id} not found")
         year, month = int(period[:4]), int(period[5:7])
         name = f"{monthly_execution_name(year, month)}-redrive-{suffix}"
-        billing.starter.start(MONTHLY_WORKFLOW, name, {"year": year, "month": month, "cursor": None, "timeZone": "UTC"})
+        billing.starter.start(
+            MONTHLY_WORKFLOW, name, {"year": year, "month": month, "cursor": None, "timeZone": "UTC"}
+        )
         return Redriven(MONTHLY_WORKFLOW, name)
     raise InvalidRequestError("body: name a sessionId, an invoiceId, or a subscriptionId with its period")
 
@@ -257,14 +264,22 @@ def stripe_webhook(platform: Platform, payload: bytes, signature: str | None) ->
             mark_paid(
                 ports,
                 invoice,
-                PaymentOutcome(status=PaymentStatus.SUCCEEDED, provider="stripe", provider_reference=event.payment_intent_id),
+                PaymentOutcome(
+                    status=PaymentStatus.SUCCEEDED,
+                    provider="stripe",
+                    provider_reference=event.payment_intent_id,
+                ),
             )
-        split_revenue_task(ports, SplitRevenueInput(tenant_id=invoice.tenant_id, invoice_id=invoice.invoice_id))
+        split_revenue_task(
+            ports, SplitRevenueInput(tenant_id=invoice.tenant_id, invoice_id=invoice.invoice_id)
+        )
         return WebhookResult(event.event_id, "paid")
     if event.status is PaymentStatus.FAILED:
         if invoice.status is InvoiceStatus.PAID:
             return WebhookResult(event.event_id, "ignored: the invoice is paid")
         reason = event.failure.message if event.failure else "payment failed at Stripe"
-        park_invoice_task(ports, ParkInvoiceInput(tenant_id=invoice.tenant_id, invoice_id=invoice.invoice_id, reason=reason))
+        park_invoice_task(
+            ports, ParkInvoiceInput(tenant_id=invoice.tenant_id, invoice_id=invoice.invoice_id, reason=reason)
+        )
         return WebhookResult(event.event_id, "parked")
     return WebhookResult(event.event_id, str(event.status))

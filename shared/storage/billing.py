@@ -262,7 +262,9 @@ class BillingAccountRepository(_TenantRecords):
             if not any(failed):
                 raise
             what = next(label for (label, _), hit in zip(puts, failed, strict=False) if hit)
-            raise AlreadyExistsError(what if what.startswith("idTokens") else f"{what} already exists") from None
+            raise AlreadyExistsError(
+                what if what.startswith("idTokens") else f"{what} already exists"
+            ) from None
 
     def profile(self, tenant_id: str, billing_account_id: str) -> AccountProfile | None:
         return self._get(tenant_id, f"account#{billing_account_id}", AccountProfile)
@@ -292,7 +294,9 @@ class BillingAccountRepository(_TenantRecords):
 
     # --- wallets
     def wallet(self, tenant_id: str, wallet_id: str) -> Wallet | None:
-        document = get_document(self._client, self._table, _key(tenant_id, "recordKey", f"wallet#{wallet_id}"))
+        document = get_document(
+            self._client, self._table, _key(tenant_id, "recordKey", f"wallet#{wallet_id}")
+        )
         return Wallet.model_validate(document) if document else None
 
     def apply(self, change: WalletChange, *, expected_version: int) -> bool:
@@ -397,7 +401,9 @@ class CdrRepository:
         document = get_document(self._client, self._table, _key(tenant_id, "sessionId", session_id))
         return Cdr.model_validate(document) if document else None
 
-    def postpaid_cdrs(self, tenant_id: str, billing_account_id: str, start: datetime, end: datetime) -> list[Cdr]:
+    def postpaid_cdrs(
+        self, tenant_id: str, billing_account_id: str, start: datetime, end: datetime
+    ) -> list[Cdr]:
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "byAccountStart",
@@ -482,12 +488,19 @@ class InvoiceRepository:
             counter = get_document(self._client, self._table, _counter_key(invoice.tenant_id, series, year))
             current = int(counter["sequence"]) if counter else 0
             numbered = invoice.model_copy(update={"number": format_invoice_number(series, year, current + 1)})
-            counter_condition = (
-                {"ConditionExpression": "#sequence = :current", "ExpressionAttributeValues": {
-                    ":current": {"N": str(current)}, ":next": {"N": str(current + 1)}}}
+            counter_condition: dict[str, Any] = (
+                {
+                    "ConditionExpression": "#sequence = :current",
+                    "ExpressionAttributeValues": {
+                        ":current": {"N": str(current)},
+                        ":next": {"N": str(current + 1)},
+                    },
+                }
                 if counter
-                else {"ConditionExpression": "attribute_not_exists(invoiceId)", "ExpressionAttributeValues": {
-                    ":next": {"N": str(current + 1)}}}
+                else {
+                    "ConditionExpression": "attribute_not_exists(invoiceId)",
+                    "ExpressionAttributeValues": {":next": {"N": str(current + 1)}},
+                }
             )
             try:
                 self._client.transact_write_items(
@@ -591,7 +604,9 @@ def ledger_document(transaction: LedgerTransaction) -> dict[str, Any]:
     reverses = transaction.reverses or ""
     if transaction.kind is TransactionKind.SPLIT or reverses.startswith("split:"):
         document["revenueTenant"] = transaction.tenant_id
-    wallets = {e.account.removeprefix("wallet:") for e in transaction.entries if e.account.startswith("wallet:")}
+    wallets = {
+        e.account.removeprefix("wallet:") for e in transaction.entries if e.account.startswith("wallet:")
+    }
     if len(wallets) == 1:
         document["walletKey"] = f"{transaction.tenant_id}#{wallets.pop()}"
     return document
@@ -666,7 +681,9 @@ class BillingAlertRepository:
     def clear(self, tenant_id: str, alert_key: str) -> None:
         self._client.delete_item(TableName=self._table, Key=_key(tenant_id, "alertKey", alert_key))
 
-    def list_alerts(self, tenant_id: str, limit: int, cursor: str | None) -> tuple[list[BillingAlert], str | None]:
+    def list_alerts(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[BillingAlert], str | None]:
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "tenantId = :tenant",

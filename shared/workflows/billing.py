@@ -28,7 +28,12 @@ TASK_RETRY_ATTEMPTS = 3
 
 RETRY_TRANSIENT: list[dict[str, Any]] = [
     {"ErrorEquals": [BILLING_INPUT_ERROR], "MaxAttempts": 0},
-    {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": TASK_RETRY_ATTEMPTS, "BackoffRate": 2.0},
+    {
+        "ErrorEquals": ["States.ALL"],
+        "IntervalSeconds": 1,
+        "MaxAttempts": TASK_RETRY_ATTEMPTS,
+        "BackoffRate": 2.0,
+    },
 ]
 
 
@@ -66,7 +71,11 @@ def _park(name: str, arguments: dict[str, Any], next_state: str) -> dict[str, An
     return _task(name, arguments, result_path="$.parked", next_state=next_state)
 
 
-PARKED = {"Type": "Fail", "Error": "BillingParked", "Cause": "parked for an operator (GET /v1/billing-alerts)"}
+PARKED = {
+    "Type": "Fail",
+    "Error": "BillingParked",
+    "Cause": "parked for an operator (GET /v1/billing-alerts)",
+}
 
 
 def _payment_states(prefix: str, *, invoice_id: str, done: str) -> dict[str, dict[str, Any]]:
@@ -83,7 +92,11 @@ def _payment_states(prefix: str, *, invoice_id: str, done: str) -> dict[str, dic
             "Type": "Choice",
             "Choices": [
                 {"Variable": "$.payment.next", "StringEquals": "split", "Next": f"{prefix}SplitRevenue"},
-                {"Variable": "$.payment.next", "StringEquals": "retry", "Next": f"{prefix}StartPaymentRetries"},
+                {
+                    "Variable": "$.payment.next",
+                    "StringEquals": "retry",
+                    "Next": f"{prefix}StartPaymentRetries",
+                },
                 {"Variable": "$.payment.next", "StringEquals": "park", "Next": f"{prefix}ParkInvoice"},
             ],
             "Default": done,  # done (nothing to collect) or wait_for_webhook (the webhook settles it)
@@ -211,7 +224,11 @@ BILLING_PAYMENT_RETRY = WorkflowSpec(
             ),
             "ParkInvoice": _park(
                 "park_invoice",
-                {"tenantId.$": "$.tenantId", "invoiceId.$": "$.invoiceId", "reason.$": "$.payment.failure.message"},
+                {
+                    "tenantId.$": "$.tenantId",
+                    "invoiceId.$": "$.invoiceId",
+                    "reason.$": "$.payment.failure.message",
+                },
                 "Parked",
             ),
             "ParkInvoiceAfterError": _park(
@@ -283,7 +300,12 @@ BILLING_MONTHLY = WorkflowSpec(
         "States": {
             "ListSubscriptions": _task(
                 "list_subscriptions",
-                {"year.$": "$.year", "month.$": "$.month", "cursor.$": "$.cursor", "timeZone.$": "$.timeZone"},
+                {
+                    "year.$": "$.year",
+                    "month.$": "$.month",
+                    "cursor.$": "$.cursor",
+                    "timeZone.$": "$.timeZone",
+                },
                 result_path="$.page",
                 next_state="InvoiceSubscriptions",
             ),

@@ -34,7 +34,12 @@ from shared.wiring import Platform, build_platform
 from shared.workflows.billing import BILLING_WORKFLOWS
 from shared.workflows.definitions import WorkflowSpec
 from tools.local_platform.lambda_context import Handler
-from tools.local_platform.step_functions import EXECUTE_STATE_MACHINES, ExecutionResult, WorkflowRunner, in_process_workflows
+from tools.local_platform.step_functions import (
+    EXECUTE_STATE_MACHINES,
+    ExecutionResult,
+    WorkflowRunner,
+    in_process_workflows,
+)
 
 TENANT = "demo"
 ADMIN = Principal(tenant_id=TENANT, subject="admin", roles=frozenset({Role.ADMIN}))
@@ -134,7 +139,9 @@ def set_up_tenant(
 ) -> None:
     """A site in Berlin shared 20 % with its host and 5 % with the platform, a station on it priced at
     0.30 EUR/kWh, and a driver account for TOKEN (a wallet with ``top_up``, or a Stripe card)."""
-    platform.sites.create(Site(tenant_id=TENANT, site_id=SITE, name="Depot", timezone="Europe/Berlin", created_at=T0))
+    platform.sites.create(
+        Site(tenant_id=TENANT, site_id=SITE, name="Depot", timezone="Europe/Berlin", created_at=T0)
+    )
     platform.stations.create(Station(station_id=STATION, tenant_id=TENANT, site_id=SITE, created_at=T0))
     billing.set_revenue_split(
         platform,
@@ -163,7 +170,9 @@ def set_up_tenant(
         overdraft_limit=Decimal(0),
     )
     if account_type is AccountType.PREPAID and top_up:
-        billing.top_up_wallet(platform, ADMIN, ACCOUNT, amount=Decimal(top_up), top_up_id="first", provider="manual")
+        billing.top_up_wallet(
+            platform, ADMIN, ACCOUNT, amount=Decimal(top_up), top_up_id="first", provider="manual"
+        )
 
 
 def completed_session(
@@ -203,7 +212,11 @@ def completed_session(
     readings = [
         MeterValue(
             timestamp=start + timedelta(minutes=m),
-            sampled_value=[SampledValue(value=str(energy_wh * m // minutes), measurand="Energy.Active.Import.Register", unit="Wh")],
+            sampled_value=[
+                SampledValue(
+                    value=str(energy_wh * m // minutes), measurand="Energy.Active.Import.Register", unit="Wh"
+                )
+            ],
         )
         for m in range(0, minutes + 1, 10)
     ]

@@ -99,7 +99,9 @@ class StandIn:
         if len(parts) == 3 and parts[:2] == ["v1", "payment_intents"] and not form:
             intent = self.intents.get(parts[2])
             if intent is None:
-                return 404, _error("invalid_request_error", "resource_missing", f"No such payment_intent: '{parts[2]}'")
+                return 404, _error(
+                    "invalid_request_error", "resource_missing", f"No such payment_intent: '{parts[2]}'"
+                )
             return 200, intent
         if len(parts) == 4 and parts[:2] == ["v1", "payment_intents"] and parts[3] == "confirm":
             return self._confirm(parts[2], form)
@@ -128,7 +130,9 @@ class StandIn:
     def _confirm(self, intent_id: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         intent = self.intents.get(intent_id)
         if intent is None:
-            return 404, _error("invalid_request_error", "resource_missing", f"No such payment_intent: '{intent_id}'")
+            return 404, _error(
+                "invalid_request_error", "resource_missing", f"No such payment_intent: '{intent_id}'"
+            )
         if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
             return 400, _error(
                 "invalid_request_error",

@@ -253,7 +253,9 @@ def test_a_retry_confirms_the_declined_payment_intent_again_instead_of_replaying
     assert retry.status is PaymentStatus.SUCCEEDED
     assert retry.provider_reference == first.provider_reference
     assert standin.created_intents == 1
-    confirm_keys = [h.get("idempotency-key") for _, path, h, _ in standin.requests if path.endswith("/confirm")]
+    confirm_keys = [
+        h.get("idempotency-key") for _, path, h, _ in standin.requests if path.endswith("/confirm")
+    ]
     assert confirm_keys == ["invoice:INV-1:attempt-2"]
     # and a third attempt finds it succeeded and charges nothing more
     again = provider.collect(

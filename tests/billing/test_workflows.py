@@ -41,7 +41,9 @@ def _session_input(session_id: str) -> dict[str, str]:
     return {"tenantId": TENANT, "sessionId": session_id}
 
 
-def test_a_doubled_session_end_yields_one_cdr_one_invoice_one_debit_and_one_split(harness: BillingHarness) -> None:
+def test_a_doubled_session_end_yields_one_cdr_one_invoice_one_debit_and_one_split(
+    harness: BillingHarness,
+) -> None:
     # Given a station priced at 0.30 EUR/kWh and a driver wallet holding 50.00
     platform = harness.platform
     set_up_tenant(platform)
@@ -69,7 +71,12 @@ def test_a_doubled_session_end_yields_one_cdr_one_invoice_one_debit_and_one_spli
     assert shares["revenue:platform"] == D("-0.15")
     # and the ledger balances: the receivable is settled, the site's unallocated revenue is split out
     everything = balances(
-        t for t in (platform.billing.ledger.transaction(TENANT, f"{k}:{invoice.invoice_id}") for k in ("invoice", "payment", "split")) if t
+        t
+        for t in (
+            platform.billing.ledger.transaction(TENANT, f"{k}:{invoice.invoice_id}")
+            for k in ("invoice", "payment", "split")
+        )
+        if t
     )
     assert everything[f"receivable:{ACCOUNT}"] == 0 and everything[f"unallocated:{SITE}"] == 0
 
@@ -86,7 +93,9 @@ def test_an_orphan_session_is_parked_until_its_start_arrives(harness: BillingHar
     assert platform.billing.cdrs.cdr_for_session(TENANT, session_id) is None
     # When the start arrives (the fold completes the session and ends it again)
     stored = platform.sessions.get(session_id)
-    assert stored is not None and platform.sessions.replace(stored.model_copy(update={"start_seen": True}), stored.version)
+    assert stored is not None and platform.sessions.replace(
+        stored.model_copy(update={"start_seen": True}), stored.version
+    )
     assert harness.wait(harness.start("billing_session", _session_input(session_id))).status == "SUCCEEDED"
     # Then it is billed once and the alert is gone
     assert len(harness.invoices(session_id)) == 1
@@ -129,7 +138,10 @@ def test_a_failing_lambda_is_retried_then_parked_and_a_redrive_bills_once() -> N
         # When the fault is gone and the operator re-drives (twice, even)
         failing["on"] = False
         for _ in range(2):
-            assert harness.wait(harness.start("billing_session", _session_input(session_id))).status == "SUCCEEDED"
+            assert (
+                harness.wait(harness.start("billing_session", _session_input(session_id))).status
+                == "SUCCEEDED"
+            )
         # Then the session is billed once
         assert len(harness.invoices(session_id)) == 1
         assert billing.get_wallet(platform, ADMIN, ACCOUNT).balance == D("47.00")
@@ -150,7 +162,9 @@ def _with_stripe_secret(standin: StandIn) -> str:
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     created = secrets.create_secret(
         Name="csms/stripe",
-        SecretString=json.dumps({"apiKey": "sk_test_standin", "webhookSecret": "whsec_test", "apiBase": standin.url}),
+        SecretString=json.dumps(
+            {"apiKey": "sk_test_standin", "webhookSecret": "whsec_test", "apiBase": standin.url}
+        ),
     )
     return str(created["ARN"])
 
@@ -163,7 +177,7 @@ def _card_session(standin: StandIn, payment_method: str) -> Iterator[tuple[Billi
         from tests.billing.platform_harness import clear_warm_container_caches
 
         clear_warm_container_caches()
-        harness.platform.settings.__dict__  # settings are frozen: rebuild the platform below
+        # settings are frozen: rebuild the platform with the secret's ARN
         from shared.settings import Settings
         from shared.wiring import build_platform
 
@@ -195,7 +209,9 @@ def test_a_failing_payment_is_retried_with_backoff_then_parked(standin: StandIn)
 def test_a_payment_that_succeeds_on_a_retry_is_split_once(standin: StandIn) -> None:
     standin.declines_left["pm_card_tryAgainLater"] = 2
     for harness, session_id in _card_session(standin, "pm_card_tryAgainLater"):
-        assert harness.wait(harness.start("billing_session", _session_input(session_id))).status == "SUCCEEDED"
+        assert (
+            harness.wait(harness.start("billing_session", _session_input(session_id))).status == "SUCCEEDED"
+        )
         (retry_run,) = harness.wait_for_executions("billing_payment_retry", 1)
         assert retry_run.status == "SUCCEEDED"
         (invoice,) = harness.invoices(session_id)
@@ -210,7 +226,9 @@ def test_a_monthly_run_invoices_a_subscription_once_even_when_started_twice(harn
     # Given a driver subscribed to a 10.00 EUR plan since before March, paying from a wallet
     platform = harness.platform
     set_up_tenant(platform)
-    billing.create_plan(platform, ADMIN, plan_id="basic", name="Basic", currency="EUR", monthly_fee=D("10.00"))
+    billing.create_plan(
+        platform, ADMIN, plan_id="basic", name="Basic", currency="EUR", monthly_fee=D("10.00")
+    )
     from datetime import date
 
     from shared.billing.subscriptions import SubscriberType
@@ -231,13 +249,15 @@ def test_a_monthly_run_invoices_a_subscription_once_even_when_started_twice(harn
     second = harness.start("billing_monthly", payload, name="monthly-2026-03-again")
     from botocore.exceptions import ClientError
 
-    with pytest.raises(ClientError):  # AWS (and moto) refuse a second run under a finished run's name
-        harness.wait(first)
+    harness.wait(first)
+    with pytest.raises(ClientError):  # AWS (and moto) refuse another input under a finished run's name
         harness.start("billing_monthly", {**payload, "cursor": None, "again": True}, name="monthly-2026-03")
     results = [harness.wait(first), harness.wait(second)]
     # Then one invoice for (subscription, March), paid once from the wallet and split
     assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.cause for r in results]
-    invoices, _ = billing_records.list_invoices(platform, ADMIN, session_id=None, status=None, limit=50, cursor=None)
+    invoices, _ = billing_records.list_invoices(
+        platform, ADMIN, session_id=None, status=None, limit=50, cursor=None
+    )
     (invoice,) = invoices
     assert (invoice.subscription_id, invoice.period, invoice.amount_due) == ("sub-1", "2026-03", D("10.00"))
     assert invoice.status is InvoiceStatus.PAID

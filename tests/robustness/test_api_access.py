@@ -67,7 +67,9 @@ def env() -> Iterator[PlatformUnderTest]:
         yield test_platform
 
 
-PUBLIC = {(route.method, route.path) for route in HTTP_ROUTES if not route.authorized and route.path != OPENAPI_PATH}
+PUBLIC = {
+    (route.method, route.path) for route in HTTP_ROUTES if not route.authorized and route.path != OPENAPI_PATH
+}
 """Routes without an operator token (a provider's signed webhook): declared public in the catalog."""
 AUTHORIZED = {key: permission for key, permission in ROUTE_PERMISSIONS.items() if key not in PUBLIC}
 

@@ -34,11 +34,15 @@ IdentifierPath = Annotated[str, Path(pattern=IDENTIFIER_PATTERN)]
 
 
 @operation(router, "POST", "/v1/tariffs", Permission.WRITE, status=HTTPStatus.CREATED, tags=TARIFFS)
-def create_tariff(body: schemas.TariffCreate, caller: Caller, platform: PlatformDependency) -> schemas.TariffView:
+def create_tariff(
+    body: schemas.TariffCreate, caller: Caller, platform: PlatformDependency
+) -> schemas.TariffView:
     """An OCPI 2.2.1 tariff. Refused with 400 naming the field: a negative price or VAT, an unknown
     currency, a step size below 1, empty or malformed restrictions, and restrictions that leave a
     period unpriced (unless ``allowUnpricedPeriods``)."""
-    tariff = billing.create_tariff(platform, caller, body.model_dump(by_alias=True, exclude_unset=True, mode="json"))
+    tariff = billing.create_tariff(
+        platform, caller, body.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    )
     return views.tariff_view(tariff)
 
 
@@ -62,7 +66,8 @@ def list_assignments(
     """Every assignment: driver groups, stations, sites and the tenant default (most specific wins)."""
     items, next_cursor = platform.billing.settings_store.list_assignments(caller.tenant_id, limit, cursor)
     return schemas.TariffAssignmentList(
-        items=[views.assignment_view(item.scope, item.target_id, item) for item in items], next_cursor=next_cursor
+        items=[views.assignment_view(item.scope, item.target_id, item) for item in items],
+        next_cursor=next_cursor,
     )
 
 
@@ -71,7 +76,9 @@ def assign_group_tariff(
     group_id: IdentifierPath, body: schemas.TariffAssignmentBody, caller: Caller, platform: PlatformDependency
 ) -> schemas.TariffAssignmentView:
     """The tariff of a driver group (a fleet, a plan's members): it wins over station and site."""
-    assignment = billing.assign_tariff(platform, caller, AssignmentScope.DRIVER_GROUP, group_id, body.tariff_id)
+    assignment = billing.assign_tariff(
+        platform, caller, AssignmentScope.DRIVER_GROUP, group_id, body.tariff_id
+    )
     return views.assignment_view(AssignmentScope.DRIVER_GROUP, group_id, assignment)
 
 
@@ -89,7 +96,9 @@ def assign_default_tariff(
 
 
 @operation(router, "GET", "/v1/sites/<site_id>/revenue-split", Permission.READ, tags=["sites"])
-def get_revenue_split(site_id: SiteIdPath, caller: Caller, platform: PlatformDependency) -> schemas.RevenueSplitView:
+def get_revenue_split(
+    site_id: SiteIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.RevenueSplitView:
     return views.split_view(billing.revenue_split(platform, caller, site_id))
 
 
@@ -142,7 +151,9 @@ def list_billing_accounts(
     caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
 ) -> schemas.BillingAccountList:
     items, next_cursor = platform.billing.accounts.list_accounts(caller.tenant_id, limit, cursor)
-    return schemas.BillingAccountList(items=[views.account_view(item) for item in items], next_cursor=next_cursor)
+    return schemas.BillingAccountList(
+        items=[views.account_view(item) for item in items], next_cursor=next_cursor
+    )
 
 
 @operation(router, "GET", "/v1/billing-accounts/<billing_account_id>", Permission.READ, tags=ACCOUNTS)
@@ -157,25 +168,43 @@ def get_wallet(wallet_id: IdentifierPath, caller: Caller, platform: PlatformDepe
     return views.wallet_view(billing.get_wallet(platform, caller, wallet_id))
 
 
-@operation(router, "POST", "/v1/wallets/<wallet_id>/top-ups", Permission.WRITE, status=HTTPStatus.CREATED, tags=ACCOUNTS)
+@operation(
+    router,
+    "POST",
+    "/v1/wallets/<wallet_id>/top-ups",
+    Permission.WRITE,
+    status=HTTPStatus.CREATED,
+    tags=ACCOUNTS,
+)
 def top_up_wallet(
     wallet_id: IdentifierPath, body: schemas.TopUpCreate, caller: Caller, platform: PlatformDependency
 ) -> schemas.WalletView:
     """Credits the wallet (money received outside the platform: cash, bank transfer). The answer is the
     wallet after it; the same ``topUpId`` again credits nothing."""
     wallet = billing.top_up_wallet(
-        platform, caller, wallet_id, amount=Decimal(body.amount), top_up_id=body.top_up_id, provider=body.provider
+        platform,
+        caller,
+        wallet_id,
+        amount=Decimal(body.amount),
+        top_up_id=body.top_up_id,
+        provider=body.provider,
     )
     return views.wallet_view(wallet)
 
 
 @operation(router, "GET", "/v1/wallets/<wallet_id>/history", Permission.READ, tags=ACCOUNTS)
 def wallet_history(
-    wallet_id: IdentifierPath, caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
+    wallet_id: IdentifierPath,
+    caller: Caller,
+    platform: PlatformDependency,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> schemas.WalletHistory:
     """Top-ups, session payments and refunds, newest first."""
     movements, next_cursor = billing.wallet_history(platform, caller, wallet_id, limit, cursor)
-    return schemas.WalletHistory(items=[views.movement_view(item) for item in movements], next_cursor=next_cursor)
+    return schemas.WalletHistory(
+        items=[views.movement_view(item) for item in movements], next_cursor=next_cursor
+    )
 
 
 # ---- plans and subscriptions ------------------------------------------------------------------
@@ -201,7 +230,9 @@ def create_plan(body: schemas.PlanCreate, caller: Caller, platform: PlatformDepe
 
 
 @operation(router, "GET", "/v1/plans", Permission.READ, tags=PLANS)
-def list_plans(caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None) -> schemas.PlanList:
+def list_plans(
+    caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
+) -> schemas.PlanList:
     items, next_cursor = platform.billing.settings_store.list_plans(caller.tenant_id, limit, cursor)
     return schemas.PlanList(items=[views.plan_view(item) for item in items], next_cursor=next_cursor)
 
@@ -234,7 +265,9 @@ def list_subscriptions(
     caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
 ) -> schemas.SubscriptionList:
     items, next_cursor = platform.billing.accounts.list_subscriptions(caller.tenant_id, limit, cursor)
-    return schemas.SubscriptionList(items=[views.subscription_view(item) for item in items], next_cursor=next_cursor)
+    return schemas.SubscriptionList(
+        items=[views.subscription_view(item) for item in items], next_cursor=next_cursor
+    )
 
 
 @operation(router, "GET", "/v1/subscriptions/<subscription_id>", Permission.READ, tags=PLANS)
@@ -246,7 +279,10 @@ def get_subscription(
 
 @operation(router, "PATCH", "/v1/subscriptions/<subscription_id>", Permission.WRITE, tags=PLANS)
 def change_subscription(
-    subscription_id: IdentifierPath, body: schemas.SubscriptionChange, caller: Caller, platform: PlatformDependency
+    subscription_id: IdentifierPath,
+    body: schemas.SubscriptionChange,
+    caller: Caller,
+    platform: PlatformDependency,
 ) -> schemas.SubscriptionView:
     """Another plan from ``on`` (both are prorated by days in that month), or the end on ``on``."""
     subscription = billing.change_subscription(

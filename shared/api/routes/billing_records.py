@@ -36,7 +36,8 @@ SessionIdQuery = Annotated[str | None, Query(alias="sessionId", pattern=SESSION_
 From = Annotated[ApiDatetime | None, Query(alias="from", description="At or after")]
 To = Annotated[ApiDatetime | None, Query(alias="to", description="At or before")]
 PeriodStart = Annotated[
-    ApiDatetime | None, Query(alias="from", description="Booked at or after; default: the 1st of this month (UTC)")
+    ApiDatetime | None,
+    Query(alias="from", description="Booked at or after; default: the 1st of this month (UTC)"),
 ]
 PeriodEnd = Annotated[ApiDatetime | None, Query(alias="to", description="Booked before; default: now")]
 
@@ -82,11 +83,15 @@ def list_invoices(
 
 
 @operation(router, "GET", "/v1/invoices/<invoice_id>", Permission.READ, tags=INVOICES)
-def get_invoice(invoice_id: InvoiceIdPath, caller: Caller, platform: PlatformDependency) -> schemas.InvoiceView:
+def get_invoice(
+    invoice_id: InvoiceIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.InvoiceView:
     return views.invoice_view(billing_records.get_invoice(platform, caller, invoice_id))
 
 
-@operation(router, "GET", "/v1/invoices/<invoice_id>/html", Permission.READ, tags=INVOICES, media_type="text/html")
+@operation(
+    router, "GET", "/v1/invoices/<invoice_id>/html", Permission.READ, tags=INVOICES, media_type="text/html"
+)
 def render_invoice(invoice_id: InvoiceIdPath, caller: Caller, platform: PlatformDependency) -> Response[str]:
     """A printable HTML page of the invoice."""
     invoice = billing_records.get_invoice(platform, caller, invoice_id)
@@ -96,7 +101,12 @@ def render_invoice(invoice_id: InvoiceIdPath, caller: Caller, platform: Platform
 
 
 @operation(
-    router, "POST", "/v1/invoices/<invoice_id>/refunds", Permission.WRITE, status=HTTPStatus.CREATED, tags=INVOICES
+    router,
+    "POST",
+    "/v1/invoices/<invoice_id>/refunds",
+    Permission.WRITE,
+    status=HTTPStatus.CREATED,
+    tags=INVOICES,
 )
 def refund_invoice(
     invoice_id: InvoiceIdPath, body: schemas.RefundCreate, caller: Caller, platform: PlatformDependency
@@ -185,7 +195,9 @@ def list_alerts(
 @operation(
     router, "POST", "/v1/billing-alerts/redrive", Permission.WRITE, status=HTTPStatus.ACCEPTED, tags=ALERTS
 )
-def redrive(body: schemas.RedriveRequest, caller: Caller, platform: PlatformDependency) -> schemas.RedriveView:
+def redrive(
+    body: schemas.RedriveRequest, caller: Caller, platform: PlatformDependency
+) -> schemas.RedriveView:
     """Runs billing again for a parked session, invoice (payment from attempt 1) or month; every step is
     idempotent, so nothing is billed twice."""
     given = [body.session_id is not None, body.invoice_id is not None, body.subscription_id is not None]

@@ -15,9 +15,9 @@ from shared.api.access import Permission
 from shared.api.dependencies import Caller, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdQuery, StationIdPath
 from shared.api.routing import operation
+from shared.billing.resolver import AssignmentScope
 from shared.catalog import SUPPORTED_SUBPROTOCOLS
 from shared.domain.changes import StationSettingsChange
-from shared.billing.resolver import AssignmentScope
 from shared.management import billing, stations
 
 router = Router()
@@ -103,7 +103,9 @@ def update_station(
     return _with_tariff(views.station_view(station, platform.clock(), _grace(platform)), platform, caller)
 
 
-def _with_tariff(view: schemas.StationView, platform: PlatformDependency, caller: Caller) -> schemas.StationView:
+def _with_tariff(
+    view: schemas.StationView, platform: PlatformDependency, caller: Caller
+) -> schemas.StationView:
     tariff_id = billing.assigned_tariff(platform, caller, AssignmentScope.STATION, view.station_id)
     return view.model_copy(update={"tariff_id": tariff_id})
 
