@@ -502,6 +502,13 @@ class InvoiceRepository:
                     "ExpressionAttributeValues": {":next": {"N": str(current + 1)}},
                 }
             )
+            counter_update: Any = {  # a TypedDict in the stubs: ** of a plain dict does not type-check
+                "TableName": self._table,
+                "Key": _counter_key(invoice.tenant_id, series, year),
+                "UpdateExpression": "SET #sequence = :next",
+                "ExpressionAttributeNames": {"#sequence": "sequence"},
+                **counter_condition,
+            }
             try:
                 self._client.transact_write_items(
                     TransactItems=[
@@ -512,15 +519,7 @@ class InvoiceRepository:
                                 "ConditionExpression": "attribute_not_exists(invoiceId)",
                             }
                         },
-                        {
-                            "Update": {
-                                "TableName": self._table,
-                                "Key": _counter_key(invoice.tenant_id, series, year),
-                                "UpdateExpression": "SET #sequence = :next",
-                                "ExpressionAttributeNames": {"#sequence": "sequence"},
-                                **counter_condition,
-                            }
-                        },
+                        {"Update": counter_update},
                     ]
                 )
             except ClientError as error:
