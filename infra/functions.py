@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy, SecretValue
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -50,6 +51,9 @@ def settings_env_var(field: str) -> str:
 MANAGEMENT_API_ENDPOINT_ENV = settings_env_var("management_api_endpoint")
 EVENT_BUS_NAME_ENV = settings_env_var("event_bus_name")
 HEARTBEAT_INTERVAL_ENV = settings_env_var("heartbeat_interval_seconds")
+STRIPE_SECRET_ENV = settings_env_var("stripe_secret_arn")
+PAYMENT_SECRET_PLACEHOLDER = '{"apiKey": "", "webhookSecret": ""}'
+"""Deployed empty (Stripe not configured); the operator puts the Stripe keys in after deploying."""
 
 
 class Functions(Construct):
@@ -76,8 +80,28 @@ class Functions(Construct):
         self._config = config
         self._functions: dict[str, lambda_.Function] = {}
         self._dead_letter_queues: dict[str, sqs.Queue] = {}
+        self.payment_secret: secretsmanager.Secret | None = None
+        if any(spec.reads_payment_secret for spec in FUNCTIONS):
+            self.payment_secret = self._payment_secret()
         for spec in FUNCTIONS:
             self._functions[spec.name] = self._function(spec)
+
+    def _payment_secret(self) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
+            self,
+            "PaymentProviderSecret",
+            description="Stripe API key and webhook signing secret (JSON: apiKey, webhookSecret); empty "
+            "until an operator fills it in",
+            secret_string_value=SecretValue.unsafe_plain_text(PAYMENT_SECRET_PLACEHOLDER),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "A Stripe API key is rotated in Stripe's dashboard, not by a Secrets Manager rotation Lambda; "
+            "the operator replaces the secret value when they roll the key.",
+        )
+        return secret
 
     def function(self, spec: FunctionSpec) -> lambda_.Function:
         return self._functions[spec.name]
@@ -162,6 +186,8 @@ class Functions(Construct):
             environment[MANAGEMENT_API_ENDPOINT_ENV] = self._connections_stage.callback_url
         if spec.publishes_events:
             environment[EVENT_BUS_NAME_ENV] = self._event_bus.event_bus_name
+        if spec.reads_payment_secret and self.payment_secret is not None:
+            environment[STRIPE_SECRET_ENV] = self.payment_secret.secret_arn
         return environment
 
     def _grant(self, spec: FunctionSpec, role: iam.Role) -> None:
@@ -184,6 +210,9 @@ class Functions(Construct):
                 role.add_to_policy(
                     iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
                 )
+
+        if spec.reads_payment_secret and self.payment_secret is not None:
+            self.payment_secret.grant_read(role)
 
     def _bucket(self, definition: BucketDefinition) -> s3.IBucket:
         if definition not in self._buckets:

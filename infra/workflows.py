@@ -5,7 +5,10 @@ platform runs too) with its ``${<function name>}`` placeholders handed to CloudF
 ``DefinitionSubstitutions`` (the deployed functions' ARNs), a role allowed to invoke exactly those
 functions, ``ALL``-level logging, X-Ray tracing and (through ``Operations``) a failure alarm. Functions
 that start it (``FunctionSpec.starts_workflows``) get ``states:StartExecution`` on it and its ARN in
-``WorkflowSpec.state_machine_arn_env_var``; functions that complete its tasks
+``WorkflowSpec.state_machine_arn_env_var``: the ARN built from the state machine's fixed name (stack
+name + workflow name), not its ``Ref``, so a function may start a workflow that also invokes it
+(billing's tasks start the payment retries that run them) without a CloudFormation dependency cycle;
+functions that complete its tasks
 (``FunctionSpec.completes_workflow_tasks``) get ``SendTaskSuccess/Failure/Heartbeat`` on it.
 No workflow, no state machine.
 
@@ -63,7 +66,7 @@ class Workflows(Construct):
         state_machine = sfn.StateMachine(
             self,
             construct_id,
-            state_machine_name=self._name(workflow),
+            state_machine_name=self.state_machine_name(workflow),
             comment=workflow.description,
             definition_body=sfn.DefinitionBody.from_string(workflow.definition_json),
             definition_substitutions={name: function.function_arn for name, function in invoked.items()},
@@ -94,15 +97,15 @@ class Workflows(Construct):
         )
         return state_machine
 
-    def _name(self, workflow: WorkflowSpec) -> str:
-        return f"{Stack.of(self).stack_name}-{workflow.name}"
+    def state_machine_name(self, workflow: WorkflowSpec) -> str:
+        """Unique per stack (names are unique per account and region); at most 80 characters."""
+        return f"{Stack.of(self).stack_name}-{pascal_case(workflow.name)}"[:80]
 
-    def _arn(self, workflow: WorkflowSpec) -> str:
-        """The state machine's ARN, from its fixed name."""
+    def _state_machine_arn(self, workflow: WorkflowSpec) -> str:
         return Stack.of(self).format_arn(
             service="states",
             resource="stateMachine",
-            resource_name=self._name(workflow),
+            resource_name=self.state_machine_name(workflow),
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
 
@@ -112,14 +115,14 @@ class Workflows(Construct):
         functions: dict[str, lambda_.Function],
         function_specs: Sequence[FunctionSpec],
     ) -> None:
-        state_machine_arn = self._arn(workflow)
+        arn = self._state_machine_arn(workflow)
         for spec in function_specs:
             function = functions[spec.name]
             if workflow.name in spec.starts_workflows:
                 function.add_to_role_policy(
-                    iam.PolicyStatement(actions=["states:StartExecution"], resources=[state_machine_arn])
+                    iam.PolicyStatement(actions=["states:StartExecution"], resources=[arn])
                 )
-                function.add_environment(workflow.state_machine_arn_env_var, state_machine_arn)
+                function.add_environment(workflow.state_machine_arn_env_var, arn)
             if spec.completes_workflow_tasks:
                 function.add_to_role_policy(
                     iam.PolicyStatement(
@@ -128,6 +131,6 @@ class Workflows(Construct):
                             "states:SendTaskFailure",
                             "states:SendTaskHeartbeat",
                         ],
-                        resources=[state_machine_arn],
+                        resources=[arn],
                     )
                 )

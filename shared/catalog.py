@@ -13,12 +13,18 @@ from shared.ocpp.protocols import preferred_subprotocols
 from shared.storage.buckets import DIAGNOSTICS_UPLOADS, FIRMWARE_IMAGES, BucketDefinition
 from shared.storage.tables import (
     ALERTS,
+    BILLING_ACCOUNTS,
+    BILLING_ALERTS,
+    BILLING_SETTINGS,
+    CDRS,
     COMMANDS,
     DIAGNOSTICS,
     FIRMWARE,
     FIRMWARE_CAMPAIGNS,
     ID_TOKENS,
     IDEMPOTENCY,
+    INVOICES,
+    LEDGER,
     METER_VALUES,
     RESERVATIONS,
     SESSIONS,
@@ -76,6 +82,9 @@ class FunctionSpec:
     completes_workflow_tasks: bool = False
     """Whether it resumes waiting workflow executions (SendTaskSuccess/Failure/Heartbeat, task token):
     it completes commands that executions wait on."""
+    reads_payment_secret: bool = False
+    """Whether it reads the payment provider's secret (Stripe API key, webhook signing secret) from
+    Secrets Manager (``STRIPE_SECRET_ARN``)."""
     tells_charger_url: bool = False
     """Whether it tells operators the public charger URL (OCPP_PUBLIC_URL: the edge's, never the API's)."""
     stream_of: TableDefinition | None = None
@@ -133,6 +142,14 @@ WS_DEFAULT = FunctionSpec(
     publishes_events=True,
     completes_workflow_tasks=True,
 )
+_BILLING_TABLES: dict[TableDefinition, TableAccess] = {
+    BILLING_SETTINGS: "write",
+    BILLING_ACCOUNTS: "write",
+    CDRS: "write",
+    INVOICES: "write",
+    LEDGER: "write",
+    BILLING_ALERTS: "write",
+}
 OPERATOR_API = FunctionSpec(
     name="operator_api",
     handler="functions.operator_api.handler.handler",
@@ -152,12 +169,21 @@ OPERATOR_API = FunctionSpec(
         FIRMWARE_CAMPAIGNS: "write",
         DIAGNOSTICS: "write",
         ALERTS: "write",
+        **_BILLING_TABLES,  # tariffs, accounts, top-ups, refunds, the Stripe webhook
     },
     buckets={FIRMWARE_IMAGES: "write", DIAGNOSTICS_UPLOADS: "read"},
     manages_connections=True,
     publishes_events=True,
-    starts_workflows=("firmware_campaign", "station_diagnostics"),
+    # Campaigns and diagnostics; re-driving what billing parked (a session, an invoice's payment, a month).
+    starts_workflows=(
+        "firmware_campaign",
+        "station_diagnostics",
+        "billing_session",
+        "billing_payment_retry",
+        "billing_monthly",
+    ),
     completes_workflow_tasks=True,
+    reads_payment_secret=True,
     tells_charger_url=True,
     memory_mb=512,
 )
@@ -232,6 +258,25 @@ ALERT_SWEEP = FunctionSpec(
     publishes_events=True,  # AlertRaised
     timeout_seconds=60,
 )
+BILLING_TASKS = FunctionSpec(
+    name="billing_tasks",
+    handler="functions.billing_tasks.handler.handler",
+    description="Billing workflow tasks: price a session into a CDR, invoice, collect payment, split "
+    "revenue, park for an operator, the monthly invoice",
+    tables={**_BILLING_TABLES, SESSIONS: "read", METER_VALUES: "read", SITES: "read"},
+    starts_workflows=("billing_payment_retry",),
+    reads_payment_secret=True,
+    memory_mb=256,
+    timeout_seconds=30,
+)
+BILLING_TRIGGERS = FunctionSpec(
+    name="billing_triggers",
+    handler="functions.billing_triggers.handler.handler",
+    description="Starts billing workflows: per stopped session (SessionStopped) and monthly (schedule)",
+    starts_workflows=("billing_session", "billing_monthly"),
+    memory_mb=128,
+    timeout_seconds=10,
+)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     WS_AUTHORIZER,
@@ -246,6 +291,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     DIAGNOSTICS_TASKS,
     ALERT_EVENTS,
     ALERT_SWEEP,
+    BILLING_TASKS,
+    BILLING_TRIGGERS,
 )
 
 # --- WebSocket API -------------------------------------------------------------------------------
@@ -285,7 +332,9 @@ TENANT_CLAIMS: tuple[str, ...] = ("tenant_id", "custom:tenant_id")
 """JWT claims that carry the caller's tenant, in order (Cognito puts custom attributes under custom:)."""
 ROLE_CLAIMS: tuple[str, ...] = ("cognito:groups", "roles")
 """JWT claims that carry the caller's roles."""
-ROLE_NAMES: tuple[str, ...] = ("admin", "operator", "viewer")
+SITE_SCOPE_CLAIMS: tuple[str, ...] = ("site_ids", "custom:site_ids")
+"""JWT claims listing the sites a property owner's token may see (space or comma separated)."""
+ROLE_NAMES: tuple[str, ...] = ("admin", "operator", "viewer", "property_owner")
 """Operator roles, as Cognito group names."""
 
 # --- Operator HTTP API ---------------------------------------------------------------------------
@@ -301,8 +350,13 @@ class HttpRoute:
     authorized: bool = True
 
 
+STRIPE_WEBHOOK_PATH = "/v1/webhooks/stripe"
+"""Stripe's calls carry no operator token: the route is public and the handler verifies the
+``Stripe-Signature`` with the endpoint's signing secret before reading anything."""
+
 HTTP_ROUTES: tuple[HttpRoute, ...] = (
     HttpRoute("GET", OPENAPI_PATH, authorized=False),
+    HttpRoute("POST", STRIPE_WEBHOOK_PATH, authorized=False),
     HttpRoute("ANY", "/v1/{proxy+}"),
 )
 """All operator routes go to the operator Lambda, which routes them itself (powertools resolver)."""
@@ -368,6 +422,12 @@ EVENT_RULES: tuple[EventRule, ...] = (
         description="Alerts: faulted connectors, failed firmware updates, boot loops, security events, "
         "stations that disconnect",
     ),
+    EventRule(
+        "billing_sessions",
+        ("SessionStopped",),
+        BILLING_TRIGGERS,
+        description="Every stopped session is priced, invoiced, paid and split (billing_session workflow)",
+    ),
 )
 SCHEDULES: tuple[ScheduleRule, ...] = (
     ScheduleRule(
@@ -381,5 +441,11 @@ SCHEDULES: tuple[ScheduleRule, ...] = (
         "rate(1 minute)",
         ALERT_SWEEP,
         description="Raises StationOffline for stations still away after their reconnect grace",
+    ),
+    ScheduleRule(
+        "billing_monthly",
+        "cron(0 2 1 * ? *)",
+        BILLING_TRIGGERS,
+        description="On the 1st, 02:00 UTC: invoices last month's subscription fees and postpaid usage",
     ),
 )

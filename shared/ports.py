@@ -241,8 +241,9 @@ class WorkflowCallbacks(Protocol):
 class WorkflowStarter(Protocol):
     """Starts Step Functions executions of the declared workflows (``shared.workflows.registry``)."""
 
-    def start(self, workflow: str, execution_name: str, payload: dict[str, Any]) -> None:
-        """Idempotent per name: an execution of that name already started is left as it is."""
+    def start(self, workflow: str, name: str | None, payload: dict[str, Any]) -> None:
+        """Named executions of Standard workflows are unique (90 days): a start with a name already used
+        is a no-op, never a second run."""
         ...
 
 

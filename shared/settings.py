@@ -124,6 +124,16 @@ class Settings(BaseSettings):
     )
     boot_loop_window_seconds: int = Field(default=600, ge=10)
     alert_retention_days: int = Field(default=90, ge=1, description="Acknowledged alerts are kept this long.")
+    stripe_secret_arn: str | None = Field(
+        default=None,
+        description="Secrets Manager secret (JSON: apiKey, webhookSecret) of the Stripe payment provider; "
+        "unset means card payments and the Stripe webhook are not configured.",
+    )
+    payment_retry_base_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="First delay after a retryable payment failure (x4 per attempt, capped at 6 h).",
+    )
 
     def table_name(self, table: TableDefinition) -> str:
         return self.table_names.get(table.env_var, table.default_name)

@@ -45,6 +45,7 @@ from shared.storage.tables import (
 from shared.storage.tenant_records import IdTokenRepository, SiteRepository
 
 if TYPE_CHECKING:
+    from shared.billing.platform import BillingPlatform
     from shared.charging.live_sessions import LiveSessions
     from shared.charging.reservations import Reservations
     from shared.charging.services import ChargingServices
@@ -277,6 +278,12 @@ class Platform:
         from shared.monitoring.alerts import FleetAlerts
 
         return FleetAlerts(self.alerts, self.stations, self.events, self.settings, self.clock)
+
+    @cached_property
+    def billing(self) -> BillingPlatform:
+        from shared.billing.platform import BillingPlatform
+
+        return BillingPlatform(self)
 
     @cached_property
     def live_sessions(self) -> LiveSessions:

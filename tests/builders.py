@@ -80,8 +80,8 @@ class RecordingStarter:
 
     started: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
-    def start(self, workflow: str, execution_name: str, payload: dict[str, Any]) -> None:
-        self.started.setdefault(execution_name, (workflow, payload))
+    def start(self, workflow: str, name: str | None, payload: dict[str, Any]) -> None:
+        self.started.setdefault(name or f"unnamed-{len(self.started)}", (workflow, payload))
 
     def of(self, workflow: str) -> list[dict[str, Any]]:
         return [payload for name, payload in self.started.values() if name == workflow]

@@ -19,17 +19,25 @@ class Permission(StrEnum):
     """Read the tenant's sites, stations, ID tokens, sessions and commands."""
     WRITE = "write"
     """Register and change sites, stations and ID tokens; send commands to stations."""
+    REVENUE = "revenue"
+    """Read revenue reports (per site and stakeholder); site-scoped roles see only their sites."""
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({Permission.READ, Permission.WRITE}),
-    Role.OPERATOR: frozenset({Permission.READ, Permission.WRITE}),
-    Role.VIEWER: frozenset({Permission.READ}),
+    Role.ADMIN: frozenset({Permission.READ, Permission.WRITE, Permission.REVENUE}),
+    Role.OPERATOR: frozenset({Permission.READ, Permission.WRITE, Permission.REVENUE}),
+    Role.VIEWER: frozenset({Permission.READ, Permission.REVENUE}),
+    Role.PROPERTY_OWNER: frozenset({Permission.REVENUE}),
 }
+
+SITE_SCOPED_ROLES: frozenset[Role] = frozenset({Role.PROPERTY_OWNER})
+"""Roles whose view of data is limited to the sites in the token (``Principal.site_ids``)."""
 
 _REFUSALS: dict[Permission, str] = {
     Permission.READ: "this token has no role that may read (viewer, operator or admin)",
     Permission.WRITE: "this token has no role that may make changes (operator or admin)",
+    Permission.REVENUE: "this token has no role that may read revenue (viewer, operator, admin or "
+    "property_owner)",
 }
 
 
@@ -40,3 +48,14 @@ def roles_holding(permission: Permission) -> frozenset[Role]:
 def check_permission(principal: Principal, permission: Permission) -> None:
     if not any(permission in GRANTS.get(role, frozenset()) for role in principal.roles):
         raise ForbiddenError(_REFUSALS[permission])
+
+
+def site_scope(principal: Principal, permission: Permission) -> frozenset[str] | None:
+    """The sites ``principal`` may see under ``permission``: None for all of them (a role holding it
+    unscoped), else the token's sites (none when a site-scoped token names no site)."""
+    unscoped = any(
+        permission in GRANTS.get(role, frozenset()) for role in principal.roles - SITE_SCOPED_ROLES
+    )
+    if unscoped:
+        return None
+    return principal.site_ids or frozenset()

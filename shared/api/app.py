@@ -17,6 +17,8 @@ from shared.api.errors import register_error_handlers
 from shared.api.idempotency import IDEMPOTENCY_HEADER
 from shared.api.routes import (
     alerts,
+    billing,
+    billing_records,
     commands,
     diagnostics,
     firmware,
@@ -56,6 +58,8 @@ for resource in (
     firmware,
     diagnostics,
     alerts,
+    billing,
+    billing_records,
 ):
     app.include_router(resource.router)
 

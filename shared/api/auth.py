@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.catalog import ROLE_CLAIMS, TENANT_CLAIMS
+from shared.catalog import ROLE_CLAIMS, SITE_SCOPE_CLAIMS, TENANT_CLAIMS
 from shared.domain.errors import ForbiddenError
 from shared.domain.tenancy import Principal, Role
 
@@ -34,4 +34,10 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         for value in _claim_list(claims.get(name)):
             if value in Role._value2member_map_:
                 roles.add(Role(value))
-    return Principal(tenant_id=tenant, subject=str(claims.get("sub", "")), roles=frozenset(roles))
+    scope = next((_claim_list(claims[name]) for name in SITE_SCOPE_CLAIMS if name in claims), None)
+    return Principal(
+        tenant_id=tenant,
+        subject=str(claims.get("sub", "")),
+        roles=frozenset(roles),
+        site_ids=frozenset(scope) if scope is not None else None,
+    )

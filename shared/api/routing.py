@@ -71,7 +71,7 @@ def error_statuses(
         statuses.add(HTTPStatus.NOT_FOUND)
     if method in ("POST", "PATCH"):
         statuses.add(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
-    if method == "POST":
+    if method == "POST" and permission is not None:
         statuses |= {HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY}
     return statuses
 
@@ -87,18 +87,23 @@ def operation(
     summary: str | None = None,
     tags: list[str] | None = None,
     body_model: type[BaseModel] | None = None,
+    media_type: str | None = None,
 ) -> Callable[[HandlerT], HandlerT]:
     """``body_model`` documents the success body when the handler's return annotation cannot (a body
-    whose fields depend on the request)."""
+    whose fields depend on the request); ``media_type`` a success body that is text, not JSON (an
+    HTML or CSV rendering). A public POST (no permission: a provider's webhook, signed instead) takes
+    no Idempotency-Key: it has no tenant to keep the answer for."""
     ROUTE_PERMISSIONS[(method, path)] = permission
     middlewares: list[Callable[..., Any]] = []
     if permission is not None:
         middlewares.append(_permission_check(permission))
-    if method == "POST":
+    if method == "POST" and permission is not None:
         middlewares.append(idempotent_post)
     success: dict[str, Any] = {"description": status.phrase}
     if status is HTTPStatus.NO_CONTENT:
         success["content"] = {}
+    elif media_type is not None:
+        success["content"] = {media_type: {"schema": {"type": "string"}}}
     elif body_model is not None:
         success["content"] = {"application/json": {"model": body_model}}
     responses: dict[int, Any] = {int(status): success}

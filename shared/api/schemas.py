@@ -121,6 +121,17 @@ class SiteView(ViewModel):
     max_current_amps: float | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime | None = None
+    tariff_id: str | None = Field(
+        default=None, description="The tariff assigned to the site (on one site's GET and PATCH, not lists)"
+    )
+
+
+class SiteUpdate(ApiModel):
+    """Fields left out are unchanged."""
+
+    tariff_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._\-]{1,36}$", description="Prices its sessions; null removes it"
+    )
 
 
 class SiteList(ViewModel):
@@ -151,6 +162,9 @@ class StationUpdate(ApiModel):
     )
     blocked: Annotated[StrictBool | SkipJsonSchema[None], NOT_NULL] = None
     registration: Annotated[RegistrationPolicy | SkipJsonSchema[None], NOT_NULL] = None
+    tariff_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._\-]{1,36}$", description="Prices its sessions; null removes it"
+    )
 
 
 class ConnectorView(ViewModel):
@@ -203,6 +217,10 @@ class StationView(ViewModel):
         default=None, description="Last LogStatusNotification (2.0.1) or DiagnosticsStatusNotification (1.6)"
     )
     created_at: UtcDatetime
+    tariff_id: str | None = Field(
+        default=None,
+        description="The tariff assigned to the station (on one station's GET and PATCH, not lists)",
+    )
 
 
 class StationRegistered(StationView):
@@ -310,8 +328,20 @@ class SessionView(ViewModel):
     )
 
 
+class SessionCost(ViewModel):
+    """The priced session (its CDR's totals, money as decimal strings), on GET /v1/sessions/{sessionId}."""
+
+    total: str = Field(description="Including VAT")
+    total_excl_vat: str
+    currency: str
+    cdr_id: str
+    flags: list[str]
+    breakdown: list[dict[str, Any]]
+
+
 class SessionDetail(SessionView):
     meter_values: list[MeterValueView]
+    cost: SessionCost | None = Field(default=None, description="Once the session is priced (its CDR)")
 
 
 class SessionList(ViewModel):

@@ -103,10 +103,13 @@ def session_view(session: Session) -> schemas.SessionView:
     return schemas.SessionView.model_validate(_session_fields(session))
 
 
-def session_detail(session: Session, meter_values: list[MeterValue]) -> schemas.SessionDetail:
+def session_detail(
+    session: Session, meter_values: list[MeterValue], cost: schemas.SessionCost | None = None
+) -> schemas.SessionDetail:
     return schemas.SessionDetail.model_validate(
         {
             **_session_fields(session),
+            "cost": cost,
             "meter_values": [
                 schemas.MeterValueView.model_validate(value.model_dump())
                 for value in sorted(meter_values, key=lambda value: value.timestamp)

@@ -77,6 +77,9 @@ class LedgerEntry(DomainModel):
     account: str
     amount: Decimal
     """Positive: debit. Negative: credit."""
+    site_id: str | None = None
+    """The site this movement is revenue of (split entries): revenue reports per site and stakeholder
+    read it, so one transaction may split several sites (a monthly invoice) and stay attributable."""
 
 
 class LedgerTransaction(DomainModel):
@@ -249,21 +252,28 @@ def split_transaction(
 
     A site without a rule (and subscription fees, site ``-``) goes to the operator in full.
     None when there is nothing to split (a free session).
-    """
-    amounts: dict[str, Decimal] = {}
 
-    def add(account: str, amount: Decimal) -> None:
-        amounts[account] = amounts.get(account, Decimal(0)) + amount
+    Entries carry their site (``LedgerEntry.site_id``) and are merged per (account, site) only, so
+    the operator's share of each site stays a line of its own.
+    """
+    amounts: dict[tuple[str, str], Decimal] = {}
+
+    def add(account: str, site_id: str, amount: Decimal) -> None:
+        amounts[(account, site_id)] = amounts.get((account, site_id), Decimal(0)) + amount
 
     for site_id, net in net_by_site.items():
         rule = rules.get(site_id) or RevenueSplit(site_id=site_id)
         operator, host, platform = split_amounts(net, currency, rule)
-        add(unallocated(site_id), net)
-        add(operator_revenue(tenant_id), -operator)
-        add(PLATFORM_REVENUE, -platform)
+        add(unallocated(site_id), site_id, net)
+        add(operator_revenue(tenant_id), site_id, -operator)
+        add(PLATFORM_REVENUE, site_id, -platform)
         if rule.host_id is not None:
-            add(host_payable(rule.host_id), -host)
-    entries = _entries(amounts)
+            add(host_payable(rule.host_id), site_id, -host)
+    entries = [
+        LedgerEntry(account=account, amount=amount, site_id=site_id)
+        for (account, site_id), amount in amounts.items()
+        if amount != 0
+    ]
     if not entries:
         return None
     return LedgerTransaction.model_validate(
@@ -313,7 +323,7 @@ def reversal(
         for i, part in zip(credits, credit_parts, strict=True):
             scaled[i] = part
     entries = [
-        LedgerEntry(account=entry.account, amount=value)
+        LedgerEntry(account=entry.account, amount=value, site_id=entry.site_id)
         for entry, value in zip(original.entries, scaled, strict=True)
         if value != 0
     ]

@@ -64,7 +64,7 @@ class CdrStore(Protocol):
         """CDRs put on this postpaid account that started in [start, end)."""
         ...
 
-    def mark_on_account(self, tenant_id: str, cdr_id: str, billing_account_id: str) -> None: ...
+    def mark_on_account(self, cdr: Cdr, billing_account_id: str) -> None: ...
 
 
 class InvoiceStore(Protocol):
@@ -122,4 +122,12 @@ class Alerts(Protocol):
 
     def session_unbilled(self, tenant_id: str, session_id: str, reason: str) -> None:
         """A session that could not be priced (no tariff, unknown session): never silently lost."""
+        ...
+
+    def split_failed(self, tenant_id: str, invoice_id: str, reason: str) -> None:
+        """A paid invoice whose revenue could not be split: the shares are owed, not yet booked."""
+        ...
+
+    def subscription_unbilled(self, tenant_id: str, subscription_id: str, period: str, reason: str) -> None:
+        """The monthly run could not invoice this subscription for this period."""
         ...

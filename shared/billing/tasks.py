@@ -30,6 +30,7 @@ from shared.billing.invoices import (
     credit_note,
     credit_note_id_for,
     invoice_from_cdr,
+    invoice_id_for_period,
 )
 from shared.billing.ledger import (
     LedgerTransaction,
@@ -63,7 +64,7 @@ from shared.billing.ports import (
 )
 from shared.billing.pricing import price_session
 from shared.billing.resolver import TariffContext, resolve_tariff
-from shared.billing.subscriptions import month_bounds, monthly_invoice
+from shared.billing.subscriptions import month_bounds, monthly_invoice, period_key
 from shared.billing.wallets import AccountType, BillingAccount
 from shared.domain.base import DomainModel
 from shared.domain.errors import ConflictError, DomainError, InvalidRequestError, NotFoundError
@@ -88,6 +89,8 @@ class BillingPorts:
     providers: Mapping[str, PaymentProvider]
     """By name: "ledger" (wallets, postpaid) and "stripe" (cards)."""
     clock: Callable[[], datetime]
+    payment_retry_base_seconds: int = 60
+    """First backoff delay after a retryable payment failure (then x4 per attempt, capped at 6 h)."""
 
 
 # ---- price → CDR -----------------------------------------------------------------------------
@@ -116,6 +119,10 @@ def price_session_task(ports: BillingPorts, request: PriceSessionInput) -> Price
         raise BillingInputError(f"session {request.session_id} not found")
     if usage.stopped_at is None:
         raise BillingInputError(f"session {request.session_id} has not ended")
+    if not usage.start_seen:
+        # An orphan: its start time is a placeholder. The start, when it arrives, ends it again
+        # (SessionStopped once more) and that run prices it; until then the operator sees it parked.
+        raise BillingInputError(f"session {request.session_id}: its start has not arrived yet")
     groups = ports.drivers.driver_groups(request.tenant_id, usage.id_token)
     assignments = ports.tariffs.assignments(
         request.tenant_id, station_id=usage.station_id, site_id=usage.site_id, driver_groups=groups
@@ -192,7 +199,7 @@ def create_invoice_task(ports: BillingPorts, request: CreateInvoiceInput) -> Cre
     if account is None:
         return CreateInvoiceOutput(tenant_id=request.tenant_id, outcome=InvoiceOutcome.NOT_BILLED)
     if account.type is AccountType.POSTPAID:
-        ports.cdrs.mark_on_account(request.tenant_id, cdr.cdr_id, account.billing_account_id)
+        ports.cdrs.mark_on_account(cdr, account.billing_account_id)
         return CreateInvoiceOutput(tenant_id=request.tenant_id, outcome=InvoiceOutcome.ON_ACCOUNT)
     invoice = ports.invoices.create_invoice(
         invoice_from_cdr(cdr, billing_account_id=account.billing_account_id, issued_at=ports.clock())
@@ -278,7 +285,7 @@ def collect_payment_task(ports: BillingPorts, request: CollectPaymentInput) -> C
         ports.invoices.set_status(invoice.tenant_id, invoice.invoice_id, InvoiceStatus.PAID)
         return result(NextStep.SPLIT)
     account = _account(ports, invoice)
-    provider = _provider(ports, account)
+    provider = _provider(ports, account, invoice)
     outcome = provider.collect(
         PaymentRequest(
             tenant_id=invoice.tenant_id,
@@ -287,6 +294,8 @@ def collect_payment_task(ports: BillingPorts, request: CollectPaymentInput) -> C
             amount=invoice.amount_due,
             currency=invoice.currency,
             description=f"Invoice {invoice.number or invoice.invoice_id}",
+            attempt=request.attempt,
+            provider_reference=invoice.payment_reference,
         )
     )
     return _after_outcome(ports, invoice, outcome, request.attempt, result)
@@ -316,9 +325,21 @@ def _after_outcome(
     failure = outcome.failure or PaymentFailure.model_validate(
         {"code": "unknown", "message": "payment failed", "classification": "final"}
     )
+    if outcome.provider_reference and outcome.provider_reference != invoice.payment_reference:
+        # the provider's payment to retry (a declined PaymentIntent is confirmed again, not recreated)
+        ports.invoices.set_status(
+            invoice.tenant_id,
+            invoice.invoice_id,
+            invoice.status,
+            payment_reference=outcome.provider_reference,
+        )
     if should_park(failure, attempt):
         return result(NextStep.PARK, failure=failure)
-    return result(NextStep.RETRY, failure=failure, delay_seconds=backoff_seconds(attempt))
+    return result(
+        NextStep.RETRY,
+        failure=failure,
+        delay_seconds=backoff_seconds(attempt, base=ports.payment_retry_base_seconds),
+    )
 
 
 def mark_paid(ports: BillingPorts, invoice: Invoice, outcome: PaymentOutcome) -> None:
@@ -351,8 +372,16 @@ def _account(ports: BillingPorts, invoice: Invoice) -> BillingAccount:
     return account
 
 
-def _provider(ports: BillingPorts, account: BillingAccount) -> PaymentProvider:
-    name = account.provider if account.type is AccountType.CARD else "ledger"
+def _provider(
+    ports: BillingPorts, account: BillingAccount, invoice: Invoice | None = None
+) -> PaymentProvider:
+    """CARD accounts pay at their provider; so do POSTPAID accounts' monthly invoices when the
+    account names one (otherwise the ledger provider leaves them on account, e.g. bank transfer)."""
+    monthly = invoice is not None and invoice.subscription_id is not None
+    by_provider = account.type is AccountType.CARD or (
+        account.type is AccountType.POSTPAID and monthly and account.provider is not None
+    )
+    name = account.provider if by_provider else "ledger"
     provider = ports.providers.get(name or "")
     if provider is None:
         raise BillingInputError(f"payment provider {name!r} is not configured")
@@ -387,6 +416,18 @@ def park_invoice_task(ports: BillingPorts, request: ParkInvoiceInput) -> Invoice
     )
     ports.alerts.invoice_parked(invoice.tenant_id, invoice.invoice_id, request.reason)
     return parked
+
+
+class ParkSplitInput(DomainModel):
+    tenant_id: str
+    invoice_id: str
+    reason: str
+
+
+def park_split_task(ports: BillingPorts, request: ParkSplitInput) -> None:
+    """The catch for a split that kept failing: the invoice stays paid, the operator is told."""
+    if ports.ledger.transaction(request.tenant_id, f"split:{request.invoice_id}") is None:
+        ports.alerts.split_failed(request.tenant_id, request.invoice_id, request.reason)
 
 
 # ---- split revenue ---------------------------------------------------------------------------
@@ -465,7 +506,7 @@ def refund_invoice_task(ports: BillingPorts, request: RefundInput) -> RefundOutp
     failure = None
     if invoice.status is InvoiceStatus.PAID and invoice.amount_due > 0:
         account = _account(ports, invoice)
-        outcome = _provider(ports, account).refund(
+        outcome = _provider(ports, account, invoice).refund(
             RefundRequest(
                 tenant_id=invoice.tenant_id,
                 invoice_id=invoice.invoice_id,
@@ -595,3 +636,19 @@ def monthly_invoice_task(ports: BillingPorts, request: MonthlyInvoiceInput) -> C
     invoice = ports.invoices.create_invoice(draft)
     _book_invoice(ports, invoice)
     return _invoiced(invoice)
+
+
+class ParkSubscriptionInput(DomainModel):
+    tenant_id: str
+    subscription_id: str
+    year: int
+    month: int
+    reason: str
+
+
+def park_subscription_task(ports: BillingPorts, request: ParkSubscriptionInput) -> None:
+    """The monthly run's catch: a subscription it could not invoice is shown, never skipped."""
+    period = period_key(request.year, request.month)
+    invoice_id = invoice_id_for_period(request.tenant_id, request.subscription_id, period)
+    if ports.invoices.invoice(request.tenant_id, invoice_id) is None:
+        ports.alerts.subscription_unbilled(request.tenant_id, request.subscription_id, period, request.reason)

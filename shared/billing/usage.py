@@ -52,6 +52,9 @@ class SessionUsage(DomainModel):
     evse_id: int | None = None
     id_token: str | None = None
     started_at: UtcDatetime
+    start_seen: bool = True
+    """False while only the end of the transaction has arrived (an orphan session): its start time
+    is a placeholder, so it must not be priced yet (the start completes it and ends it again)."""
     stopped_at: UtcDatetime | None = None
     time_zone: str = "UTC"
     """The site's IANA time zone: OCPI restrictions are in local time."""
@@ -106,6 +109,7 @@ def usage_from_session(
         evse_id=session.evse_id,
         id_token=session.id_token,
         started_at=session.started_at,
+        start_seen=session.start_seen,
         stopped_at=session.stopped_at,
         time_zone=time_zone,
         # The session keeps float Wh; repr of a float register is the decimal the station sent.

@@ -12,6 +12,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     OPERATOR = "operator"
     VIEWER = "viewer"
+    PROPERTY_OWNER = "property_owner"
+    """A site host: sees the revenue of its own sites (``Principal.site_ids``) and nothing else."""
 
 
 ROLES_THAT_WRITE = frozenset({Role.ADMIN, Role.OPERATOR})
@@ -23,6 +25,8 @@ class Principal:
     tenant_id: str
     subject: str
     roles: frozenset[Role]
+    site_ids: frozenset[str] | None = None
+    """The sites a site-scoped role (property owner) may see; None: the token carries no site scope."""
 
     def require_read(self) -> None:
         if not self.roles & ROLES_THAT_READ:

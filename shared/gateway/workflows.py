@@ -49,21 +49,24 @@ class StepFunctionsCallbacks:
 
 
 class StepFunctionsStarter:
-    """Starts executions by workflow name; each state machine's ARN is in the function's environment
-    (``WorkflowSpec.state_machine_arn_env_var``, set from ``FunctionSpec.starts_workflows``)."""
+    """Starts executions of declared workflows, by name, with the ARNs the catalog gave the function
+    (``WorkflowSpec.state_machine_arn_env_var``)."""
 
-    def __init__(self, client: Any, arns: dict[str, str]) -> None:
+    def __init__(self, client: Any, state_machine_arns: dict[str, str]) -> None:
         self._client = client
-        self._arns = arns
+        self._arns = state_machine_arns
 
-    def start(self, workflow: str, execution_name: str, payload: dict[str, Any]) -> None:
+    def start(self, workflow: str, name: str | None, payload: dict[str, Any]) -> None:
         arn = self._arns.get(workflow)
         if not arn:
-            raise RuntimeError(f"this function may not start {workflow} (no state machine ARN configured)")
+            raise RuntimeError(f"no state machine ARN for workflow {workflow} (is it in starts_workflows?)")
+        request: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps(payload)}
+        if name is not None:
+            request["name"] = name[:80]
         try:
-            self._client.start_execution(stateMachineArn=arn, name=execution_name, input=json.dumps(payload))
+            self._client.start_execution(**request)
         except ClientError as error:
-            # A Standard execution's name is unique for 90 days: a retried start finds the first one.
+            # A Standard execution's name is unique for 90 days: the run was started already.
             if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
-            logger.info("execution already started", extra={"execution": execution_name})
+            logger.info("workflow already started", extra={"workflow": workflow, "execution": name})

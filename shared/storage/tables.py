@@ -204,6 +204,87 @@ ALERTS = TableDefinition(
     ttl_attribute="expiresAt",
 )
 
+# --- Billing (shared/storage/billing.py; what each item is: shared/billing/README.md) -------------
+
+BILLING_SETTINGS = TableDefinition(
+    logical_id="BillingSettingsTable",
+    default_name="csms-billing-settings",
+    env_var="BILLING_SETTINGS_TABLE",
+    # tariff#<id>, assignment#<SCOPE>#<target>, split#<siteId>, plan#<id>: small, per tenant, rarely written.
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("recordKey"),
+)
+
+BILLING_ACCOUNTS = TableDefinition(
+    logical_id="BillingAccountsTable",
+    default_name="csms-billing-accounts",
+    env_var="BILLING_ACCOUNTS_TABLE",
+    # account#<id>, token#<ID TOKEN> (→ account), wallet#<id> (versioned), subscription#<id>.
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("recordKey"),
+    indexes=(
+        # Sparse: only subscriptions carry billingShard, so the monthly run reads just them, every tenant.
+        IndexDefinition("bySubscriptionShard", KeyAttribute("billingShard"), KeyAttribute("subscriptionKey")),
+    ),
+)
+
+CDRS = TableDefinition(
+    logical_id="CdrsTable",
+    default_name="csms-cdrs",
+    env_var="CDRS_TABLE",
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("sessionId"),  # one CDR per session: a conditional put
+    indexes=(
+        IndexDefinition("byTenantStart", KeyAttribute("tenantId"), KeyAttribute("startDateTime")),
+        # Sparse: only CDRs put on a postpaid account, for its monthly invoice.
+        IndexDefinition("byAccountStart", KeyAttribute("onAccount"), KeyAttribute("startDateTime")),
+    ),
+)
+
+INVOICES = TableDefinition(
+    logical_id="InvoicesTable",
+    default_name="csms-invoices",
+    env_var="INVOICES_TABLE",
+    # Invoices and credit notes by id, and the gapless number counters (counter#<series>#<year>).
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("invoiceId"),
+    indexes=(
+        IndexDefinition("bySession", KeyAttribute("sessionKey"), KeyAttribute("invoiceId")),
+        IndexDefinition("byTenantIssued", KeyAttribute("issuedTenant"), KeyAttribute("issuedAt")),
+    ),
+)
+
+LEDGER = TableDefinition(
+    logical_id="LedgerTable",
+    default_name="csms-ledger",
+    env_var="LEDGER_TABLE",
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("transactionId"),  # the idempotency key: a conditional put
+    indexes=(
+        # Sparse: revenue splits and their reversals (revenue reports), wallet movements (history).
+        IndexDefinition("byRevenue", KeyAttribute("revenueTenant"), KeyAttribute("bookedAt")),
+        IndexDefinition("byWallet", KeyAttribute("walletKey"), KeyAttribute("bookedAt")),
+    ),
+)
+
+BILLING_ALERTS = TableDefinition(
+    logical_id="BillingAlertsTable",
+    default_name="csms-billing-alerts",
+    env_var="BILLING_ALERTS_TABLE",
+    # What billing parked for an operator: session#<id>, invoice#<id>, split#<id>, subscription#<id>#<period>.
+    partition_key=KeyAttribute("tenantId"),
+    sort_key=KeyAttribute("alertKey"),
+)
+
+BILLING_TABLES: tuple[TableDefinition, ...] = (
+    BILLING_SETTINGS,
+    BILLING_ACCOUNTS,
+    CDRS,
+    INVOICES,
+    LEDGER,
+    BILLING_ALERTS,
+)
+
 ALL_TABLES: tuple[TableDefinition, ...] = (
     STATIONS,
     SESSIONS,
@@ -219,6 +300,7 @@ ALL_TABLES: tuple[TableDefinition, ...] = (
     FIRMWARE_CAMPAIGNS,
     DIAGNOSTICS,
     ALERTS,
+    *BILLING_TABLES,
 )
 
 

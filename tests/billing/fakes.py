@@ -37,6 +37,8 @@ class FakeBilling:
     plan_by_id: dict[tuple[str, str], Plan] = field(default_factory=dict)
     parked: list[tuple[str, str, str]] = field(default_factory=list)
     unbilled: list[tuple[str, str, str]] = field(default_factory=list)
+    unsplit: list[tuple[str, str, str]] = field(default_factory=list)
+    unbilled_subscriptions: list[tuple[str, str, str, str]] = field(default_factory=list)
     lose_next_wallet_race: int = 0
 
     # UsageSource
@@ -91,8 +93,8 @@ class FakeBilling:
             and start <= cdr.start_date_time < end
         ]
 
-    def mark_on_account(self, tenant_id: str, cdr_id: str, billing_account_id: str) -> None:
-        self.on_account[(tenant_id, cdr_id)] = billing_account_id
+    def mark_on_account(self, cdr: Cdr, billing_account_id: str) -> None:
+        self.on_account[(cdr.tenant_id, cdr.cdr_id)] = billing_account_id
 
     # InvoiceStore
     def create_invoice(self, invoice: Invoice) -> Invoice:
@@ -188,3 +190,9 @@ class FakeBilling:
 
     def session_unbilled(self, tenant_id: str, session_id: str, reason: str) -> None:
         self.unbilled.append((tenant_id, session_id, reason))
+
+    def split_failed(self, tenant_id: str, invoice_id: str, reason: str) -> None:
+        self.unsplit.append((tenant_id, invoice_id, reason))
+
+    def subscription_unbilled(self, tenant_id: str, subscription_id: str, period: str, reason: str) -> None:
+        self.unbilled_subscriptions.append((tenant_id, subscription_id, period, reason))

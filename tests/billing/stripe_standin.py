@@ -40,6 +40,9 @@ class StandIn:
     requests: list[tuple[str, str, dict[str, str], dict[str, str]]] = field(default_factory=list)
     """(method, path, headers, form) of every request received."""
     created_intents: int = 0
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    declines_left: dict[str, int] = field(default_factory=dict)
+    """Payment method → how many more times it is declined before it succeeds (absent: always)."""
     _replays: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
     _counter: int = 0
 
@@ -93,6 +96,15 @@ class StandIn:
             }
         if parts == ["v1", "payment_intents"]:
             return self._payment_intent(form)
+        if len(parts) == 3 and parts[:2] == ["v1", "payment_intents"] and not form:
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return 404, _error(
+                    "invalid_request_error", "resource_missing", f"No such payment_intent: '{parts[2]}'"
+                )
+            return 200, intent
+        if len(parts) == 4 and parts[:2] == ["v1", "payment_intents"] and parts[3] == "confirm":
+            return self._confirm(parts[2], form)
         if parts == ["v1", "refunds"]:
             return 200, {
                 "id": self.next_id("re"),
@@ -105,6 +117,36 @@ class StandIn:
         return 404, _error(
             "invalid_request_error", "resource_missing", f"Unrecognized request URL (POST: {path})."
         )
+
+    def _declined(self, method: str) -> bool:
+        if method not in _DECLINES:
+            return False
+        left = self.declines_left.get(method)
+        if left is None:
+            return True
+        self.declines_left[method] = left - 1
+        return left > 0
+
+    def _confirm(self, intent_id: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        intent = self.intents.get(intent_id)
+        if intent is None:
+            return 404, _error(
+                "invalid_request_error", "resource_missing", f"No such payment_intent: '{intent_id}'"
+            )
+        if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+            return 400, _error(
+                "invalid_request_error",
+                "payment_intent_unexpected_state",
+                f"This PaymentIntent's status is {intent['status']}.",
+            )
+        method = form.get("payment_method") or str(intent["payment_method"])
+        if self._declined(method):
+            decline, message = _DECLINES[method]
+            body = _error("card_error", "card_declined", message, decline_code=decline)
+            body["error"]["payment_intent"] = intent
+            return 402, body
+        intent.update({"status": "succeeded", "payment_method": method, "last_payment_error": None})
+        return 200, intent
 
     def _payment_intent(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         method = form.get("payment_method", "")
@@ -122,11 +164,12 @@ class StandIn:
             "last_payment_error": None,
             "status": "succeeded",
         }
-        if method in _DECLINES:
+        self.intents[intent["id"]] = intent
+        if self._declined(method):
             decline, message = _DECLINES[method]
-            failed = {**intent, "status": "requires_payment_method"}
+            intent["status"] = "requires_payment_method"
             body = _error("card_error", "card_declined", message, decline_code=decline)
-            body["error"]["payment_intent"] = failed
+            body["error"]["payment_intent"] = intent
             return 402, body
         if method == "pm_processing":
             intent["status"] = "processing"
@@ -158,11 +201,14 @@ def running_standin() -> Iterator[StandIn]:
     standin = StandIn()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def do_GET(self) -> None:
+            self.do_POST(method="GET")
+
+        def do_POST(self, method: str = "POST") -> None:
             length = int(self.headers.get("content-length") or 0)
             form = dict(parse_qsl(self.rfile.read(length).decode()))
             headers = {name.lower(): value for name, value in self.headers.items()}
-            status, body = standin.handle("POST", self.path, headers, form)
+            status, body = standin.handle(method, self.path.split("?", 1)[0], headers, form)
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")

@@ -226,3 +226,48 @@ def test_amounts_stripe_cannot_take_are_refused() -> None:
         stripe_amount(Decimal("1.235"), "KWD")
     with pytest.raises(StripeAmountError):
         stripe_amount(Decimal("0.5"), "JPY")
+
+
+def test_a_retry_confirms_the_declined_payment_intent_again_instead_of_replaying_the_decline(
+    provider: StripeProvider, standin: StandIn
+) -> None:
+    # Given a card the issuer declines once ("try again later"), then accepts
+    standin.declines_left["pm_card_tryAgainLater"] = 1
+    first = _pay(provider, "pm_card_tryAgainLater")
+    assert first.status is PaymentStatus.FAILED and first.failure is not None
+    assert first.failure.classification is FailureClass.RETRYABLE
+    assert first.provider_reference is not None and first.provider_reference.startswith("pi_")
+    # When attempt 2 names the declined PaymentIntent
+    retry = provider.collect(
+        PaymentRequest(
+            tenant_id="demo",
+            invoice_id="INV-1",
+            account=_account("pm_card_tryAgainLater"),
+            amount=Decimal("3.70"),
+            currency="EUR",
+            attempt=2,
+            provider_reference=first.provider_reference,
+        )
+    )
+    # Then the same PaymentIntent is confirmed (a new key per attempt), and only one was ever created
+    assert retry.status is PaymentStatus.SUCCEEDED
+    assert retry.provider_reference == first.provider_reference
+    assert standin.created_intents == 1
+    confirm_keys = [
+        h.get("idempotency-key") for _, path, h, _ in standin.requests if path.endswith("/confirm")
+    ]
+    assert confirm_keys == ["invoice:INV-1:attempt-2"]
+    # and a third attempt finds it succeeded and charges nothing more
+    again = provider.collect(
+        PaymentRequest(
+            tenant_id="demo",
+            invoice_id="INV-1",
+            account=_account("pm_card_tryAgainLater"),
+            amount=Decimal("3.70"),
+            currency="EUR",
+            attempt=3,
+            provider_reference=first.provider_reference,
+        )
+    )
+    assert again.status is PaymentStatus.SUCCEEDED
+    assert len([path for _, path, _, _ in standin.requests if path.endswith("/confirm")]) == 1

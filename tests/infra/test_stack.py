@@ -333,6 +333,8 @@ def test_role_grants_only_what_the_catalog_lists(
         allowed |= {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
     for bucket_access in spec.buckets.values():
         allowed |= set(BUCKET_ACCESS_ACTIONS[bucket_access])
+    if spec.reads_payment_secret:
+        allowed |= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     assert other == allowed
 
 
@@ -697,7 +699,8 @@ def test_alarms_cover_errors_throttles_and_dlqs(resources: dict[str, Any]) -> No
         for kind in ("ErrorRate", "Throttles", "DlqDepth"):
             assert [key for key in alarms if key.startswith(stem + kind)], (spec.name, kind)
     rule_dlq_alarms = 1 if EVENT_RULES or SCHEDULES else 0
-    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms + len(WORKFLOWS)  # + failed executions
+    workflow_failure_alarms = len(WORKFLOWS)
+    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms + workflow_failure_alarms
     topic = logical_id(resources, "AWS::SNS::Topic", "OperationsAlarmTopic")
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]

@@ -28,6 +28,11 @@ from shared.storage.buckets import ALL_BUCKETS
 from shared.storage.tables import ALL_TABLES, create_table_request
 
 EVENT_BUS_NAME = "csms-events"
+PAYMENT_SECRET_NAME = "csms-payment-provider"
+"""The payment provider's secret, empty as the stack deploys it (Stripe not configured). Functions get its
+name in STRIPE_SECRET_ARN: Secrets Manager takes a name wherever it takes an ARN, and moto's ARNs end in
+a random suffix."""
+PAYMENT_SECRET_PLACEHOLDER = '{"apiKey": "", "webhookSecret": ""}'
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -63,6 +68,9 @@ def provision(endpoint_url: str, region: str) -> None:
     s3 = client("s3", endpoint_url, region)
     for bucket in ALL_BUCKETS:
         s3.create_bucket(Bucket=settings.bucket_name(bucket))
+    client("secretsmanager", endpoint_url, region).create_secret(
+        Name=PAYMENT_SECRET_NAME, SecretString=PAYMENT_SECRET_PLACEHOLDER
+    )
 
 
 class PortInUseError(OSError):

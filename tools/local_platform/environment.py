@@ -17,7 +17,12 @@ from pathlib import Path
 from shared.catalog import FunctionSpec
 from shared.settings import default_bucket_environment
 from shared.workflows.definitions import WorkflowSpec
-from tools.local_platform.aws_backend import DUMMY_CREDENTIALS, EVENT_BUS_NAME, default_settings
+from tools.local_platform.aws_backend import (
+    DUMMY_CREDENTIALS,
+    EVENT_BUS_NAME,
+    PAYMENT_SECRET_NAME,
+    default_settings,
+)
 
 SERVICE_NAME = "csms"
 METRICS_NAMESPACE = "Csms"
@@ -27,7 +32,7 @@ DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 300
 
 # botocore derives these names from each service's id (EventBridge, SFN); the EVENTS/STEPFUNCTIONS
 # spellings are set as well for code that reads them itself.
-_MOTO_SERVICES = ("DYNAMODB", "EVENTS", "EVENTBRIDGE", "STEPFUNCTIONS", "SFN", "SQS", "S3")
+_MOTO_SERVICES = ("DYNAMODB", "EVENTS", "EVENTBRIDGE", "STEPFUNCTIONS", "SFN", "SQS", "S3", "SECRETS_MANAGER")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ def catalog_environment(spec: FunctionSpec, endpoints: LocalEndpoints) -> dict[s
         environment["EVENT_BUS_NAME"] = EVENT_BUS_NAME
     if spec.tells_charger_url:
         environment["OCPP_PUBLIC_URL"] = endpoints.charger_url
+    if spec.reads_payment_secret:
+        environment["STRIPE_SECRET_ARN"] = PAYMENT_SECRET_NAME
     for workflow in spec.starts_workflows:
         arn = endpoints.state_machine_arns.get(workflow, "")
         environment[WorkflowSpec.arn_env_var_for(workflow)] = arn

@@ -8,9 +8,10 @@ and Step Functions ``AccessDeniedException`` (HTTP 400), the ``@connections`` AP
 
 What it checks is the identity-based policy CDK generates: DynamoDB actions per table (and its indexes)
 from ``TABLE_ACCESS_ACTIONS``, ``events:PutEvents`` on the platform's bus, ``execute-api:ManageConnections``,
-``states:StartExecution`` on the workflows the function starts, ``states:SendTask*`` and the S3 actions
-of ``BUCKET_ACCESS_ACTIONS`` on the buckets it lists (presigning needs no request, so it is not checked:
-AWS checks the signer's permissions when the URL is used, which moto does not). Any other service is
+``states:StartExecution`` on the workflows the function starts, ``states:SendTask*``, the S3 actions of
+``BUCKET_ACCESS_ACTIONS`` on the buckets it lists (presigning needs no request, so it is not checked: AWS
+checks the signer's permissions when the URL is used, which moto does not), and reading the payment
+provider's secret (``secretsmanager:GetSecretValue``, ``reads_payment_secret``). Any other service is
 denied, as a role without that statement would be.
 """
 
@@ -104,6 +105,8 @@ class GrantPolicy:
             return Denial(403, "ForbiddenException", "Forbidden")
         if service == "sfn":
             return self._states(operation, _json_body(request))
+        if service == "secrets-manager" and operation == "GetSecretValue" and self.spec.reads_payment_secret:
+            return None  # CDK grants read on the payment provider's one secret
         if service == "s3":
             return self._s3(operation, str(request.get("bucket", "")))
         return self._denied(f"{service}:{operation}", "*")

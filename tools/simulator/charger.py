@@ -583,16 +583,16 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
         await self._set_status(transaction.connector_id, ChargePointStatus.finishing)
         meter.advance(None, 0)
         transaction.samples.append(meter.sample("Transaction.End", transaction.battery))
-        await self.call(
-            call.StopTransaction(
-                meter_stop=meter.register,
-                timestamp=utc_timestamp(),
-                transaction_id=transaction.transaction_id,
-                reason=transaction.stop_reason,
-                id_tag=transaction.id_tag,
-                transaction_data=transaction.samples,
-            )
+        stop = call.StopTransaction(
+            meter_stop=meter.register,
+            timestamp=utc_timestamp(),
+            transaction_id=transaction.transaction_id,
+            reason=transaction.stop_reason,
+            id_tag=transaction.id_tag,
+            transaction_data=transaction.samples,
         )
+        for _ in range(max(1, settings.stop_transaction_deliveries)):
+            await self.call(stop)
         completed = CompletedTransaction(
             transaction.transaction_id,
             transaction.connector_id,

@@ -29,6 +29,9 @@ class ChargerSettings:
     reconnect_delay_seconds: float = 1.0
     """First real delay before reconnecting; doubles up to 30 s while the CSMS refuses or is away."""
     response_timeout_seconds: float = 30.0
+    stop_transaction_deliveries: int = 1
+    """How often each StopTransaction is sent (the same message again: a charger that lost the CSMS's
+    answer and repeats it, as OCPP 1.6 lets it); 2 tests that the CSMS ends and bills a session once."""
     max_power_w: float = 11_000.0
     protocol: str = "1.6"
     """1.6 or 2.0.1."""

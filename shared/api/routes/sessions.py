@@ -7,14 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.api import schemas, views
+from shared.api import billing_views, schemas, views
 from shared.api.access import Permission
 from shared.api.dependencies import Caller, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SessionIdPath, StationIdQuery
 from shared.api.routing import operation
 from shared.api.schemas import ApiDatetime
 from shared.domain.sessions import SessionStatus
-from shared.management import sessions
+from shared.management import billing_records, sessions
 
 router = Router()
 TAGS = ["sessions"]
@@ -51,4 +51,5 @@ def get_session(
     session_id: SessionIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.SessionDetail:
     found = sessions.session_with_meter_values(platform, caller, session_id)
-    return views.session_detail(found.session, found.meter_values)
+    cost = billing_views.session_cost(billing_records.session_cost(platform, caller, session_id))
+    return views.session_detail(found.session, found.meter_values, cost)

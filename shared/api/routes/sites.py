@@ -12,7 +12,8 @@ from shared.api.access import Permission
 from shared.api.dependencies import Caller, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdPath
 from shared.api.routing import operation
-from shared.management import sites
+from shared.billing.resolver import AssignmentScope
+from shared.management import billing, sites
 
 router = Router()
 TAGS = ["sites"]
@@ -42,7 +43,22 @@ def list_sites(
 
 @operation(router, "GET", "/v1/sites/<site_id>", Permission.READ, tags=TAGS)
 def get_site(site_id: SiteIdPath, caller: Caller, platform: PlatformDependency) -> schemas.SiteView:
-    return views.site_view(platform.sites.get(caller.tenant_id, site_id))
+    return _with_tariff(views.site_view(platform.sites.get(caller.tenant_id, site_id)), platform, caller)
+
+
+@operation(router, "PATCH", "/v1/sites/<site_id>", Permission.WRITE, tags=TAGS)
+def update_site(
+    site_id: SiteIdPath, body: schemas.SiteUpdate, caller: Caller, platform: PlatformDependency
+) -> schemas.SiteView:
+    """Fields left out are unchanged: ``tariffId`` prices the site's sessions (null removes it)."""
+    if "tariff_id" in body.model_fields_set:
+        billing.assign_tariff(platform, caller, AssignmentScope.SITE, site_id, body.tariff_id)
+    return _with_tariff(views.site_view(platform.sites.get(caller.tenant_id, site_id)), platform, caller)
+
+
+def _with_tariff(view: schemas.SiteView, platform: PlatformDependency, caller: Caller) -> schemas.SiteView:
+    tariff_id = billing.assigned_tariff(platform, caller, AssignmentScope.SITE, view.site_id)
+    return view.model_copy(update={"tariff_id": tariff_id})
 
 
 @operation(router, "DELETE", "/v1/sites/<site_id>", Permission.WRITE, status=HTTPStatus.NO_CONTENT, tags=TAGS)

@@ -15,9 +15,10 @@ from shared.api.access import Permission
 from shared.api.dependencies import Caller, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdQuery, StationIdPath
 from shared.api.routing import operation
+from shared.billing.resolver import AssignmentScope
 from shared.catalog import SUPPORTED_SUBPROTOCOLS
 from shared.domain.changes import StationSettingsChange
-from shared.management import stations
+from shared.management import billing, stations
 
 router = Router()
 TAGS = ["stations"]
@@ -98,7 +99,7 @@ def get_station(
     station_id: StationIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.StationView:
     station = platform.stations.get_for_tenant(caller.tenant_id, station_id)
-    return views.station_view(station, platform.clock(), _grace(platform))
+    return _with_tariff(views.station_view(station, platform.clock(), _grace(platform)), platform, caller)
 
 
 @operation(router, "PATCH", "/v1/stations/<station_id>", Permission.WRITE, tags=TAGS)
@@ -106,12 +107,21 @@ def update_station(
     station_id: StationIdPath, body: schemas.StationUpdate, caller: Caller, platform: PlatformDependency
 ) -> schemas.StationView:
     # Given fields only: siteId null removes the site; the other fields are never null (NOT_NULL).
-    fields = body.model_dump(include=body.model_fields_set - {"password"})
+    fields = body.model_dump(include=body.model_fields_set - {"password", "tariff_id"})
     if body.password is not None:
         fields["password_hash"] = stations.password_hash(body.password)
+    if "tariff_id" in body.model_fields_set:  # billing: the station's tariff (null removes it)
+        billing.assign_tariff(platform, caller, AssignmentScope.STATION, station_id, body.tariff_id)
     change = StationSettingsChange.model_validate(fields)
     station = stations.update_station(platform, caller, station_id, change)
-    return views.station_view(station, platform.clock(), _grace(platform))
+    return _with_tariff(views.station_view(station, platform.clock(), _grace(platform)), platform, caller)
+
+
+def _with_tariff(
+    view: schemas.StationView, platform: PlatformDependency, caller: Caller
+) -> schemas.StationView:
+    tariff_id = billing.assigned_tariff(platform, caller, AssignmentScope.STATION, view.station_id)
+    return view.model_copy(update={"tariff_id": tariff_id})
 
 
 @operation(

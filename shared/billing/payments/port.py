@@ -51,6 +51,9 @@ class PaymentRequest(DomainModel):
     """VAT-inclusive, in the currency's minor unit."""
     currency: str
     description: str = ""
+    attempt: int = 1
+    provider_reference: str | None = None
+    """The provider's payment of an earlier attempt (a declined PaymentIntent): retried, not recreated."""
 
 
 class PaymentOutcome(DomainModel):

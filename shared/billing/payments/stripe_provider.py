@@ -5,6 +5,10 @@
 - A payment is one PaymentIntent: ``confirm=true, off_session=true`` with the saved method, the
   invoice id in ``metadata`` and as the ``Idempotency-Key`` (``invoice:<invoiceId>``), so a
   retried task never charges twice within Stripe's 24-hour idempotency window.
+- A retry (attempt > 1 with the declined PaymentIntent's id) confirms that PaymentIntent again, keyed
+  ``invoice:<invoiceId>:attempt-<n>``: Stripe replays the first answer to a repeated idempotency key
+  (declines and 500s included), so creating again with the first key could never succeed, and a new
+  PaymentIntent per attempt could charge twice. A PaymentIntent found succeeded is not confirmed again.
 - ``succeeded`` → SUCCEEDED; ``processing`` → PROCESSING (the webhook settles it);
   ``requires_action`` / ``requires_payment_method`` → FAILED, final (off-session: the driver
   must act). A ``StripeError`` is classified by ``classify_failure``.
@@ -137,13 +141,32 @@ class StripeProvider:
             "metadata": {"invoice_id": request.invoice_id, "tenant_id": request.tenant_id},
         }
         try:
+            if request.provider_reference and request.attempt > 1:
+                return self._retry(request)
             intent = self._client.v1.payment_intents.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": f"invoice:{request.invoice_id}"},
             )
         except stripe.StripeError as error:
             return PaymentOutcome(
-                status=PaymentStatus.FAILED, provider=PROVIDER, failure=failure_from_error(error)
+                status=PaymentStatus.FAILED,
+                provider=PROVIDER,
+                provider_reference=_declined_intent_id(error) or request.provider_reference,
+                failure=failure_from_error(error),
+            )
+        return outcome_from_intent(intent.id, intent.status, getattr(intent, "last_payment_error", None))
+
+    def _retry(self, request: PaymentRequest) -> PaymentOutcome:
+        intent_id = str(request.provider_reference)
+        intent = self._client.v1.payment_intents.retrieve(intent_id)
+        if intent.status in ("requires_payment_method", "requires_confirmation"):
+            intent = self._client.v1.payment_intents.confirm(
+                intent_id,
+                params={
+                    "payment_method": request.account.provider_payment_method_id or "",
+                    "off_session": True,
+                },
+                options={"idempotency_key": f"invoice:{request.invoice_id}:attempt-{request.attempt}"},
             )
         return outcome_from_intent(intent.id, intent.status, getattr(intent, "last_payment_error", None))
 
@@ -235,6 +258,14 @@ def outcome_from_intent(intent_id: str, status: str, last_error: Any) -> Payment
             decline_code=decline,
         ),
     )
+
+
+def _declined_intent_id(error: stripe.StripeError) -> str | None:
+    """A card decline answers with the PaymentIntent it left in ``requires_payment_method``."""
+    body = error.json_body if isinstance(error.json_body, dict) else {}
+    details = body.get("error") if isinstance(body.get("error"), dict) else {}
+    intent = details.get("payment_intent") if isinstance(details, dict) else None
+    return str(intent["id"]) if isinstance(intent, dict) and intent.get("id") else None
 
 
 def failure_from_error(error: stripe.StripeError) -> PaymentFailure:
