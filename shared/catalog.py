@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from shared.ocpp.protocols import preferred_subprotocols
 from shared.storage.tables import (
+    ALLOCATION_RUNS,
     COMMANDS,
+    ENERGY,
     ID_TOKENS,
     IDEMPOTENCY,
     METER_VALUES,
@@ -61,6 +63,9 @@ class FunctionSpec:
     stream_of: TableDefinition | None = None
     """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
     stream_batching_window_seconds: int = 0
+    bundle_extras: tuple[str, ...] = ()
+    """Optional-dependency groups of pyproject.toml bundled with this function alone (``energy``: the
+    allocator's HiGHS and numpy); CDK gives each distinct set its own code asset."""
     memory_mb: int = 256
     timeout_seconds: int = 29
 
@@ -120,6 +125,8 @@ OPERATOR_API = FunctionSpec(
         SITES: "write",
         COMMANDS: "write",
         IDEMPOTENCY: "write",
+        ENERGY: "write",
+        ALLOCATION_RUNS: "read",
     },
     manages_connections=True,
     publishes_events=True,
@@ -151,10 +158,39 @@ SESSION_PROJECTION = FunctionSpec(
     handler="functions.session_projection.handler.handler",
     description="Meter-values stream: projects each active session's newest reading onto the session",
     tables={SESSIONS: "write"},
+    publishes_events=True,  # SessionDrawChanged: the load allocator runs the session's site early
     stream_of=METER_VALUES,
     # One projection per session per minute at most: the list and the allocator are a minute fresh at
     # a cost of at most one write per active session per minute (see README, cost).
     stream_batching_window_seconds=60,
+    timeout_seconds=60,
+)
+
+ALLOCATOR = FunctionSpec(
+    name="allocator",
+    handler="functions.allocator.handler.handler",
+    description="Site load allocation: every minute for sites with active sessions, early on session and "
+    "site events; charging profiles through the outbound pipeline, answers tracked",
+    tables={
+        ENERGY: "write",
+        ALLOCATION_RUNS: "write",
+        SESSIONS: "read",
+        # The outbound pipeline reads the station and clears a connection that turned out to be gone.
+        STATIONS: "write",
+        COMMANDS: "write",
+    },
+    manages_connections=True,
+    publishes_events=True,  # CommandCompleted of calls that could not be posted
+    bundle_extras=("energy",),
+    memory_mb=1024,
+    timeout_seconds=60,
+)
+OPENADR_POLLER = FunctionSpec(
+    name="openadr_poller",
+    handler="functions.openadr_poller.handler.handler",
+    description="Scheduled: the platform as OpenADR 3 VEN, each site's program events as grid signals",
+    tables={ENERGY: "write"},
+    publishes_events=True,  # SiteInputsChanged when a site's signals changed
     timeout_seconds=60,
 )
 
@@ -167,6 +203,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     COMMAND_SENDER,
     COMMAND_TIMEOUTS,
     SESSION_PROJECTION,
+    ALLOCATOR,
+    OPENADR_POLLER,
 )
 
 # --- WebSocket API -------------------------------------------------------------------------------
@@ -246,6 +284,8 @@ class EventRule:
     target: FunctionSpec
     description: str = ""
     source: str = EVENT_SOURCE
+    detail: dict[str, Any] | None = None
+    """An EventBridge pattern on the event's detail, e.g. ``{"action": ["SetChargingProfile"]}``."""
 
     def __post_init__(self) -> None:
         if not self.detail_types:
@@ -253,7 +293,10 @@ class EventRule:
 
     def event_pattern(self) -> dict[str, Any]:
         """The EventBridge pattern, as CDK deploys it and moto matches it locally."""
-        return {"source": [self.source], "detail-type": list(self.detail_types)}
+        pattern: dict[str, Any] = {"source": [self.source], "detail-type": list(self.detail_types)}
+        if self.detail is not None:
+            pattern["detail"] = self.detail
+        return pattern
 
 
 @dataclass(frozen=True)
@@ -271,13 +314,38 @@ class ScheduleRule:
         parse_schedule(self.expression)  # a malformed expression fails at import, everywhere
 
 
-EVENT_RULES: tuple[EventRule, ...] = ()
-"""No consumer of domain events exists yet (the allocator and billing come next)."""
+EVENT_RULES: tuple[EventRule, ...] = (
+    EventRule(
+        "allocator_triggers",
+        ("SessionStarted", "SessionStopped", "SessionDrawChanged", "SiteInputsChanged", "StationConnected"),
+        ALLOCATOR,
+        description="Runs a site's load allocation early (and sends boot profiles to a station that connects)",
+    ),
+    EventRule(
+        "allocator_answers",
+        ("CommandCompleted",),
+        ALLOCATOR,
+        description="What chargers answered to the allocator's smart charging calls",
+        detail={"action": ["SetChargingProfile", "GetConfiguration"]},
+    ),
+)
 SCHEDULES: tuple[ScheduleRule, ...] = (
     ScheduleRule(
         "command_timeouts",
         "rate(1 minute)",
         COMMAND_TIMEOUTS,
         description="Records timeout for calls no station answered, resuming the workflows waiting on them",
+    ),
+    ScheduleRule(
+        "allocator",
+        "rate(1 minute)",
+        ALLOCATOR,
+        description="Load allocation of every managed site with active sessions",
+    ),
+    ScheduleRule(
+        "openadr_poller",
+        "rate(5 minutes)",
+        OPENADR_POLLER,
+        description="Polls each site's OpenADR 3 program for import limits and prices",
     ),
 )

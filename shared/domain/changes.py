@@ -37,3 +37,10 @@ class IdTokenChange(RecordChange):
     status: IdTokenStatus | None = None
     expires_at: UtcDatetime | None = None
     parent_id_token: str | None = None
+
+
+class SiteChange(RecordChange):
+    name: str | None = None
+    address: str | None = None
+    timezone: str | None = None
+    max_current_amps: float | None = None

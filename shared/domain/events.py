@@ -52,3 +52,24 @@ class CommandCompleted(DomainEvent):
     status: CommandStatus
     response: dict[str, Any] | None = None
     error: CommandError | None = None
+
+
+class SessionDrawChanged(DomainEvent):
+    """An active session's draw moved a lot (the session projection saw it): the load allocator runs
+    its site early instead of at the next minute."""
+
+    detail_type: ClassVar[str] = "SessionDrawChanged"
+    session_id: str
+    previous_amps: float | None
+    drawn_amps: float | None
+
+
+class SiteInputsChanged(DomainEvent):
+    """An operator (or the OpenADR poller) changed what a site's allocation depends on: its electrical
+    model, a station placement, a grid signal, a measurement, a session's energy wanted."""
+
+    detail_type: ClassVar[str] = "SiteInputsChanged"
+    station_id: str = ""
+    """Empty: the change is the site's, not one station's."""
+    site_id: str
+    reason: str

@@ -306,5 +306,22 @@ class _NeutralMappers:
     def reset(self, kind: str, evse_id: int | None) -> OutboundCall:
         return OutboundCall("Reset", {"type": kind, "evseId": evse_id})
 
+    def set_charging_profile(self, profile: Any) -> OutboundCall:
+        return OutboundCall(
+            "SetChargingProfile", {"evseId": profile.evse_id, "profileId": profile.profile_id}
+        )
+
+    def clear_charging_profile(
+        self,
+        profile_id: int | None = None,
+        evse_id: int | None = None,
+        purpose: Any = None,
+        stack_level: int | None = None,
+    ) -> OutboundCall:
+        return OutboundCall("ClearChargingProfile", {"profileId": profile_id, "evseId": evse_id})
+
+    def request_charging_capabilities(self) -> OutboundCall:
+        return OutboundCall("GetChargingCapabilities", {})
+
 
 _NEUTRAL_MAPPERS = _NeutralMappers()

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.charging.services import ChargingServices
 from shared.domain.commands import CommandStatus
 from shared.domain.sessions import Session
 from shared.domain.stations import RegistrationPolicy
+
+if TYPE_CHECKING:
+    # Annotations only: the charger-facing functions import this module and never build profiles.
+    from shared.energy.profiles import ChargingProfile, ProfilePurpose
 
 ResetKind = Literal["Soft", "Hard", "Immediate", "OnIdle"]
 """Neutral reset kinds: 1.6 speaks Soft/Hard, 2.0.1 OnIdle/Immediate; each protocol maps or refuses."""
@@ -32,6 +36,24 @@ class OutboundMappers(Protocol):
     def remote_stop(self, session: Session) -> OutboundCall: ...
 
     def reset(self, kind: ResetKind, evse_id: int | None) -> OutboundCall: ...
+
+    # Smart charging, as the load allocator uses it (``shared.energy.profiles``: a neutral profile
+    # carries its station, EVSE, purpose, rate unit, periods and validity).
+    def set_charging_profile(self, profile: ChargingProfile) -> OutboundCall: ...
+
+    def clear_charging_profile(
+        self,
+        profile_id: int | None = None,
+        evse_id: int | None = None,
+        purpose: ProfilePurpose | None = None,
+        stack_level: int | None = None,
+    ) -> OutboundCall:
+        """No criteria clears every profile the station holds."""
+        ...
+
+    def request_charging_capabilities(self) -> OutboundCall:
+        """What the station's smart charging accepts (rate units, stack levels, periods)."""
+        ...
 
 
 class StationHandler(Protocol):

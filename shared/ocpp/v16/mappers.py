@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.commands import CommandStatus, status_from_call_result
 from shared.domain.errors import InvalidRequestError
 from shared.domain.sessions import Session
 from shared.ocpp.plugin import OutboundCall, ResetKind
+
+if TYPE_CHECKING:
+    from shared.energy.profiles import ChargingProfile, ProfilePurpose
+
+SMART_CHARGING_KEYS = (
+    "ChargingScheduleAllowedChargingRateUnit",
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleMaxPeriods",
+)
+"""OCPP 1.6 section 9.4: the Smart Charging profile's configuration keys."""
 
 # 2.0.1's Immediate reset stops transactions and restarts at once, as a 1.6 Hard reset does; OnIdle
 # (wait for transactions to end) has no 1.6 counterpart.
@@ -36,6 +46,28 @@ class V16Mappers:
         if kind not in _RESET_TYPES:
             raise InvalidRequestError(f"type: OCPP 1.6 resets are Soft or Hard, not {kind}")
         return OutboundCall("Reset", {"type": _RESET_TYPES[kind]})
+
+    def set_charging_profile(self, profile: ChargingProfile) -> OutboundCall:
+        # Imported here: only the allocator's function sends profiles (the schemas check it again).
+        from shared.energy.ocpp16_profiles import set_charging_profile_payload
+
+        return OutboundCall("SetChargingProfile", set_charging_profile_payload(profile))
+
+    def clear_charging_profile(
+        self,
+        profile_id: int | None = None,
+        evse_id: int | None = None,
+        purpose: ProfilePurpose | None = None,
+        stack_level: int | None = None,
+    ) -> OutboundCall:
+        from shared.energy.ocpp16_profiles import clear_charging_profile_payload
+
+        return OutboundCall(
+            "ClearChargingProfile", clear_charging_profile_payload(profile_id, evse_id, purpose, stack_level)
+        )
+
+    def request_charging_capabilities(self) -> OutboundCall:
+        return OutboundCall("GetConfiguration", {"key": list(SMART_CHARGING_KEYS)})
 
 
 def interpret_result(action: str, payload: dict[str, Any]) -> CommandStatus:
