@@ -37,7 +37,9 @@ def runtime_dependencies(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> l
     return dependencies
 
 
-def optional_dependencies(extras: tuple[str, ...], pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
+def optional_dependencies(
+    extras: tuple[str, ...], pyproject: Path = PROJECT_ROOT / "pyproject.toml"
+) -> list[str]:
     """The ``[project.optional-dependencies]`` of the given groups (KeyError for an unknown one)."""
     with pyproject.open("rb") as file:
         groups: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]

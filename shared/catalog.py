@@ -319,7 +319,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
         "allocator_triggers",
         ("SessionStarted", "SessionStopped", "SessionDrawChanged", "SiteInputsChanged", "StationConnected"),
         ALLOCATOR,
-        description="Runs a site's load allocation early (and sends boot profiles to a station that connects)",
+        description="Runs a site's load allocation early (and boot profiles for a station that connects)",
     ),
     EventRule(
         "allocator_answers",

@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from shared.charging.live_sessions import LiveSessions
     from shared.charging.services import ChargingServices
     from shared.energy.service import SiteAllocator
-    from shared.storage.energy import AllocationRunRepository, EnergyRepository, PlacedStations
     from shared.ocpp.outbound import OutboundCommands
     from shared.ocpp.router import StationFrameRouter
+    from shared.storage.energy import AllocationRunRepository, EnergyRepository, PlacedStations
 
 
 class _LazyWorkflowCallbacks:
@@ -96,8 +96,6 @@ class Platform:
         from shared.charging.availability import Availability
         from shared.charging.provisioning import LastSeenThrottle, Provisioning
         from shared.charging.services import ChargingServices
-    from shared.energy.service import SiteAllocator
-    from shared.storage.energy import AllocationRunRepository, EnergyRepository, PlacedStations
         from shared.charging.station_messages import StationMessages
         from shared.charging.transactions import Transactions
 

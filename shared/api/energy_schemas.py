@@ -90,7 +90,9 @@ class OpenAdrBody(ApiModel):
     )
 
 
-PriorityGroups = dict[Annotated[str, Field(pattern=IDENTIFIER_PATTERN)], Annotated[float, Field(gt=0, le=100)]]
+PriorityGroups = dict[
+    Annotated[str, Field(pattern=IDENTIFIER_PATTERN)], Annotated[float, Field(gt=0, le=100)]
+]
 
 
 class SiteEnergyFields(ApiModel):
@@ -102,7 +104,9 @@ class SiteEnergyFields(ApiModel):
         default=None, ge=100, le=1_000, description="Line-to-neutral (default 230)"
     )
     phases: Annotated[Phases | SkipJsonSchema[None], NOT_NULL] = None
-    circuits: Annotated[list[CircuitBody] | SkipJsonSchema[None], NOT_NULL] = Field(default=None, max_length=500)
+    circuits: Annotated[list[CircuitBody] | SkipJsonSchema[None], NOT_NULL] = Field(
+        default=None, max_length=500
+    )
     fail_safe_current_amps: Annotated[float | SkipJsonSchema[None], NOT_NULL] = Field(
         default=None,
         ge=0,
@@ -231,15 +235,18 @@ class StationPlacementFields(ApiModel):
     connection: Annotated[Connection | SkipJsonSchema[None], NOT_NULL] = Field(
         default=None, description="lineToNeutral (default) or lineToLine"
     )
-    evse_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=32)]] | SkipJsonSchema[None], NOT_NULL] = Field(
-        default=None, min_length=1, max_length=16
+    evse_ids: Annotated[list[Annotated[StrictInt, Field(ge=1, le=32)]] | SkipJsonSchema[None], NOT_NULL] = (
+        Field(default=None, min_length=1, max_length=16)
     )
     evse_max_current_amps: StationAmps | None = None
     allowed_currents_amps: list[Annotated[float, Field(ge=0, le=MAX_STATION_AMPS)]] | None = Field(
         default=None, max_length=100
     )
     fail_safe_current_amps: float | None = Field(
-        default=None, ge=0, le=MAX_STATION_AMPS, description="This station's own fail-safe (default: the site's)"
+        default=None,
+        ge=0,
+        le=MAX_STATION_AMPS,
+        description="This station's own fail-safe (default: the site's)",
     )
 
 
@@ -282,7 +289,7 @@ class StationRegisteredWithPlacement(StationRegistered):
 
 
 class GridSignalCreate(ApiModel):
-    """"At most 40 kW from 17:00 to 19:00" (``importLimit``, kW), or a price (per kWh)."""
+    """ "At most 40 kW from 17:00 to 19:00" (``importLimit``, kW), or a price (per kWh)."""
 
     kind: Literal["importLimit", "price"]
     starts_at: ApiDatetime

@@ -30,7 +30,9 @@ def _token(program: OpenAdrProgram, http: HttpClient) -> Callable[[], str] | Non
         return None
     key = (program.token_url, program.client_id)
     if key not in _tokens:
-        _tokens[key] = ClientCredentials(program.token_url, program.client_id, program.client_secret or "", http)
+        _tokens[key] = ClientCredentials(
+            program.token_url, program.client_id, program.client_secret or "", http
+        )
     return _tokens[key]
 
 
