@@ -11,6 +11,8 @@ new profile with the same id, or the same stack level and purpose, replaces the 
 
 from __future__ import annotations
 
+import decimal
+import json
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -33,9 +35,18 @@ class ProfileOutcome(StrEnum):
     """The charger has no smart charging (or not for this profile)."""
 
 
+_DECIMAL_SCHEMAS = frozenset({(CALL, "SetChargingProfile"), (CALL_RESULT, "GetCompositeSchedule")})
+"""As ``shared.ocpp.v16.plugin`` reads them: the ocpp package caches one validator per schema whatever
+its ``parse_float``, so both must ask for the same one (floats of one decimal compare as Decimal)."""
+
+
 def _validated(action: str, payload: dict[str, Any], message_type: int = CALL) -> dict[str, Any]:
-    validator = get_validator(message_type, action, OCPP_VERSION)
-    errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.path))
+    as_decimal = (message_type, action) in _DECIMAL_SCHEMAS
+    validator = get_validator(
+        message_type, action, OCPP_VERSION, parse_float=decimal.Decimal if as_decimal else float
+    )
+    subject = json.loads(json.dumps(payload), parse_float=decimal.Decimal) if as_decimal else payload
+    errors = sorted(validator.iter_errors(subject), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or action
         raise ValueError(f"{action} payload invalid at {where}: {errors[0].message}")
