@@ -241,9 +241,11 @@ async def read_back(
 
         async def get(path: str) -> Any:
             async with limit, http.get(f"{platform.api_url}{path}") as response:
-                return response.status, (
-                    await response.json() if response.status == 200 else await response.text()
-                )
+                if response.status != 200:
+                    text = await response.text()
+                    print(f"read-back GET {path}: {response.status} {text[:300]}", flush=True)
+                    return response.status, text
+                return response.status, await response.json()
 
         async def one(charger: SimulatedCharger) -> None:
             station_id = charger.settings.station_id
@@ -344,6 +346,9 @@ async def main(arguments: argparse.Namespace) -> dict[str, Any]:
             stop_seconds = await stop_platform(platform)
             sampling.cancel()
         log_lines = platform.log.read_text(errors="replace").splitlines()
+        failures = [n for n, line in enumerate(log_lines) if "Traceback" in line or " ERROR " in line]
+        for number in failures[:3]:  # what a failed invocation said, for the record
+            print("\n".join(log_lines[number : number + 30]), flush=True)
         stopped_at = max((n for n, line in enumerate(log_lines) if line.startswith("stopped in")), default=-1)
         function_stats = (
             [line.strip() for line in log_lines[stopped_at:]] if stopped_at >= 0 else log_lines[-5:]

@@ -22,7 +22,7 @@ from infra.operator_identity import OperatorIdentity
 from infra.storage import Tables
 from infra.websocket_api import OcppWebSocketApi
 from infra.workflows import Workflows
-from shared.catalog import HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
+from shared.catalog import FUNCTIONS, HTTP_API_PREFIX, OCPP_PATH_PREFIX, OPERATOR_API
 
 OCPP_PUBLIC_URL_ENV = settings_env_var("ocpp_public_url")
 
@@ -61,9 +61,11 @@ class CsmsStack(Stack):
             web_acl_arn=config.web_acl_arn,
         )
         # What POST /v1/stations tells an operator to type into the charger (the edge, never the raw API).
-        self.functions.function(OPERATOR_API).add_environment(
-            OCPP_PUBLIC_URL_ENV, f"wss://{self.edge.domain_name}{OCPP_PATH_PREFIX.rstrip('/')}"
-        )
+        for spec in FUNCTIONS:
+            if spec.tells_charger_url:
+                self.functions.function(spec).add_environment(
+                    OCPP_PUBLIC_URL_ENV, f"wss://{self.edge.domain_name}{OCPP_PATH_PREFIX.rstrip('/')}"
+                )
         self.dashboard_site = DashboardSite(
             self, "DashboardSite", bucket=self.storage.dashboard, log_bucket=self.storage.access_logs
         )

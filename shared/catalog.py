@@ -60,6 +60,8 @@ class FunctionSpec:
     completes_workflow_tasks: bool = False
     """Whether it resumes waiting workflow executions (SendTaskSuccess/Failure/Heartbeat, task token):
     it completes commands that executions wait on."""
+    tells_charger_url: bool = False
+    """Whether it tells operators the public charger URL (OCPP_PUBLIC_URL: the edge's, never the API's)."""
     stream_of: TableDefinition | None = None
     """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
     stream_batching_window_seconds: int = 0
@@ -119,8 +121,9 @@ OPERATOR_API = FunctionSpec(
     description="Operator HTTP API (v1)",
     tables={
         STATIONS: "write",
-        SESSIONS: "read",
+        SESSIONS: "write",  # deleting a station closes its active sessions
         METER_VALUES: "read",
+        STATION_MESSAGES: "read",
         ID_TOKENS: "write",
         SITES: "write",
         COMMANDS: "write",
@@ -131,6 +134,7 @@ OPERATOR_API = FunctionSpec(
     manages_connections=True,
     publishes_events=True,
     completes_workflow_tasks=True,
+    tells_charger_url=True,
     memory_mb=512,
 )
 COMMAND_SENDER = FunctionSpec(

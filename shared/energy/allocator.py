@@ -432,7 +432,9 @@ def _start_loads(
     loads = _Loads(compiled, [0.0] * len(compiled.evse_ids), hard_limit_kw, volts, offsets)
     _keep_charging_cars_on(demands, loads)
     if target is not None:
-        loads.power_limit_kw = min(hard_limit_kw or math.inf, max(target, loads.power_kw))
+        # a hard limit of 0 kW (a grid signal "nothing now") is a limit, not the absence of one
+        hard = math.inf if hard_limit_kw is None else hard_limit_kw
+        loads.power_limit_kw = min(hard, max(target, loads.power_kw))
     return loads
 
 

@@ -177,7 +177,8 @@ def plan_site(
     delivered = sum(float(solution[c]) * e for terms in energy_terms for c, e in terms)
     schedule: list[float] = []
     for charge, length, _ in battery_blocks:
-        schedule += [round(float(solution[charge]) - float(solution[charge + 1]), 3) + 0.0] * length
+        # Watt-hour rounding would add up over a long block; keep the plan within its charge bounds.
+        schedule += [round(float(solution[charge]) - float(solution[charge + 1]), 6) + 0.0] * length
     return SitePlan(
         ev_power_now_kw=round(ev_now, 3),
         battery_kw=tuple(schedule),

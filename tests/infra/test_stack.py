@@ -25,8 +25,10 @@ from infra.constants import (
 from infra.functions import EVENT_BUS_NAME_ENV, HEARTBEAT_INTERVAL_ENV, MANAGEMENT_API_ENDPOINT_ENV
 from infra.naming import pascal_case
 from shared.catalog import (
+    EVENT_RULES,
     FUNCTIONS,
     HTTP_ROUTES,
+    SCHEDULES,
     STATION_ID_QUERY_PARAMETER,
     WEBSOCKET_ROUTES,
     WEBSOCKET_ROUTES_WITH_RESPONSE,
@@ -233,7 +235,9 @@ def test_async_invocations_retry_then_land_in_the_dlq(template: Template) -> Non
         "AWS::Lambda::EventInvokeConfig",
         {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": Match.any_value()},
     )
-    template.resource_count_is("AWS::SQS::Queue", len(FUNCTIONS))
+    # one per function, plus the rules' delivery DLQ when the catalog declares any rule or schedule
+    rule_dlqs = 1 if EVENT_RULES or SCHEDULES else 0
+    template.resource_count_is("AWS::SQS::Queue", len(FUNCTIONS) + rule_dlqs)
 
 
 def test_every_queue_requires_tls(resources: dict[str, dict[str, Any]]) -> None:
@@ -267,7 +271,9 @@ def test_code_asset_holds_the_packages_and_nothing_else(
     ]
     contents = {path.name for path in (default_synth.outdir / directory).iterdir()}
     assert contents == {"shared", "functions"}
-    assert not list((default_synth.outdir / directory).rglob("__pycache__"))
+    # bytecode ships with the code (infra/bundling.py precompiles), never a stale local cache
+    for cache in (default_synth.outdir / directory).rglob("*.pyc"):
+        assert ".cpython-311." in cache.name and int.from_bytes(cache.read_bytes()[4:8], "little") == 0b01
 
 
 # --- least privilege ------------------------------------------------------------------------------
@@ -682,7 +688,8 @@ def test_alarms_cover_errors_throttles_and_dlqs(resources: dict[str, Any]) -> No
         stem = f"Operations{pascal_case(spec.name)}"
         for kind in ("ErrorRate", "Throttles", "DlqDepth"):
             assert [key for key in alarms if key.startswith(stem + kind)], (spec.name, kind)
-    assert len(alarms) == 3 * len(FUNCTIONS)
+    rule_dlq_alarms = 1 if EVENT_RULES or SCHEDULES else 0
+    assert len(alarms) == 3 * len(FUNCTIONS) + rule_dlq_alarms
     topic = logical_id(resources, "AWS::SNS::Topic", "OperationsAlarmTopic")
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]

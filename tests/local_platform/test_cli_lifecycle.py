@@ -58,16 +58,22 @@ async def test_sigterm_stops_the_platform_within_seconds(tmp_path: Path) -> None
         api_url = re.search(r"Operator API\s+(\S+?)/\.\.\.", banner)
         assert websocket_url and api_url, banner
         token = (tmp_path / "operator-token").read_text().strip()
+        passwords: list[str] = []
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
             for number in range(3):
                 async with http.post(
                     f"{api_url[1]}/stations", json={"stationId": f"STOP-{number}"}
                 ) as response:
                     assert response.status == 201, await response.text()
+                    passwords.append((await response.json())["password"])  # generated, shown once
         for number in range(3):
             charger = SimulatedCharger(
                 ChargerSettings(
-                    station_id=f"STOP-{number}", url=websocket_url[1], sessions=0, heartbeat_seconds=0.5
+                    station_id=f"STOP-{number}",
+                    url=websocket_url[1],
+                    password=passwords[number],
+                    sessions=0,
+                    heartbeat_seconds=0.5,
                 )
             )
             chargers.append(charger)

@@ -37,7 +37,7 @@ async def bounded(tmp_path: Path) -> AsyncIterator[LocalPlatform]:
 
 def _message(number: int, size: int = 1000) -> dict[str, Any]:
     return {
-        "stationId": {"S": "CP-1"},
+        "stationKey": {"S": "CP-1"},
         "messageKey": {"S": f"DataTransfer#{number:04d}"},
         "data": {"S": "x" * size},
     }
@@ -90,19 +90,19 @@ async def test_expired_items_are_deleted_as_dynamodb_ttl_would(bounded: LocalPla
 
 def test_the_ledger_counts_rewrites_once_and_forgets_deletes() -> None:
     ledger = WriteLedger({"messages": STATION_MESSAGES}, budget_bytes=250)
-    key = {"stationId": {"S": "A"}, "messageKey": {"S": "1"}}
+    key = {"stationKey": {"S": "A"}, "messageKey": {"S": "1"}}
     ledger.observe("PutItem", {"TableName": "messages", "Item": {**key, "data": {"S": "x" * 50}}})
     ledger.observe("PutItem", {"TableName": "messages", "Item": {**key, "data": {"S": "x" * 60}}})
     assert (
         ledger.total_bytes
-        == len('{"stationId": {"S": "A"}, "messageKey": {"S": "1"}, "data": {"S": ""}}') + 60
+        == len('{"stationKey": {"S": "A"}, "messageKey": {"S": "1"}, "data": {"S": ""}}') + 60
     )
     ledger.observe("DeleteItem", {"TableName": "messages", "Key": key})
     assert ledger.total_bytes == 0
     ledger.observe("PutItem", {"TableName": "not-history", "Item": {**key}})
     assert ledger.total_bytes == 0
     for number in range(5):
-        item = {"stationId": {"S": "A"}, "messageKey": {"S": str(number)}, "data": {"S": "x" * 40}}
+        item = {"stationKey": {"S": "A"}, "messageKey": {"S": str(number)}, "data": {"S": "x" * 40}}
         ledger.observe("BatchWriteItem", {"RequestItems": {"messages": [{"PutRequest": {"Item": item}}]}})
     size = ledger.total_bytes // 5  # ≈ 95 bytes each: 475 > 250
     assert ledger.over_budget()

@@ -15,8 +15,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from shared.catalog import FUNCTIONS, WS_CONNECT
-from tests.local_platform.conftest import FakeHandlers
+from shared.catalog import FUNCTIONS, WS_AUTHORIZER, WS_CONNECT
+from tests.local_platform.conftest import FakeHandlers, allow_station
 from tools.local_platform import LocalPlatform, PlatformConfig
 
 pytestmark = pytest.mark.xdist_group("local_platform")
@@ -119,8 +119,8 @@ async def test_handler_posts_through_the_endpoint_in_its_environment(
 async def test_posting_during_connect_is_gone(
     platform_config: PlatformConfig, fake_handlers: FakeHandlers
 ) -> None:
-    # The catalog's $connect may not post at all (no ManageConnections grant): this one is granted it,
-    # so the call reaches the gateway, which answers as API Gateway does before the upgrade.
+    # $connect may post (it closes a station's older connection), so the call reaches the gateway,
+    # which answers about the connection being opened as API Gateway does before the upgrade.
     functions = tuple(
         replace(spec, manages_connections=True) if spec.name == WS_CONNECT.name else spec
         for spec in FUNCTIONS
@@ -151,20 +151,21 @@ async def test_posting_during_connect_is_gone(
 async def test_a_function_without_the_grant_cannot_post(
     platform: LocalPlatform, fake_handlers: FakeHandlers
 ) -> None:
-    # Given $connect, which the catalog does not let manage connections
-    assert not WS_CONNECT.manages_connections
+    # Given the $connect authorizer, which the catalog does not let manage connections
+    assert not WS_AUTHORIZER.manages_connections
     outcomes: list[str] = []
+    endpoint = platform.endpoints.management_api_url
 
     def post_anyway(event: dict[str, Any]) -> dict[str, Any]:
-        client = management_client(os.environ["MANAGEMENT_API_ENDPOINT"])
+        client = management_client(os.environ.get("MANAGEMENT_API_ENDPOINT", endpoint))
         try:
             client.post_to_connection(ConnectionId=event["requestContext"]["connectionId"], Data=b"hi")
         except client.exceptions.ForbiddenException:
             outcomes.append("forbidden")
-        return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "ocpp1.6"}}
+        return allow_station(event)
 
     # When it posts anyway
-    fake_handlers.connect = post_anyway
+    fake_handlers.authorize = post_anyway
     socket, _ = await open_connection(platform, fake_handlers, "CP-1")
     await socket.close()
     # Then it is refused as IAM would refuse it (API Gateway answers 403 ForbiddenException)

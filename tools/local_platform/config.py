@@ -48,8 +48,9 @@ class PlatformConfig:
     ``thread``: every handler on this process's threads (handler overrides always run that way)."""
     handler_workers: int = 16
     """Threads for in-process handlers."""
-    function_concurrency: int = 8
-    """Concurrent invocations per function worker process."""
+    function_concurrency: int = 4
+    """Execution environments (worker processes) per function: each runs one invocation at a time, as a
+    Lambda container does; another starts when all are busy, up to this many (then invocations queue)."""
     function_log_level: str = field(default_factory=_default_function_log_level)
     """POWERTOOLS_LOG_LEVEL of every function (the stack's ``logLevel`` context)."""
     function_environment: Mapping[str, str] = field(default_factory=dict)

@@ -39,6 +39,8 @@ class LocalEndpoints:
     heartbeat_interval_seconds: int = DEFAULT_HEARTBEAT_INTERVAL_SECONDS
     state_machine_arns: Mapping[str, str] = field(default_factory=dict)
     """Workflow name → local state machine ARN."""
+    charger_url: str = "ws://127.0.0.1:9000/ocpp"
+    """What chargers connect to (the gateway's ``/ocpp`` path)."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Set for every function (like a CDK context value that reaches every function's environment)."""
 
@@ -58,6 +60,8 @@ def catalog_environment(spec: FunctionSpec, endpoints: LocalEndpoints) -> dict[s
         environment["MANAGEMENT_API_ENDPOINT"] = endpoints.management_api_url
     if spec.publishes_events:
         environment["EVENT_BUS_NAME"] = EVENT_BUS_NAME
+    if spec.tells_charger_url:
+        environment["OCPP_PUBLIC_URL"] = endpoints.charger_url
     for workflow in spec.starts_workflows:
         arn = endpoints.state_machine_arns.get(workflow, "")
         environment[WorkflowSpec.arn_env_var_for(workflow)] = arn

@@ -6,8 +6,9 @@ Started by :class:`tools.local_platform.lambda_runtime.ProcessFunction` from a f
 heavy third-party modules imported already (``worker_preload``), so a cold start costs our own imports
 only. Requests and answers travel as JSON text over a multiprocessing pipe: a handler's event and return
 value go through ``json`` exactly as the Lambda runtime's do, so a value Lambda could not serialize fails
-here too. Invocations run on a small thread pool (concurrent invocations of one function share the
-process, where Lambda would use separate containers).
+here too. The platform gives each environment one invocation at a time, as Lambda gives a container
+(``lambda_runtime.ScalingFunction`` starts more environments when all are busy): handlers may keep
+per-invocation state in globals, as powertools' resolver does.
 """
 
 from __future__ import annotations

@@ -233,6 +233,12 @@ class ProcessFunction:
                         FunctionError({"errorType": "Runtime.ExitError", "errorMessage": "the worker exited"})
                     )
 
+    @property
+    def busy(self) -> int:
+        """Invocations sent and not yet answered."""
+        with self._lock:
+            return len(self._pending)
+
     def submit(self, event_text: str) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         if self._unavailable is not None:
@@ -283,6 +289,63 @@ class ProcessFunction:
         self.finish_stop(time.monotonic() + 1.0)
 
 
+class ScalingFunction:
+    """A function as Lambda runs it: each execution environment (worker process) handles one invocation
+    at a time, and another is started when every existing one is busy, up to ``max_environments``
+    (beyond that, invocations queue, where Lambda would throttle). Handlers may keep per-invocation
+    state in module globals (powertools' resolver does), exactly as they may in Lambda."""
+
+    def __init__(self, make_environment: Callable[[], ProcessFunction], max_environments: int) -> None:
+        self._make = make_environment
+        self._max = max(1, max_environments)
+        self._environments: list[ProcessFunction] = []
+        self._lock = threading.Lock()
+        first = make_environment()
+        self.spec = first.spec
+        self._environments.append(first)
+
+    @property
+    def pid(self) -> int | None:
+        return next((e.pid for e in self._environments if e.pid is not None), None)
+
+    @property
+    def pids(self) -> list[int]:
+        return [pid for e in self._environments if (pid := e.pid) is not None]
+
+    @property
+    def cold_starts(self) -> int:
+        return sum(e.cold_starts for e in self._environments)
+
+    def _pick(self) -> ProcessFunction:
+        with self._lock:
+            idle = [e for e in self._environments if e.busy == 0]
+            if idle:
+                return idle[0]
+            if len(self._environments) < self._max:
+                environment = self._make()
+                self._environments.append(environment)
+                return environment
+            return min(self._environments, key=lambda e: e.busy)
+
+    def submit(self, event_text: str) -> concurrent.futures.Future[Any]:
+        return self._pick().submit(event_text)
+
+    def call(self, event_text: str) -> Any:
+        return self._pick().call(event_text)
+
+    def begin_stop(self) -> None:
+        for environment in self._environments:
+            environment.begin_stop()
+
+    def finish_stop(self, deadline: float) -> None:
+        for environment in self._environments:
+            environment.finish_stop(deadline)
+
+    def stop(self) -> None:
+        self.begin_stop()
+        self.finish_stop(time.monotonic() + 1.0)
+
+
 _fork_server_lock = threading.Lock()
 
 
@@ -314,7 +377,7 @@ class LambdaRuntime:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
         self._environment: Callable[[FunctionSpec], dict[str, str]] = lambda spec: {}
         self._resources: Resources | None = None
-        self._hosts: dict[str, ThreadFunction | ProcessFunction] = {}
+        self._hosts: dict[str, ThreadFunction | ScalingFunction] = {}
         self.stats: defaultdict[str, InvocationStats] = defaultdict(InvocationStats)
         overrides = dict(overrides or {})
         context = worker_context() if isolation == "process" else None
@@ -323,13 +386,16 @@ class LambdaRuntime:
             if spec.name in overrides or context is None:
                 self._hosts[spec.name] = ThreadFunction(spec, overrides.get(spec.name), self._executor, arn)
             else:
-                self._hosts[spec.name] = ProcessFunction(
-                    spec,
-                    context,
-                    arn,
+                self._hosts[spec.name] = ScalingFunction(
+                    lambda spec=spec, arn=arn: ProcessFunction(  # type: ignore[misc]
+                        spec,
+                        context,
+                        arn,
+                        1,  # one invocation at a time per execution environment, as in Lambda
+                        environment=lambda: self._environment(spec),
+                        resources=self._require_resources,
+                    ),
                     function_concurrency,
-                    environment=lambda spec=spec: self._environment(spec),  # type: ignore[misc]
-                    resources=self._require_resources,
                 )
 
     def configure(self, environment: Callable[[FunctionSpec], dict[str, str]], resources: Resources) -> None:
@@ -359,7 +425,7 @@ class LambdaRuntime:
         return {
             name: pid
             for name, host in self._hosts.items()
-            if isinstance(host, ProcessFunction) and (pid := host.pid) is not None
+            if isinstance(host, ProcessFunction | ScalingFunction) and (pid := host.pid) is not None
         }
 
     async def invoke(self, function_name: str, event: dict[str, Any]) -> Any:

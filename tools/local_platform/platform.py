@@ -185,6 +185,7 @@ class LocalPlatform:
         local = LocalEndpoints(
             moto_url=moto_url,
             management_api_url=self._endpoints.management_api_url,
+            charger_url=self._endpoints.websocket_url,
             region=config.region,
             account_id=config.account_id,
             log_level=config.function_log_level,
