@@ -15,7 +15,7 @@ from shared.api import openapi
 from shared.api.body import parse_json_body
 from shared.api.errors import register_error_handlers
 from shared.api.idempotency import IDEMPOTENCY_HEADER
-from shared.api.routes import commands, id_tokens, openapi_document, sessions, sites, stations
+from shared.api.routes import commands, energy, id_tokens, openapi_document, sessions, sites, stations
 from shared.settings import get_settings
 
 _origins = get_settings().cors_allowed_origins
@@ -32,7 +32,7 @@ app = APIGatewayHttpResolver(
 )
 openapi.configure(app)
 register_error_handlers(app)
-for resource in (openapi_document, sites, stations, id_tokens, sessions, commands):
+for resource in (openapi_document, sites, energy, stations, id_tokens, sessions, commands):
     app.include_router(resource.router)
 
 
