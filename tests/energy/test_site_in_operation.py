@@ -20,7 +20,6 @@ from shared.api.dependencies import current_platform
 from shared.catalog import OPERATOR_API
 from shared.domain.base import to_iso
 from shared.energy.service import SiteAllocator
-from shared.gateway import websocket
 from shared.gateway.passwords import hash_password
 from tests.builders import PlatformUnderTest, a_station, an_id_token, platform_on_moto
 from tests.energy.test_site_allocator import Charger, deliver_answers
