@@ -1,4 +1,8 @@
-"""The one Lambda code asset: ``shared/``, ``functions/`` and the runtime dependencies, built without Docker.
+"""The Lambda code assets: ``shared/``, ``functions/`` and the runtime dependencies, built without Docker.
+
+Every function shares one asset, except those whose catalog entry bundles an optional-dependency group
+(``FunctionSpec.bundle_extras``: the allocator's ``energy``, HiGHS and numpy): each distinct set of
+groups is one more asset, so no other function carries (or cold-starts with) them.
 
 ``pip install --platform manylinux2014_aarch64 --only-binary=:all:`` fetches the wheels Lambda's
 Python 3.11 arm64 runtime needs, whatever machine synthesizes. With ``bundleDependencies=false`` only
@@ -33,6 +37,15 @@ def runtime_dependencies(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> l
     return dependencies
 
 
+def optional_dependencies(
+    extras: tuple[str, ...], pyproject: Path = PROJECT_ROOT / "pyproject.toml"
+) -> list[str]:
+    """The ``[project.optional-dependencies]`` of the given groups (KeyError for an unknown one)."""
+    with pyproject.open("rb") as file:
+        groups: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]
+    return [requirement for extra in extras for requirement in groups[extra]]
+
+
 def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
     return [
         sys.executable,
@@ -58,15 +71,19 @@ def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
 class LocalPythonBundler:
     """Copies the project's packages and (optionally) installs the dependencies into the asset."""
 
-    def __init__(self, project_root: Path, *, install_dependencies: bool) -> None:
+    def __init__(
+        self, project_root: Path, *, install_dependencies: bool, extras: tuple[str, ...] = ()
+    ) -> None:
         self._project_root = project_root
         self._install_dependencies = install_dependencies
+        self._extras = extras
 
     def try_bundle(self, output_dir: str, *_args: Any, **_options: Any) -> bool:
         output = Path(output_dir)
         if self._install_dependencies:
             # Dependencies first, so the project's own packages win any name clash.
-            subprocess.run(pip_install_command(output, runtime_dependencies()), check=True)
+            requirements = [*runtime_dependencies(), *optional_dependencies(self._extras)]
+            subprocess.run(pip_install_command(output, requirements), check=True)
         for package in CODE_ASSET_PACKAGES:
             source = self._project_root / package
             if source.is_dir():
@@ -92,8 +109,11 @@ def precompile(asset: Path) -> bool:
     )
 
 
-def lambda_code(*, install_dependencies: bool, project_root: Path = PROJECT_ROOT) -> lambda_.Code:
-    """The code asset shared by every function (handlers differ only in their import path)."""
+def lambda_code(
+    *, install_dependencies: bool, project_root: Path = PROJECT_ROOT, extras: tuple[str, ...] = ()
+) -> lambda_.Code:
+    """A code asset: the one shared by every function (handlers differ only in their import path), or
+    with ``extras`` the one of the functions that bundle those optional-dependency groups."""
     return lambda_.Code.from_asset(
         str(project_root),
         # Fingerprint only what goes into the asset (gitignore semantics, so .venv is never walked).
@@ -109,8 +129,29 @@ def lambda_code(*, install_dependencies: bool, project_root: Path = PROJECT_ROOT
         bundling=BundlingOptions(
             # Never pulled: the local bundler always succeeds or raises. CDK requires an image.
             image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON_VERSION}"),
-            local=LocalPythonBundler(project_root, install_dependencies=install_dependencies),
-            # Part of the asset hash: a code-only asset is never mistaken for a full one in cdk.out.
-            environment={"CSMS_BUNDLE_DEPENDENCIES": "1" if install_dependencies else "0"},
+            local=LocalPythonBundler(project_root, install_dependencies=install_dependencies, extras=extras),
+            # Part of the asset hash: a code-only asset is never mistaken for a full one in cdk.out, nor
+            # one asset's extras for another's.
+            environment={
+                "CSMS_BUNDLE_DEPENDENCIES": "1" if install_dependencies else "0",
+                "CSMS_BUNDLE_EXTRAS": ",".join(extras),
+            },
         ),
     )
+
+
+class CodeAssets:
+    """One asset per distinct ``bundle_extras`` of the catalog, built on first use."""
+
+    def __init__(self, *, install_dependencies: bool, project_root: Path = PROJECT_ROOT) -> None:
+        self._install_dependencies = install_dependencies
+        self._project_root = project_root
+        self._assets: dict[tuple[str, ...], lambda_.Code] = {}
+
+    def for_extras(self, extras: tuple[str, ...]) -> lambda_.Code:
+        key = tuple(sorted(extras))
+        if key not in self._assets:
+            self._assets[key] = lambda_code(
+                install_dependencies=self._install_dependencies, project_root=self._project_root, extras=key
+            )
+        return self._assets[key]

@@ -69,7 +69,9 @@ class EventRules(Construct):
                     description=rule.description or f"{rule.name}: {', '.join(rule.detail_types)}",
                     event_bus=bus,
                     event_pattern=events.EventPattern(
-                        source=pattern["source"], detail_type=pattern["detail-type"]
+                        source=pattern["source"],
+                        detail_type=pattern["detail-type"],
+                        detail=pattern.get("detail"),
                     ),
                     targets=[self._target(rule.target.name, None)],
                 )

@@ -20,6 +20,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.bundling import CodeAssets
 from infra.config import StackConfig
 from infra.constants import (
     ASYNC_MAX_EVENT_AGE_SECONDS,
@@ -64,7 +65,7 @@ class Functions(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        code: lambda_.Code,
+        code: CodeAssets,
         tables: Tables,
         event_bus: events.IEventBus,
         connections_stage: apigwv2.WebSocketStage,
@@ -140,7 +141,7 @@ class Functions(Construct):
             runtime=lambda_.Runtime.PYTHON_3_11,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
-            code=self._code,
+            code=self._code.for_extras(spec.bundle_extras),
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
             role=role,

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from infra.alert_notifications import AlertNotifications
 from infra.api_gateway_account import ApiGatewayAccount
-from infra.bundling import lambda_code
+from infra.bundling import CodeAssets
 from infra.config import StackConfig
 from infra.dashboard_site import DashboardSite
 from infra.domain_events import DomainEvents
@@ -46,7 +46,7 @@ class CsmsStack(Stack):
         self.functions = Functions(
             self,
             "Functions",
-            code=lambda_code(install_dependencies=config.bundle_dependencies),
+            code=CodeAssets(install_dependencies=config.bundle_dependencies),
             tables=self.tables,
             event_bus=self.events.bus,
             connections_stage=self.websocket.stage,

@@ -13,12 +13,14 @@ from shared.ocpp.protocols import preferred_subprotocols
 from shared.storage.buckets import DIAGNOSTICS_UPLOADS, FIRMWARE_IMAGES, BucketDefinition
 from shared.storage.tables import (
     ALERTS,
+    ALLOCATION_RUNS,
     BILLING_ACCOUNTS,
     BILLING_ALERTS,
     BILLING_SETTINGS,
     CDRS,
     COMMANDS,
     DIAGNOSTICS,
+    ENERGY,
     FIRMWARE,
     FIRMWARE_CAMPAIGNS,
     ID_TOKENS,
@@ -90,6 +92,9 @@ class FunctionSpec:
     stream_of: TableDefinition | None = None
     """A table whose DynamoDB stream invokes the function (batched, partial batch responses)."""
     stream_batching_window_seconds: int = 0
+    bundle_extras: tuple[str, ...] = ()
+    """Optional-dependency groups of pyproject.toml bundled with this function alone (``energy``: the
+    allocator's HiGHS and numpy); CDK gives each distinct set its own code asset."""
     memory_mb: int = 256
     timeout_seconds: int = 29
 
@@ -170,6 +175,8 @@ OPERATOR_API = FunctionSpec(
         DIAGNOSTICS: "write",
         ALERTS: "write",
         **_BILLING_TABLES,  # tariffs, accounts, top-ups, refunds, the Stripe webhook
+        ENERGY: "write",
+        ALLOCATION_RUNS: "read",
     },
     buckets={FIRMWARE_IMAGES: "write", DIAGNOSTICS_UPLOADS: "read"},
     manages_connections=True,
@@ -214,6 +221,7 @@ SESSION_PROJECTION = FunctionSpec(
     handler="functions.session_projection.handler.handler",
     description="Meter-values stream: projects each active session's newest reading onto the session",
     tables={SESSIONS: "write"},
+    publishes_events=True,  # SessionDrawChanged: the load allocator runs the session's site early
     stream_of=METER_VALUES,
     # One projection per session per minute at most: the list and the allocator are a minute fresh at
     # a cost of at most one write per active session per minute (see README, cost).
@@ -277,6 +285,33 @@ BILLING_TRIGGERS = FunctionSpec(
     memory_mb=128,
     timeout_seconds=10,
 )
+ALLOCATOR = FunctionSpec(
+    name="allocator",
+    handler="functions.allocator.handler.handler",
+    description="Site load allocation: every minute for sites with active sessions, early on session and "
+    "site events; charging profiles through the outbound pipeline, answers tracked",
+    tables={
+        ENERGY: "write",
+        ALLOCATION_RUNS: "write",
+        SESSIONS: "read",
+        # The outbound pipeline reads the station and clears a connection that turned out to be gone.
+        STATIONS: "write",
+        COMMANDS: "write",
+    },
+    manages_connections=True,
+    publishes_events=True,  # CommandCompleted of calls that could not be posted
+    bundle_extras=("energy",),
+    memory_mb=1024,
+    timeout_seconds=60,
+)
+OPENADR_POLLER = FunctionSpec(
+    name="openadr_poller",
+    handler="functions.openadr_poller.handler.handler",
+    description="Scheduled: the platform as OpenADR 3 VEN, each site's program events as grid signals",
+    tables={ENERGY: "write"},
+    publishes_events=True,  # SiteInputsChanged when a site's signals changed
+    timeout_seconds=60,
+)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     WS_AUTHORIZER,
@@ -293,6 +328,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ALERT_SWEEP,
     BILLING_TASKS,
     BILLING_TRIGGERS,
+    ALLOCATOR,
+    OPENADR_POLLER,
 )
 
 # --- WebSocket API -------------------------------------------------------------------------------
@@ -379,6 +416,8 @@ class EventRule:
     target: FunctionSpec
     description: str = ""
     source: str = EVENT_SOURCE
+    detail: dict[str, Any] | None = None
+    """An EventBridge pattern on the event's detail, e.g. ``{"action": ["SetChargingProfile"]}``."""
 
     def __post_init__(self) -> None:
         if not self.detail_types:
@@ -386,7 +425,10 @@ class EventRule:
 
     def event_pattern(self) -> dict[str, Any]:
         """The EventBridge pattern, as CDK deploys it and moto matches it locally."""
-        return {"source": [self.source], "detail-type": list(self.detail_types)}
+        pattern: dict[str, Any] = {"source": [self.source], "detail-type": list(self.detail_types)}
+        if self.detail is not None:
+            pattern["detail"] = self.detail
+        return pattern
 
 
 @dataclass(frozen=True)
@@ -428,6 +470,20 @@ EVENT_RULES: tuple[EventRule, ...] = (
         BILLING_TRIGGERS,
         description="Every stopped session is priced, invoiced, paid and split (billing_session workflow)",
     ),
+    EventRule(
+        "allocator_triggers",
+        ("SessionStarted", "SessionStopped", "SessionDrawChanged", "SiteInputsChanged", "StationConnected"),
+        ALLOCATOR,
+        description="Runs a site's load allocation early (and boot profiles for a station that connects)",
+    ),
+    EventRule(
+        "allocator_answers",
+        ("CommandCompleted",),
+        ALLOCATOR,
+        description="What chargers answered to the allocator's smart charging calls",
+        # shared.energy.service.SMART_CHARGING_ACTIONS (1.6 GetConfiguration, 2.0.1 GetVariables)
+        detail={"action": ["GetConfiguration", "GetVariables", "SetChargingProfile"]},
+    ),
 )
 SCHEDULES: tuple[ScheduleRule, ...] = (
     ScheduleRule(
@@ -447,5 +503,17 @@ SCHEDULES: tuple[ScheduleRule, ...] = (
         "cron(0 2 1 * ? *)",
         BILLING_TRIGGERS,
         description="On the 1st, 02:00 UTC: invoices last month's subscription fees and postpaid usage",
+    ),
+    ScheduleRule(
+        "allocator",
+        "rate(1 minute)",
+        ALLOCATOR,
+        description="Load allocation of every managed site with active sessions",
+    ),
+    ScheduleRule(
+        "openadr_poller",
+        "rate(5 minutes)",
+        OPENADR_POLLER,
+        description="Polls each site's OpenADR 3 program for import limits and prices",
     ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.charging_profiles import InstalledProfile, ProfileCriteria
 from shared.domain.commands import Command, CommandError, CommandStatus
@@ -36,6 +36,26 @@ from shared.domain.stations import (
     Station,
 )
 
+if TYPE_CHECKING:
+    # Energy types only for annotations: the charger-facing functions import this module at every cold
+    # start and never need the allocator's models.
+    from shared.energy.records import (
+        Alert,
+        AllocationRun,
+        EvseState,
+        GridSignalRecord,
+        LoadPoint,
+        MeasurementsRecord,
+        OpenAdrSignals,
+        ProfileCommand,
+        SessionDemandRecord,
+        SiteEnergy,
+        SiteHistory,
+        SitePartition,
+        StationEnergyState,
+    )
+    from shared.energy.site import StationPlacement
+
 Clock = Callable[[], datetime]
 
 
@@ -49,6 +69,10 @@ class SendFailedError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
+
+
+class VersionConflictError(Exception):
+    """Another writer changed the record since it was read: read it again."""
 
 
 class StationStore(Protocol):
@@ -275,3 +299,122 @@ class ObjectStorage(Protocol):
     ) -> str: ...
 
     def head(self, bucket: str, key: str) -> StoredObject | None: ...
+
+
+class CommandSender(Protocol):
+    """The outbound pipeline as the load allocator uses it (``shared.ocpp.outbound.OutboundCommands``)."""
+
+    def send_intent(self, tenant_id: str, station_id: str, intent: Callable[[Any], Any]) -> Command: ...
+
+
+class EnergyStore(Protocol):
+    """Everything the platform keeps about a managed site's energy (``shared.storage.energy``)."""
+
+    def load_site(self, tenant_id: str, site_id: str) -> SitePartition: ...
+
+    def get_site(self, tenant_id: str, site_id: str) -> SiteEnergy | None: ...
+
+    def put_site(self, config: SiteEnergy) -> None: ...
+
+    def delete_site(self, tenant_id: str, site_id: str) -> None: ...
+
+    def managed_sites(self) -> list[tuple[str, str]]: ...
+
+    def get_placement(self, tenant_id: str, site_id: str, station_id: str) -> StationPlacement | None: ...
+
+    def placements(self, tenant_id: str, site_id: str) -> list[StationPlacement]: ...
+
+    def put_placement(self, tenant_id: str, placement: StationPlacement) -> None: ...
+
+    def delete_placement(self, tenant_id: str, site_id: str, station_id: str) -> None: ...
+
+    def get_evse(self, tenant_id: str, site_id: str, evse_key: str) -> tuple[EvseState, int] | None: ...
+
+    def put_evse(self, tenant_id: str, site_id: str, state: EvseState, version: int) -> int:
+        """Raises ``VersionConflictError`` when the stored state is no longer at ``version``."""
+        ...
+
+    def delete_evse(self, tenant_id: str, site_id: str, evse_key: str) -> None: ...
+
+    def get_station_state(
+        self, tenant_id: str, site_id: str, station_id: str
+    ) -> tuple[StationEnergyState, int] | None: ...
+
+    def put_station_state(
+        self, tenant_id: str, site_id: str, state: StationEnergyState, version: int
+    ) -> int: ...
+
+    def put_commands(self, commands: Sequence[ProfileCommand]) -> None: ...
+
+    def get_command(self, tenant_id: str, site_id: str, command_id: str) -> ProfileCommand | None: ...
+
+    def pending_boot_commands(
+        self, tenant_id: str, site_id: str, station_id: str, excluding: str
+    ) -> list[ProfileCommand]: ...
+
+    def delete_command(self, command: ProfileCommand) -> None: ...
+
+    def get_demand(self, tenant_id: str, site_id: str, session_id: str) -> SessionDemandRecord | None: ...
+
+    def put_demand(self, tenant_id: str, site_id: str, demand: SessionDemandRecord) -> None: ...
+
+    def delete_demand(self, tenant_id: str, site_id: str, session_id: str) -> None: ...
+
+    def signals(self, tenant_id: str, site_id: str) -> list[GridSignalRecord]: ...
+
+    def put_signal(self, tenant_id: str, site_id: str, signal: GridSignalRecord) -> None: ...
+
+    def delete_signal(self, tenant_id: str, site_id: str, signal_id: str) -> bool: ...
+
+    def get_openadr(self, tenant_id: str, site_id: str) -> OpenAdrSignals | None: ...
+
+    def put_openadr(self, tenant_id: str, site_id: str, signals: OpenAdrSignals) -> None: ...
+
+    def get_measurements(self, tenant_id: str, site_id: str) -> MeasurementsRecord | None: ...
+
+    def put_measurements(self, tenant_id: str, site_id: str, record: MeasurementsRecord) -> None: ...
+
+    def get_history(self, tenant_id: str, site_id: str) -> SiteHistory | None: ...
+
+    def put_history(self, tenant_id: str, site_id: str, history: SiteHistory) -> None: ...
+
+    def put_alert(self, alert: Alert) -> None: ...
+
+    def get_alert(self, tenant_id: str, site_id: str, alert_id: str) -> Alert | None: ...
+
+    def alerts(self, tenant_id: str, site_id: str) -> list[Alert]: ...
+
+    def acquire_lease(
+        self, tenant_id: str, site_id: str, holder: str, now: float, seconds: float
+    ) -> bool: ...
+
+    def request_rerun(self, tenant_id: str, site_id: str, now: float) -> bool: ...
+
+    def release_lease(self, tenant_id: str, site_id: str, holder: str, *, force: bool = False) -> bool: ...
+
+
+class AllocationRunStore(Protocol):
+    def record(self, run: AllocationRun, load: LoadPoint) -> None: ...
+
+    def record_answer(
+        self, tenant_id: str, site_id: str, run_key: str, command_id: str, answer: str
+    ) -> None: ...
+
+    def runs(
+        self,
+        tenant_id: str,
+        site_id: str,
+        *,
+        started_from: datetime | None,
+        started_to: datetime | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[AllocationRun], str | None]: ...
+
+    def load_points(
+        self, tenant_id: str, site_id: str, start: datetime, end: datetime
+    ) -> list[LoadPoint]: ...
+
+
+class StationBatchReader(Protocol):
+    def get_many(self, station_ids: Sequence[str]) -> dict[str, Station]: ...

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     )
     command_retention_days: int = Field(default=30, ge=1)
     station_message_retention_days: int = Field(default=90, ge=1)
+    allocator_signal_lead_seconds: float = Field(
+        default=90.0,
+        ge=0,
+        le=3600,
+        description="A grid signal's import limit applies this long before it starts: one scheduled run "
+        "(a minute apart) always falls in between, with time for the chargers to accept the decreases.",
+    )
+    allocation_run_retention_days: int = Field(default=7, ge=1, description="Allocation runs kept")
+    site_load_retention_days: int = Field(default=90, ge=1, description="Site load points kept")
 
     # --- device management: firmware campaigns, diagnostics, alerts ------------------------------------
     firmware_campaign_tick_seconds: int = Field(

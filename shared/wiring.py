@@ -29,8 +29,10 @@ from shared.storage.station_data import ChargingProfileRepository, DeviceModelRe
 from shared.storage.stations import StationRepository
 from shared.storage.tables import (
     ALERTS,
+    ALLOCATION_RUNS,
     COMMANDS,
     DIAGNOSTICS,
+    ENERGY,
     FIRMWARE,
     FIRMWARE_CAMPAIGNS,
     ID_TOKENS,
@@ -49,10 +51,12 @@ if TYPE_CHECKING:
     from shared.charging.live_sessions import LiveSessions
     from shared.charging.reservations import Reservations
     from shared.charging.services import ChargingServices
+    from shared.energy.service import SiteAllocator
     from shared.firmware.tasks import DiagnosticsTasks, FirmwareTasks
     from shared.monitoring.alerts import FleetAlerts
     from shared.ocpp.outbound import OutboundCommands
     from shared.ocpp.router import StationFrameRouter
+    from shared.storage.energy import AllocationRunRepository, EnergyRepository, PlacedStations
 
 
 class _LazyWorkflowCallbacks:
@@ -289,7 +293,51 @@ class Platform:
     def live_sessions(self) -> LiveSessions:
         from shared.charging.live_sessions import LiveSessions
 
-        return LiveSessions(self.sessions)
+        return LiveSessions(self.sessions, self.events)
+
+    # The energy repositories bring the allocator's models: built on first use, so the charger-facing
+    # functions never import them.
+    @cached_property
+    def energy(self) -> EnergyRepository:
+        from shared.storage.energy import EnergyRepository
+
+        return EnergyRepository(self.dynamodb, self.settings.table_name(ENERGY))
+
+    @cached_property
+    def allocation_runs(self) -> AllocationRunRepository:
+        from shared.storage.energy import AllocationRunRepository
+
+        return AllocationRunRepository(self.dynamodb, self.settings.table_name(ALLOCATION_RUNS))
+
+    @cached_property
+    def placed_stations(self) -> PlacedStations:
+        from shared.storage.energy import PlacedStations
+
+        return PlacedStations(self.dynamodb, self.settings.table_name(STATIONS))
+
+    @cached_property
+    def site_allocator(self) -> SiteAllocator:
+        """The load allocator in the loop (only the allocator function imports the allocator)."""
+        from shared.energy.service import AllocatorSettings, SiteAllocator
+
+        settings = self.settings
+        return SiteAllocator(
+            self.energy,
+            self.allocation_runs,
+            self.sessions,
+            self.stations,
+            self.placed_stations,
+            self.commands,
+            self.outbound,
+            self.events,
+            AllocatorSettings(
+                signal_lead_seconds=settings.allocator_signal_lead_seconds,
+                run_retention_days=settings.allocation_run_retention_days,
+                load_retention_days=settings.site_load_retention_days,
+                stale_command_seconds=settings.command_timeout_seconds + 120.0,
+            ),
+            self.clock,
+        )
 
 
 def _default_events(settings: Settings) -> EventPublisher:

@@ -21,6 +21,7 @@ from shared.api.routes import (
     billing_records,
     commands,
     diagnostics,
+    energy,
     firmware,
     id_tokens,
     openapi_document,
@@ -49,6 +50,7 @@ register_error_handlers(app)
 for resource in (
     openapi_document,
     sites,
+    energy,
     stations,
     id_tokens,
     sessions,

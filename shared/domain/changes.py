@@ -40,3 +40,10 @@ class IdTokenChange(RecordChange):
     type: str | None = None
     personal_message: str | None = None
     language: str | None = None
+
+
+class SiteChange(RecordChange):
+    name: str | None = None
+    address: str | None = None
+    timezone: str | None = None
+    max_current_amps: float | None = None

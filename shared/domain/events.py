@@ -87,3 +87,24 @@ class SecurityEventReported(DomainEvent):
     event_type: str
     tech_info: str | None = None
     reported_at: UtcDatetime | None = None
+
+
+class SessionDrawChanged(DomainEvent):
+    """An active session's draw moved a lot (the session projection saw it): the load allocator runs
+    its site early instead of at the next minute."""
+
+    detail_type: ClassVar[str] = "SessionDrawChanged"
+    session_id: str
+    previous_amps: float | None
+    drawn_amps: float | None
+
+
+class SiteInputsChanged(DomainEvent):
+    """An operator (or the OpenADR poller) changed what a site's allocation depends on: its electrical
+    model, a station placement, a grid signal, a measurement, a session's energy wanted."""
+
+    detail_type: ClassVar[str] = "SiteInputsChanged"
+    station_id: str = ""
+    """Empty: the change is the site's, not one station's."""
+    site_id: str
+    reason: str

@@ -3,7 +3,7 @@
 - ``site``: the site as operators describe it (grid connection, circuits, station placement,
   battery, objective), its validation and its translation into the allocator's ``SiteSnapshot``.
 - ``allocator``: ``allocate(snapshot)`` -> ``Allocation`` (pure, deterministic).
-- ``profiles`` / ``ocpp16_profiles``: from an allocation to charging profiles and 1.6J payloads.
+- ``profiles``: from an allocation to charging profiles (each protocol's mappers send them).
 - ``supervision``: chargers that ignore their limit or reject their profile.
 - ``openadr``: OpenADR 3.0 VTN events as grid signals.
 """

@@ -2,7 +2,8 @@
 
 - ``ChargingProfile``: purpose (TxProfile, TxDefaultProfile, ChargePointMaxProfile), stack level,
   rate unit (A or W, whichever the charger accepts), number of phases, schedule periods, validity.
-  Each protocol maps it to its own message (``ocpp16_profiles`` for 1.6J).
+  ``to_transport`` gives the platform's neutral ``shared.domain.charging_profiles`` profile, which each
+  protocol's mappers turn into its SetChargingProfile (``shared/ocpp/<version>/mappers.py``).
 - ``boot_profiles``: what a charger gets when it boots, the fail-safe for when the platform is
   unreachable. ChargePointMaxProfile caps the station at what its placement allows;
   TxDefaultProfile holds every new transaction at the fail-safe current until the allocator
@@ -23,11 +24,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from shared.domain.base import DomainModel, UtcDatetime
+from shared.domain.charging_profiles import ChargingProfile as TransportProfile
+from shared.domain.charging_profiles import ChargingSchedule, ProfileKind
+from shared.domain.charging_profiles import ProfilePurpose as TransportPurpose
+from shared.domain.charging_profiles import SchedulePeriod as TransportPeriod
 from shared.energy.models import Allocation, Wiring
 from shared.energy.site import EnergySite, StationPlacement, evse_key, fail_safe_current, station_wiring
 
@@ -44,6 +49,13 @@ class ProfilePurpose(StrEnum):
 class RateUnit(StrEnum):
     AMPS = "A"
     WATTS = "W"
+
+
+_TRANSPORT_PURPOSES = {
+    ProfilePurpose.TX: TransportPurpose.TX,
+    ProfilePurpose.TX_DEFAULT: TransportPurpose.TX_DEFAULT,
+    ProfilePurpose.STATION_MAX: TransportPurpose.STATION_MAX,
+}
 
 
 class SchedulePeriod(DomainModel):
@@ -69,8 +81,8 @@ class ChargingProfile(DomainModel):
     duration_seconds: int | None = Field(default=None, ge=1)
     valid_from: UtcDatetime | None = None
     valid_to: UtcDatetime | None = None
-    transaction_id: int | None = None
-    """TxProfile only: the transaction it is for."""
+    transaction_id: str | None = None
+    """TxProfile only: the transaction it is for, as the charger named it (1.6: digits)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ChargingProfile:
@@ -101,6 +113,65 @@ class ChargerCapabilities(DomainModel):
     @property
     def rate_unit(self) -> RateUnit:
         return RateUnit.AMPS if RateUnit.AMPS in self.rate_units else RateUnit.WATTS
+
+
+class ProfileOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NOT_SUPPORTED = "not_supported"
+    """The charger has no smart charging (or not for this profile; 1.6 only)."""
+
+
+def profile_outcome(response: Mapping[str, Any]) -> ProfileOutcome:
+    """SetChargingProfile's answer in either protocol (1.6 adds NotSupported; anything else is a
+    rejection)."""
+    status = response.get("status")
+    if status == "Accepted":
+        return ProfileOutcome.ACCEPTED
+    return ProfileOutcome.NOT_SUPPORTED if status == "NotSupported" else ProfileOutcome.REJECTED
+
+
+def capabilities_from(
+    rate_units: Sequence[RateUnit], max_stack_level: str | None, max_periods: str | None
+) -> ChargerCapabilities:
+    """What a charger reported (each protocol reads its own keys or variables); what it did not
+    report, or reported as something other than a count, keeps the default."""
+    fields: dict[str, Any] = {}
+    if rate_units:
+        fields["rate_units"] = list(rate_units)
+    for field, raw in (("max_stack_level", max_stack_level), ("max_periods", max_periods)):
+        if raw is not None and raw.strip().isdigit():
+            fields[field] = int(raw)
+    return ChargerCapabilities(**fields)
+
+
+def to_transport(profile: ChargingProfile) -> TransportProfile:
+    """The platform's neutral profile, for the station's protocol to map (the EVSE travels beside it)."""
+    return TransportProfile(
+        id=profile.profile_id,
+        stack_level=profile.stack_level,
+        purpose=_TRANSPORT_PURPOSES[profile.purpose],
+        kind=ProfileKind.ABSOLUTE if profile.start_schedule is not None else ProfileKind.RELATIVE,
+        valid_from=profile.valid_from,
+        valid_to=profile.valid_to,
+        transaction_id=profile.transaction_id,
+        schedules=[
+            ChargingSchedule(
+                id=1,
+                start_schedule=profile.start_schedule,
+                duration=profile.duration_seconds,
+                rate_unit=profile.rate_unit.value,
+                periods=[
+                    TransportPeriod(
+                        start_period=period.start_seconds,
+                        limit=period.limit,
+                        number_phases=period.number_phases,
+                    )
+                    for period in profile.periods
+                ],
+            )
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -189,7 +260,7 @@ def tx_profile(
     amps: float,
     capabilities: ChargerCapabilities,
     now: datetime,
-    transaction_id: int | None = None,
+    transaction_id: str | None = None,
     rules: ProfileRules = ProfileRules(),
 ) -> ChargingProfile:
     """The allocator's limit for one EVSE as a TxProfile, valid from now for ``validity_seconds``."""
@@ -366,7 +437,7 @@ def profiles_for(
     stations: Sequence[StationPlacement],
     capabilities: Mapping[str, ChargerCapabilities],
     now: datetime,
-    transaction_ids: Mapping[str, int] | None = None,
+    transaction_ids: Mapping[str, str] | None = None,
     rules: ProfileRules = ProfileRules(),
     uncontrolled: Sequence[str] = (),
 ) -> list[ChargingProfile]:

@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.domain.base import DomainModel, UtcDatetime
-from shared.energy.ocpp16_profiles import ProfileOutcome
+from shared.energy.profiles import ProfileOutcome
 
 FindingKind = Literal["ignores-limit", "rejected-profile"]
 

@@ -539,5 +539,11 @@ class _NeutralMappers:
     def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
         return None
 
+    def request_charging_capabilities(self) -> OutboundCall:
+        return self._intent("RequestChargingCapabilities")
+
+    def charging_capabilities(self, response: dict[str, Any]) -> Any:
+        raise InvalidRequestError("a station that never connected reported no capabilities")
+
 
 _NEUTRAL_MAPPERS = _NeutralMappers()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ocpp.exceptions import OCPPError, ProtocolError
 
@@ -21,6 +21,10 @@ from shared.domain.local_lists import LocalListPush
 from shared.domain.reservations import Reservation
 from shared.domain.sessions import Session
 from shared.domain.stations import RegistrationPolicy
+
+if TYPE_CHECKING:
+    # Annotations only: the charger-facing functions import this module and never read capabilities.
+    from shared.energy.profiles import ChargerCapabilities
 
 ResetKind = Literal["Soft", "Hard", "Immediate", "OnIdle"]
 """Neutral reset kinds: 1.6 speaks Soft/Hard, 2.0.1 OnIdle/Immediate; each protocol maps or refuses."""
@@ -109,6 +113,15 @@ class OutboundMappers(Protocol):
     def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
         """The file the station says it uploads, from its answer to ``upload_log``; None when it has
         nothing to upload (or refused)."""
+        ...
+
+    def request_charging_capabilities(self) -> OutboundCall:
+        """What the station's smart charging accepts (rate units, stack levels, periods per schedule)."""
+        ...
+
+    def charging_capabilities(self, response: dict[str, Any]) -> ChargerCapabilities:
+        """The answer to ``request_charging_capabilities``; what the station did not report keeps the
+        defaults."""
         ...
 
 

@@ -204,6 +204,23 @@ ALERTS = TableDefinition(
     ttl_attribute="expiresAt",
 )
 
+ENERGY = TableDefinition(
+    logical_id="EnergyTable",
+    default_name="csms-energy",
+    env_var="ENERGY_TABLE",
+    # <tenantId>:<siteId>: one query reads everything a run of the site's allocator needs (its model,
+    # placements, EVSE states, commands in flight, demands, signals, measurements). A command's answer
+    # finds its record by the station's site and the command id (strongly consistent, no index).
+    partition_key=KeyAttribute("siteKey"),
+    sort_key=KeyAttribute("recordKey"),
+    indexes=(
+        # Sparse: only a managed site's configuration carries managedShard, so the scheduled run lists
+        # the managed sites of every tenant with one query.
+        IndexDefinition("byManagedSite", KeyAttribute("managedShard"), KeyAttribute("siteKey")),
+    ),
+    ttl_attribute="expiresAt",
+)
+
 # --- Billing (shared/storage/billing.py; what each item is: shared/billing/README.md) -------------
 
 BILLING_SETTINGS = TableDefinition(
@@ -285,6 +302,16 @@ BILLING_TABLES: tuple[TableDefinition, ...] = (
     BILLING_ALERTS,
 )
 
+ALLOCATION_RUNS = TableDefinition(
+    logical_id="AllocationRunsTable",
+    default_name="csms-allocation-runs",
+    env_var="ALLOCATION_RUNS_TABLE",
+    # run#<at>#<runId> (what a run saw, decided, sent and was answered) and load#<at> (the site's load).
+    partition_key=KeyAttribute("siteKey"),
+    sort_key=KeyAttribute("recordKey"),
+    ttl_attribute="expiresAt",
+)
+
 ALL_TABLES: tuple[TableDefinition, ...] = (
     STATIONS,
     SESSIONS,
@@ -301,6 +328,8 @@ ALL_TABLES: tuple[TableDefinition, ...] = (
     DIAGNOSTICS,
     ALERTS,
     *BILLING_TABLES,
+    ENERGY,
+    ALLOCATION_RUNS,
 )
 
 

@@ -1,26 +1,24 @@
 """From allocation to charging profiles: boot fail-safes, TxProfiles in the unit the charger takes,
-the change threshold, pause/resume hysteresis, staging, and the 1.6J payloads."""
+the change threshold, pause/resume hysteresis, staging, and what each protocol sends for them."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ocpp.messages import MessageType
 
+from shared.domain.charging_profiles import ProfileCriteria
+from shared.domain.charging_profiles import ProfilePurpose as TransportPurpose
 from shared.energy import Allocation
-from shared.energy.ocpp16_profiles import (
-    ProfileOutcome,
-    capabilities_from_configuration,
-    clear_charging_profile_payload,
-    profile_outcome,
-    set_charging_profile_payload,
-)
 from shared.energy.profiles import (
     ChargerCapabilities,
     ChargingProfile,
     LimitInForce,
+    ProfileOutcome,
     ProfilePurpose,
     ProfileRules,
     RateUnit,
@@ -28,15 +26,31 @@ from shared.energy.profiles import (
     after_sending,
     boot_profiles,
     decide_limits,
+    profile_outcome,
     profiles_for,
     staged,
+    to_transport,
     tx_profile,
 )
 from shared.energy.site import EnergySite, StationPlacement
+from shared.ocpp.dispatch import validate_payload
+from shared.ocpp.protocols import plugin_for
 from tests.energy.builders import NOW
 
 SITE = EnergySite(site_id="depot", grid_limit_amps=48, fail_safe_current_amps=8)
 STATION = StationPlacement(station_id="SIM-001", site_id="depot", max_current_amps=32)
+
+
+def sent(profile: ChargingProfile, subprotocol: str = "ocpp1.6") -> dict[str, Any]:
+    """The SetChargingProfile payload the station's protocol sends, checked against its schema."""
+    plugin = plugin_for(subprotocol)
+    call = plugin.mappers.set_charging_profile(profile.evse_id, to_transport(profile))
+    validate_payload(plugin, MessageType.Call, call.action, call.payload)
+    return call.payload
+
+
+def v16_capabilities(keys: list[dict[str, Any]]) -> ChargerCapabilities:
+    return plugin_for("ocpp1.6").mappers.charging_capabilities({"configurationKey": keys})
 
 
 def held(amps: float, minutes_ago: float = 1, paused_minutes_ago: float | None = None) -> LimitInForce:
@@ -56,8 +70,8 @@ def test_boot_profiles_cap_the_station_and_hold_new_transactions_at_the_fail_saf
         8,
         None,
     )
-    assert set_charging_profile_payload(default)["csChargingProfiles"]["chargingProfileKind"] == "Relative"
-    assert set_charging_profile_payload(cap) == {
+    assert sent(default)["csChargingProfiles"]["chargingProfileKind"] == "Relative"
+    assert sent(cap) == {
         "connectorId": 0,
         "csChargingProfiles": {
             "chargingProfileId": 1,
@@ -74,12 +88,10 @@ def test_boot_profiles_cap_the_station_and_hold_new_transactions_at_the_fail_saf
 
 
 def test_a_tx_profile_is_valid_for_a_while_and_in_watts_for_a_charger_that_takes_only_watts() -> None:
-    watts_only = capabilities_from_configuration(
-        [{"key": "ChargingScheduleAllowedChargingRateUnit", "value": "Power"}]
-    )
+    watts_only = v16_capabilities([{"key": "ChargingScheduleAllowedChargingRateUnit", "value": "Power"}])
 
-    profile = tx_profile(STATION, SITE, 1, 15.37, watts_only, NOW, transaction_id=7)
-    payload = set_charging_profile_payload(profile)
+    profile = tx_profile(STATION, SITE, 1, 15.37, watts_only, NOW, transaction_id="7")
+    payload = sent(profile)
 
     body = payload["csChargingProfiles"]
     assert payload["connectorId"] == 1
@@ -91,7 +103,7 @@ def test_a_tx_profile_is_valid_for_a_while_and_in_watts_for_a_charger_that_takes
 
 
 def test_capabilities_from_get_configuration() -> None:
-    caps = capabilities_from_configuration(
+    caps = v16_capabilities(
         [
             {"key": "ChargingScheduleAllowedChargingRateUnit", "value": "Current, Power"},
             {"key": "ChargeProfileMaxStackLevel", "value": "2", "readonly": True},
@@ -102,11 +114,7 @@ def test_capabilities_from_get_configuration() -> None:
     assert caps.rate_unit == RateUnit.AMPS and caps.max_stack_level == 2 and caps.max_periods == 24
 
 
-def test_an_invalid_payload_never_leaves() -> None:
-    profile = tx_profile(STATION, SITE, 1, 10, ChargerCapabilities(), NOW).model_copy(update={"evse_id": 0})
-
-    with pytest.raises(ValueError, match="connector 0"):
-        set_charging_profile_payload(profile)
+def test_an_invalid_profile_is_never_built() -> None:
     with pytest.raises(ValueError, match="whole station"):
         ChargingProfile(
             profile_id=1,
@@ -119,12 +127,50 @@ def test_an_invalid_payload_never_leaves() -> None:
         )
 
 
-def test_clear_and_answers_in_1_6_terms() -> None:
-    assert clear_charging_profile_payload(connector_id=1, purpose=ProfilePurpose.TX) == {
-        "connectorId": 1,
-        "chargingProfilePurpose": "TxProfile",
-    }
-    assert clear_charging_profile_payload() == {}
+def test_the_same_tx_profile_in_2_0_1_terms() -> None:
+    profile = tx_profile(STATION, SITE, 1, 15.37, ChargerCapabilities(), NOW, transaction_id="TX-9")
+
+    payload = sent(profile, "ocpp2.0.1")
+
+    assert payload["evseId"] == 1
+    body = payload["chargingProfile"]
+    assert (body["chargingProfilePurpose"], body["transactionId"], body["stackLevel"]) == (
+        "TxProfile",
+        "TX-9",
+        1,
+    )
+    assert body["chargingSchedule"][0]["chargingSchedulePeriod"][0]["limit"] == 15.3
+    with pytest.raises(Exception, match="integer"):
+        sent(profile)  # a 1.6 station's transaction ids are integers
+
+
+def test_capabilities_from_2_0_1_variables() -> None:
+    def result(name: str, value: str | None, status: str = "Accepted") -> dict[str, Any]:
+        found = {
+            "attributeStatus": status,
+            "component": {"name": "SmartChargingCtrlr"},
+            "variable": {"name": name},
+        }
+        return {**found, "attributeValue": value} if value is not None else found
+
+    caps = plugin_for("ocpp2.0.1").mappers.charging_capabilities(
+        {
+            "getVariableResult": [
+                result("RateUnit", "W"),
+                result("ProfileStackLevel", "3"),
+                result("PeriodsPerSchedule", None, "UnknownVariable"),
+            ]
+        }
+    )
+
+    assert caps.rate_units == [RateUnit.WATTS] and caps.max_stack_level == 3 and caps.max_periods == 24
+
+
+def test_clear_and_answers() -> None:
+    clear = plugin_for("ocpp1.6").mappers.clear_charging_profile(
+        ProfileCriteria(evse_id=1, purpose=TransportPurpose.TX)
+    )
+    assert clear.payload == {"connectorId": 1, "chargingProfilePurpose": "TxProfile"}
     assert profile_outcome({"status": "Accepted"}) == ProfileOutcome.ACCEPTED
     assert profile_outcome({"status": "NotSupported"}) == ProfileOutcome.NOT_SUPPORTED
     assert profile_outcome({"status": "Maybe"}) == ProfileOutcome.REJECTED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.energy.ocpp16_profiles import ProfileOutcome
+from shared.energy.profiles import ProfileOutcome
 from shared.energy.supervision import DrawSample, ignored_limit, rejected_profile, still_ignoring
 from tests.energy.builders import NOW
 

@@ -25,6 +25,7 @@ from infra.constants import (
 from infra.functions import EVENT_BUS_NAME_ENV, HEARTBEAT_INTERVAL_ENV, MANAGEMENT_API_ENDPOINT_ENV
 from infra.naming import pascal_case
 from shared.catalog import (
+    ALLOCATOR,
     BUCKET_ACCESS_ACTIONS,
     EVENT_RULES,
     FUNCTIONS,
@@ -255,9 +256,39 @@ def test_every_queue_requires_tls(resources: dict[str, dict[str, Any]]) -> None:
 
 
 def test_one_code_asset_for_all_functions(resources: dict[str, dict[str, Any]]) -> None:
-    # The catalog's functions; CDK's own deploy-time handler (dashboard upload) brings its code.
-    keys = {resources[function_id(resources, spec)]["Properties"]["Code"]["S3Key"] for spec in FUNCTIONS}
-    assert len(keys) == 1
+    # The catalog's functions; CDK's own deploy-time handler (dashboard upload) brings its code. A
+    # function with extras (the allocator: highspy, numpy) has its own, so the others never carry them.
+    def key(spec: Any) -> str:
+        return str(resources[function_id(resources, spec)]["Properties"]["Code"]["S3Key"])
+
+    plain = [spec for spec in FUNCTIONS if not spec.bundle_extras]
+    assert len({key(spec) for spec in plain}) == 1
+    with_extras = [spec for spec in FUNCTIONS if spec.bundle_extras]
+    assert ALLOCATOR in with_extras
+    assert {key(spec) for spec in with_extras}.isdisjoint({key(spec) for spec in plain})
+
+
+def test_allocator_runs_every_minute_and_on_session_events(resources: dict[str, dict[str, Any]]) -> None:
+    allocator_id = function_id(resources, ALLOCATOR)
+
+    def targets_allocator(rule: dict[str, Any]) -> bool:
+        return any(
+            target["Arn"].get("Fn::GetAtt", [""])[0] == allocator_id
+            for target in rule["Properties"]["Targets"]
+        )
+
+    rules = [r for r in of_type(resources, "AWS::Events::Rule").values() if targets_allocator(r)]
+    schedules = [
+        r["Properties"]["ScheduleExpression"] for r in rules if "ScheduleExpression" in r["Properties"]
+    ]
+    assert schedules == ["rate(1 minute)"]
+    detail_types = {
+        kind
+        for r in rules
+        if "EventPattern" in r["Properties"]
+        for kind in r["Properties"]["EventPattern"]["detail-type"]
+    }
+    assert {"SessionStarted", "SessionStopped", "CommandCompleted"} <= detail_types
 
 
 def test_code_asset_holds_the_packages_and_nothing_else(

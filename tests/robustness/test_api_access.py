@@ -77,6 +77,12 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     },
     ("PATCH", "/v1/subscriptions/<subscription_id>"): {"on": "2026-02-01", "cancel": True},
     ("POST", "/v1/billing-alerts/redrive"): {"sessionId": "CP-1:reg1:1"},
+    ("POST", "/v1/sites/<site_id>/grid-signals"): {
+        "kind": "importLimit",
+        "startsAt": "2026-11-27T17:00:00Z",
+        "endsAt": "2026-11-27T19:00:00Z",
+        "value": 40,
+    },
 }
 """Request validation runs before the permission check (powertools validates first), as it did when
 each route called require_write itself: a refused role is shown with a request that is valid."""

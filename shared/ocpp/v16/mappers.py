@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.base import parse_timestamp, to_iso
 from shared.domain.charging_profiles import (
@@ -46,6 +46,16 @@ from shared.domain.local_lists import LocalListEntry, LocalListPush, LocalListUp
 from shared.domain.reservations import Reservation
 from shared.domain.sessions import Session
 from shared.ocpp.plugin import OutboundCall, ReportBase, ResetKind, TriggerableMessage
+
+if TYPE_CHECKING:
+    from shared.energy.profiles import ChargerCapabilities
+
+SMART_CHARGING_KEYS = (
+    "ChargingScheduleAllowedChargingRateUnit",
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleMaxPeriods",
+)
+"""OCPP 1.6 section 9.4: the Smart Charging profile's configuration keys."""
 
 # 2.0.1's Immediate reset stops transactions and restarts at once, as a 1.6 Hard reset does; OnIdle
 # (wait for transactions to end) has no 1.6 counterpart.
@@ -352,6 +362,24 @@ class V16Mappers:
         """GetDiagnostics.conf: no fileName means no diagnostics are available (section 6.22)."""
         name = response.get("fileName")
         return str(name) if name else None
+
+    def request_charging_capabilities(self) -> OutboundCall:
+        return OutboundCall("GetConfiguration", {"key": list(SMART_CHARGING_KEYS)})
+
+    def charging_capabilities(self, response: dict[str, Any]) -> ChargerCapabilities:
+        """GetConfiguration.conf's configurationKey list (section 9.4)."""
+        from shared.energy.profiles import RateUnit, capabilities_from
+
+        values = {
+            str(key.get("key")): str(key.get("value", "")) for key in response.get("configurationKey") or []
+        }
+        units = values.get("ChargingScheduleAllowedChargingRateUnit", "").replace(" ", "").split(",")
+        known = {"Current": RateUnit.AMPS, "Power": RateUnit.WATTS}
+        return capabilities_from(
+            [known[unit] for unit in units if unit in known],
+            values.get("ChargeProfileMaxStackLevel"),
+            values.get("ChargingScheduleMaxPeriods"),
+        )
 
 
 def interpret_result(action: str, payload: dict[str, Any]) -> CommandStatus:

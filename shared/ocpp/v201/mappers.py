@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.base import parse_timestamp, to_iso
 from shared.domain.charging_profiles import (
@@ -46,6 +46,9 @@ from shared.domain.reservations import Reservation
 from shared.domain.sessions import Session
 from shared.ocpp.plugin import OutboundCall, ReportBase, ResetKind, TriggerableMessage
 
+if TYPE_CHECKING:
+    from shared.energy.profiles import ChargerCapabilities
+
 CENTRAL = "Central"
 """The idToken type of a token the CSMS names itself (a remote start, a group) when it knows no other."""
 _RESETS: dict[str, str] = {
@@ -71,6 +74,9 @@ _SET_APPLIED = frozenset({"Accepted", "RebootRequired"})
 def _refuse(what: str) -> InvalidRequestError:
     return InvalidRequestError(f"{what} (the station speaks OCPP 2.0.1)")
 
+
+_SMART_CHARGING = "SmartChargingCtrlr"
+_SMART_CHARGING_VARIABLES = ("RateUnit", "ProfileStackLevel", "PeriodsPerSchedule")
 
 _MAX_LOCATION = 512  # FirmwareType.location, LogParametersType.remoteLocation
 
@@ -441,6 +447,35 @@ class V201Mappers:
         if data is not None:
             payload["data"] = data
         return OutboundCall("DataTransfer", payload)
+
+    def request_charging_capabilities(self) -> OutboundCall:
+        return OutboundCall(
+            "GetVariables",
+            {
+                "getVariableData": [
+                    {"component": {"name": _SMART_CHARGING}, "variable": {"name": name}}
+                    for name in _SMART_CHARGING_VARIABLES
+                ]
+            },
+        )
+
+    def charging_capabilities(self, response: dict[str, Any]) -> ChargerCapabilities:
+        """GetVariablesResponse: SmartChargingCtrlr's RateUnit (a member list of A and W),
+        ProfileStackLevel and PeriodsPerSchedule, where the station accepted the read."""
+        from shared.energy.profiles import RateUnit, capabilities_from
+
+        values = {
+            str(result.get("variable", {}).get("name")): str(result.get("attributeValue", ""))
+            for result in response.get("getVariableResult") or []
+            if result.get("attributeStatus") == "Accepted"
+            and result.get("component", {}).get("name") == _SMART_CHARGING
+        }
+        units = values.get("RateUnit", "").replace(" ", "").split(",")
+        return capabilities_from(
+            [RateUnit(unit) for unit in units if unit in ("A", "W")],
+            values.get("ProfileStackLevel"),
+            values.get("PeriodsPerSchedule"),
+        )
 
     def diagnostics_file_name(self, response: dict[str, Any]) -> str | None:
         """GetLogResponse: Accepted or AcceptedCanceled (an earlier upload stopped for this one) with the

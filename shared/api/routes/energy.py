@@ -1,0 +1,141 @@
+"""/v1/sites/{siteId}: what load management reads and shows (grid signals, allocation runs, load)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from shared.api import energy_schemas as schemas
+from shared.api.access import Permission
+from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.routes.params import Cursor, Limit, SiteIdPath
+from shared.api.routing import operation
+from shared.management import energy
+
+router = Router()
+TAGS = ["load management"]
+FromQuery = Annotated[datetime | None, Query(alias="from", description="ISO 8601 with offset")]
+ToQuery = Annotated[datetime | None, Query(alias="to", description="ISO 8601 with offset")]
+PeriodQuery = Annotated[int, Query(alias="periodMinutes", ge=1, le=1440)]
+SignalIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")]
+
+
+def _signal_view(record: Any, origin: str = "api") -> schemas.GridSignalView:
+    return schemas.GridSignalView(
+        signal_id=record.signal_id,
+        kind="importLimit" if record.kind == "import_limit" else "price",
+        starts_at=record.starts_at,
+        ends_at=record.ends_at,
+        value=record.value,
+        source=record.source,
+        origin="openadr" if origin == "openadr" else "api",
+        created_at=record.created_at,
+    )
+
+
+@operation(
+    router,
+    "POST",
+    "/v1/sites/<site_id>/grid-signals",
+    Permission.WRITE,
+    status=HTTPStatus.CREATED,
+    tags=TAGS,
+    body_model=schemas.GridSignalView,
+)
+def create_grid_signal(
+    site_id: SiteIdPath, body: schemas.GridSignalCreate, caller: Caller, platform: PlatformDependency
+) -> Response[dict[str, Any]]:
+    """A time-bounded import limit (kW) or price from the energy provider: the allocation honours it
+    from its start (one run ahead) to its end."""
+    document = body.model_dump(mode="json", exclude_none=True)
+    record = energy.add_grid_signal(platform, caller, site_id, document)
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type="application/json",
+        body=_signal_view(record).model_dump(mode="json", by_alias=True),
+    )
+
+
+@operation(router, "GET", "/v1/sites/<site_id>/grid-signals", Permission.READ, tags=TAGS)
+def list_grid_signals(
+    site_id: SiteIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.GridSignalList:
+    records = energy.grid_signals(platform, caller.tenant_id, site_id)
+    openadr = platform.energy.get_openadr(caller.tenant_id, site_id)
+    return schemas.GridSignalList(
+        items=[
+            *(_signal_view(r) for r in records),
+            *(_signal_view(r, "openadr") for r in (openadr.signals if openadr else [])),
+        ],
+        openadr_polled_at=openadr.polled_at if openadr else None,
+        openadr_error=openadr.error if openadr else None,
+    )
+
+
+@operation(
+    router,
+    "DELETE",
+    "/v1/sites/<site_id>/grid-signals/<signal_id>",
+    Permission.WRITE,
+    status=HTTPStatus.NO_CONTENT,
+    tags=TAGS,
+)
+def delete_grid_signal(
+    site_id: SiteIdPath, signal_id: SignalIdPath, caller: Caller, platform: PlatformDependency
+) -> Response[None]:
+    energy.delete_grid_signal(platform, caller, site_id, signal_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@operation(router, "GET", "/v1/sites/<site_id>/allocations", Permission.READ, tags=TAGS)
+def list_allocations(
+    site_id: SiteIdPath,
+    caller: Caller,
+    platform: PlatformDependency,
+    started_from: FromQuery = None,
+    started_to: ToQuery = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> schemas.AllocationRunList:
+    """The allocator's runs, newest first: inputs, per-EVSE limit and why, what was sent, answers."""
+    runs, next_cursor = energy.allocation_runs(
+        platform,
+        caller.tenant_id,
+        site_id,
+        started_from=started_from,
+        started_to=started_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = []
+    for run in runs:
+        view = schemas.AllocationRunView.model_validate(run.model_dump())
+        for outcome in view.evses:
+            if outcome.command_id is not None and outcome.answer is None:
+                outcome.answer = run.answers.get(outcome.command_id)
+        items.append(view)
+    return schemas.AllocationRunList(items=items, next_cursor=next_cursor)
+
+
+@operation(router, "GET", "/v1/sites/<site_id>/load", Permission.READ, tags=TAGS)
+def get_load(
+    site_id: SiteIdPath,
+    caller: Caller,
+    platform: PlatformDependency,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    period_minutes: PeriodQuery = 5,
+) -> schemas.LoadSeries:
+    """Per period: the limit in force, allocated, drawn, solar, base load and battery (default: the
+    last hour)."""
+    _, _, items = energy.load_series(platform, caller.tenant_id, site_id, start, end, period_minutes)
+    return schemas.LoadSeries(
+        site_id=site_id,
+        period_minutes=period_minutes,
+        items=[schemas.LoadPeriodView.model_validate(item) for item in items],
+    )

@@ -1,0 +1,275 @@
+"""The load allocator in the loop (``shared.energy.service``): 1.6J stations through the gateway on moto,
+profiles through the outbound pipeline, answers as CommandCompleted events."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from shared.domain.events import CommandCompleted
+from shared.energy.models import Allocation, SiteSnapshot
+from shared.energy.records import SiteEnergy
+from shared.energy.service import SiteAllocator
+from shared.energy.site import EnergySite, StationPlacement
+from shared.gateway import websocket
+from shared.gateway.passwords import hash_password
+from tests.builders import T0, PlatformUnderTest, a_station, an_id_token, platform_on_moto
+from tests.events import authorizer_event, connect_event, disconnect_event, message_event
+
+TENANT, SITE = "tenant-a", "site-1"
+PASSWORD = "s3cret-s3cret"
+SITE_LIMIT_AMPS = 48.0
+STATION_AMPS = 32.0
+
+
+class Charger:
+    """One 1.6J station on its own connection, answering what the platform sends."""
+
+    def __init__(self, env: PlatformUnderTest, station_id: str) -> None:
+        self.env = env
+        self.station_id = station_id
+        self.connection_id = f"conn-{station_id}"
+        self.authorizer: dict[str, Any] = {}
+        self.answered = 0
+        self.transaction_id: int | None = None
+
+    def connect(self) -> None:
+        decision = websocket.authorize_connection(
+            self.env.platform, authorizer_event(self.station_id, password=PASSWORD)
+        )
+        self.authorizer = decision["context"]
+        websocket.connect(self.env.platform, connect_event(self.authorizer, self.connection_id))
+        self.send([2, "b1", "BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "X"}])
+
+    def disconnect(self) -> None:
+        websocket.disconnect(self.env.platform, disconnect_event(self.authorizer, self.connection_id))
+
+    def send(self, frame: Any) -> Any:
+        event = message_event(self.authorizer, frame, self.connection_id)
+        response = websocket.handle_message(self.env.platform, event)
+        return json.loads(response["body"]) if "body" in response else None
+
+    def start(self) -> None:
+        answer = self.send(
+            [
+                2,
+                "s1",
+                "StartTransaction",
+                {"connectorId": 1, "idTag": "TAG-1", "meterStart": 0, "timestamp": "2026-11-27T08:00:00Z"},
+            ]
+        )
+        self.transaction_id = answer[2]["transactionId"]
+
+    def calls(self) -> list[list[Any]]:
+        return [f for f in self.env.connections.frames_to(self.connection_id) if f[0] == 2]
+
+    def tx_profiles(self) -> list[dict[str, Any]]:
+        return [
+            call[3]["csChargingProfiles"]
+            for call in self.calls()
+            if call[2] == "SetChargingProfile"
+            and call[3]["csChargingProfiles"]["chargingProfilePurpose"] == "TxProfile"
+        ]
+
+    def limit_in_force(self) -> float | None:
+        profiles = self.tx_profiles()
+        if not profiles:
+            return None
+        return float(profiles[-1]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"])
+
+    def answer_all(self, status: str = "Accepted") -> None:
+        """Answers every call not answered yet (SetChargingProfile with ``status``)."""
+        calls = self.calls()
+        for call in calls[self.answered :]:
+            if call[2] == "GetConfiguration":
+                payload: dict[str, Any] = {
+                    "configurationKey": [
+                        {
+                            "key": "ChargingScheduleAllowedChargingRateUnit",
+                            "readonly": True,
+                            "value": "Current",
+                        }
+                    ]
+                }
+            else:
+                payload = {"status": status}
+            self.send([3, call[1], payload])
+        self.answered = len(calls)
+
+
+@pytest.fixture
+def env() -> Iterator[PlatformUnderTest]:
+    with platform_on_moto() as test_platform:
+        platform = test_platform.platform
+        platform.id_tokens.create(an_id_token())
+        placements = []
+        for number in range(1, 4):
+            station_id = f"CP-{number}"
+            platform.stations.create(
+                a_station(station_id=station_id, site_id=SITE, password_hash=hash_password(PASSWORD))
+            )
+            placements.append(
+                StationPlacement(station_id=station_id, site_id=SITE, max_current_amps=STATION_AMPS)
+            )
+        platform.energy.put_site(
+            SiteEnergy(
+                tenant_id=TENANT,
+                site_id=SITE,
+                site=EnergySite(site_id=SITE, grid_limit_amps=SITE_LIMIT_AMPS, fail_safe_current_amps=6.0),
+                updated_at=T0,
+            )
+        )
+        for placement in placements:
+            platform.energy.put_placement(TENANT, placement)
+        yield test_platform
+
+
+@pytest.fixture
+def chargers(env: PlatformUnderTest) -> list[Charger]:
+    chargers = [Charger(env, f"CP-{n}") for n in range(1, 4)]
+    for charger in chargers:
+        charger.connect()
+    return chargers
+
+
+def deliver_answers(env: PlatformUnderTest, allocator: SiteAllocator) -> list[str]:
+    """What the allocator's answers rule would deliver: the CommandCompleted events published so far."""
+    done = []
+    events, env.events.events[:] = list(env.events.events), []
+    for event in events:
+        if isinstance(event, CommandCompleted):
+            done.append(
+                allocator.handle_event(event.detail_type, event.model_dump(mode="json", by_alias=True))
+            )
+    return done
+
+
+def settle(env: PlatformUnderTest, chargers: list[Charger], allocator: SiteAllocator) -> None:
+    for _ in range(4):
+        for charger in chargers:
+            charger.answer_all()
+        if not deliver_answers(env, allocator):
+            return
+
+
+def in_force_sum(chargers: list[Charger]) -> float:
+    return sum(c.limit_in_force() or 0.0 for c in chargers)
+
+
+def test_a_run_sends_tx_profiles_within_the_site_limit(
+    env: PlatformUnderTest, chargers: list[Charger]
+) -> None:
+    allocator = env.platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    # boot profiles (fail-safe) and the smart charging configuration first
+    allocator.run_site(TENANT, SITE, "test")
+    settle(env, chargers, allocator)
+    allocator.run_site(TENANT, SITE, "test")
+    settle(env, chargers, allocator)
+
+    for charger in chargers:
+        purposes = {
+            call[3]["csChargingProfiles"]["chargingProfilePurpose"]
+            for call in charger.calls()
+            if call[2] == "SetChargingProfile"
+        }
+        assert {"TxDefaultProfile", "TxProfile"} <= purposes
+        profile = charger.tx_profiles()[-1]
+        assert profile["transactionId"] == charger.transaction_id
+    assert in_force_sum(chargers) <= SITE_LIMIT_AMPS + 1e-6
+    # the site's capacity is used: 48 A over three cars, none at its 32 A maximum
+    assert in_force_sum(chargers) >= SITE_LIMIT_AMPS - 1.5
+
+    runs, _ = env.platform.allocation_runs.runs(
+        TENANT, SITE, started_from=None, started_to=None, limit=10, cursor=None
+    )
+    assert runs, "every run is stored"
+    assert any(outcome.sent_amps is not None for run in runs for outcome in run.evses)
+
+
+def test_a_small_change_is_not_sent_again(env: PlatformUnderTest, chargers: list[Charger]) -> None:
+    allocator = env.platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    for _ in range(3):
+        allocator.run_site(TENANT, SITE, "test")
+        settle(env, chargers, allocator)
+    sent_before = sum(len(c.tx_profiles()) for c in chargers)
+    env.clock.advance(60)
+    allocator.run_site(TENANT, SITE, "schedule")
+    settle(env, chargers, allocator)
+    assert sum(len(c.tx_profiles()) for c in chargers) == sent_before
+
+
+def test_a_held_lease_coalesces_the_second_trigger(env: PlatformUnderTest, chargers: list[Charger]) -> None:
+    allocator = env.platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    assert env.platform.energy.acquire_lease(TENANT, SITE, "other-run", time.time(), 90)
+    frames_before = len(env.connections.posted)
+
+    assert allocator.run_site(TENANT, SITE, "session-started") is None
+    assert len(env.connections.posted) == frames_before, "a second run never sends while one holds the site"
+
+
+def test_a_failed_run_leaves_the_previous_profiles(env: PlatformUnderTest, chargers: list[Charger]) -> None:
+    platform = env.platform
+    allocator = platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    for _ in range(2):
+        allocator.run_site(TENANT, SITE, "test")
+        settle(env, chargers, allocator)
+    limits = [c.limit_in_force() for c in chargers]
+    frames_before = len(env.connections.posted)
+
+    def broken(snapshot: SiteSnapshot) -> Allocation:
+        raise RuntimeError("solver failed")
+
+    failing = SiteAllocator(
+        platform.energy,
+        platform.allocation_runs,
+        platform.sessions,
+        platform.stations,
+        platform.placed_stations,
+        platform.commands,
+        platform.outbound,
+        platform.events,
+        allocator.settings,
+        env.clock,
+        allocate_site=broken,
+    )
+    env.clock.advance(60)
+    summary = failing.run_due_sites()
+
+    assert summary["failed"] == 1
+    assert len(env.connections.posted) == frames_before
+    assert [c.limit_in_force() for c in chargers] == limits
+    # the lease is free again: the next minute's run goes ahead
+    env.clock.advance(60)
+    assert allocator.run_site(TENANT, SITE, "schedule") is not None
+
+
+def test_an_offline_charger_counts_at_its_fail_safe(env: PlatformUnderTest, chargers: list[Charger]) -> None:
+    allocator = env.platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    allocator.run_site(TENANT, SITE, "test")
+    settle(env, chargers, allocator)
+    chargers[2].disconnect()
+    env.clock.advance(60)
+    for _ in range(2):
+        result = allocator.run_site(TENANT, SITE, "test")
+        settle(env, chargers[:2], allocator)
+    assert result is not None
+    assert result.run.inputs.offline_stations == ["CP-3"]
+    # 48 A less the offline charger's 6 A fail-safe, shared by the two online cars (a paused car may
+    # stay paused a while rather than flap: the allocation uses it all, the limits in force within it)
+    allocated = sum(outcome.allocated_amps for outcome in result.run.evses)
+    assert SITE_LIMIT_AMPS - 6.0 - 1.5 <= allocated <= SITE_LIMIT_AMPS - 6.0 + 1e-6
+    assert in_force_sum(chargers[:2]) <= SITE_LIMIT_AMPS - 6.0 + 1e-6
