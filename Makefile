@@ -46,6 +46,8 @@ lint: $(STAMP)
 synth: $(STAMP)
 	$(PY) app.py
 
+# OCPP 1.6 and 2.0.1 stations through the $default handler, in-process on moto: frames/s, AWS requests
+# and log bytes per message type, cold starts (bench/results/ocpp-throughput.json). Not part of `make test`.
 bench: $(STAMP)
 	$(PY) -m bench.ocpp_throughput
 

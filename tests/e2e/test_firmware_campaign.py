@@ -76,7 +76,9 @@ async def _fleet(
     outcomes: dict[str, str],
     offline: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[str]:
-    """Registers and boots every station (``outcomes``: how its update ends); ``offline`` ones go away."""
+    """Registers and boots every station (``outcomes``: how its update ends); ``offline`` ones go away.
+    The fleet is mixed: even-numbered stations speak OCPP 2.0.1 (UpdateFirmware with a requestId, its
+    FirmwareStatusNotifications, a boot with reason FirmwareUpdate), the others 1.6."""
     for station_id in outcomes:
         status, body = await operator.call(
             "POST", "/stations", {"stationId": station_id, "password": DEMO_PASSWORD}
@@ -91,6 +93,7 @@ async def _fleet(
             station_id,
             firmware_version="1.0.0",
             firmware_outcome=outcome,
+            protocol=_protocol(station_id),
             firmware_step_seconds=30.0,  # 0.1 s at time_scale 300
         )
         await charger.wait_until(lambda c: c.online and c.boot_status == "Accepted", within=60)
@@ -101,6 +104,10 @@ async def _fleet(
     for station_id in offline:
         await _until(operator, f"/stations/{station_id}", lambda s: s["online"] is False, within=15)
     return list(outcomes)
+
+
+def _protocol(station_id: str) -> str:
+    return "2.0.1" if int(station_id[-1]) % 2 == 0 else "1.6"
 
 
 async def _until(operator: OperatorClient, path: str, done: Any, within: float) -> dict[str, Any]:
@@ -264,30 +271,33 @@ async def test_a_campaign_halts_at_5_failures_and_pauses_and_resumes_mid_wave(
     assert all(not s["startedAt"] for s in settled["stations"] if s["state"] == "skipped")
 
 
+@pytest.mark.parametrize("station_id", ["DIAG-1", "DIAG-2"])  # 1.6 GetDiagnostics, 2.0.1 GetLog
 async def test_a_diagnostics_upload_from_a_charger_lands_in_the_bucket(
-    platform: LocalPlatform, operator: OperatorClient, chargers: list[SimulatedCharger]
+    platform: LocalPlatform, operator: OperatorClient, chargers: list[SimulatedCharger], station_id: str
 ) -> None:
     # Given a connected charger
-    await _fleet(platform, operator, chargers, {"DIAG-1": "Installed"})
+    await _fleet(platform, operator, chargers, {station_id: "Installed"})
 
     # When diagnostics are requested
-    status, requested = await operator.call("POST", "/stations/DIAG-1/diagnostics", {"timeoutSeconds": 30})
+    path = f"/stations/{station_id}/diagnostics"
+    status, requested = await operator.call("POST", path, {"timeoutSeconds": 30})
     assert status == 202, requested
 
     # Then the charger uploads to the presigned URL, the request is uploaded and the file is in the bucket
     listing = await _until(
         operator,
-        "/stations/DIAG-1/diagnostics",
+        path,
         lambda body: body["items"] and body["items"][0]["status"] not in ("requested", "uploading"),
         within=30,
     )
     (upload,) = listing["items"]
     assert upload["status"] == "uploaded", upload
     s3 = platform.aws_client("s3")
-    objects = s3.list_objects_v2(Bucket="csms-diagnostics").get("Contents", [])
+    contents = s3.list_objects_v2(Bucket="csms-diagnostics").get("Contents", [])
+    objects = [item for item in contents if station_id in item["Key"]]
     assert len(objects) == 1 and objects[0]["Size"] == upload["sizeBytes"] > 0
     body = s3.get_object(Bucket="csms-diagnostics", Key=objects[0]["Key"])["Body"].read()
-    assert b"diagnostics of DIAG-1" in body
+    assert f"diagnostics of {station_id}".encode() in body
     async with aiohttp.ClientSession() as session, session.get(upload["downloadUrl"]) as response:
         assert response.status == 200
         assert await response.read() == body

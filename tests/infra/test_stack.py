@@ -80,11 +80,14 @@ def function_id(resources: dict[str, dict[str, Any]], spec: FunctionSpec) -> str
 
 
 def role_statements(resources: dict[str, dict[str, Any]], spec: FunctionSpec) -> list[dict[str, Any]]:
+    """Its default policy and, for a role with many grants (the operator API), the overflow policies CDK
+    splits off once the inline policy would pass IAM's size limit (customer-managed, this role's only)."""
     stem = f"Functions{pascal_case(spec.name)}Role"
     statements: list[dict[str, Any]] = []
-    for key, policy in of_type(resources, "AWS::IAM::Policy").items():
-        if key.startswith(stem):
-            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for key, policy in of_type(resources, policy_type).items():
+            if key.startswith(stem):
+                statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
 
 

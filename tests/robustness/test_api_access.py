@@ -77,6 +77,13 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     },
     ("PATCH", "/v1/subscriptions/<subscription_id>"): {"on": "2026-02-01", "cancel": True},
     ("POST", "/v1/billing-alerts/redrive"): {"sessionId": "CP-1:reg1:1"},
+    ("POST", "/v1/firmware"): {
+        "version": "2.0.0",
+        "vendor": "Acme",
+        "models": ["X"],
+        "checksumSha256": "0" * 64,
+    },
+    ("POST", "/v1/firmware-campaigns"): {"firmwareId": "fw-1"},
     ("POST", "/v1/sites/<site_id>/grid-signals"): {
         "kind": "importLimit",
         "startsAt": "2026-11-27T17:00:00Z",
@@ -93,7 +100,13 @@ def _body(method: str, path: str) -> dict[str, object] | None:
 
 
 def _concrete(path: str) -> str:
-    concrete = {"session_id": "CP-1:reg1:1", "reservation_id": "1", "invoice_id": "INV-1"}
+    concrete = {
+        "session_id": "CP-1:reg1:1",
+        "reservation_id": "1",
+        "invoice_id": "INV-1",
+        "campaign_id": "fc-0123456789abcdef",
+        "alert_id": "20261127T080000-0123abcd",
+    }
     return re.sub(r"<(\w+)>", lambda match: concrete.get(match.group(1), "CP-1"), path)
 
 
