@@ -187,7 +187,7 @@ class Platform:
         firmware = FirmwareManagement(
             self.stations, self.campaigns, self.diagnostics, self.workflows, self.events, kept, clock
         )
-        signals = FleetSignals(self.events, clock)
+        signals = FleetSignals(self.events, kept, clock)
         return ChargingServices(
             settings=settings,
             clock=clock,

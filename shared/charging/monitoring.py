@@ -1,11 +1,13 @@
 """Signals the fleet monitoring raises alerts from (``shared/monitoring``): boots, faulted connectors and
-security events, published as domain events. Nothing is stored here: one EventBridge event per boot or
-fault, rare compared with the messages a station sends."""
+security events, published as domain events: one EventBridge event per boot or fault, rare compared with
+the messages a station sends. A security event is also kept as the station's message, in both
+protocols."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from shared.charging.station_messages import StationMessages
 from shared.domain.events import ConnectorFaulted, SecurityEventReported, StationBooted
 from shared.domain.stations import ChargerInfo, ConnectorState, StationContext
 from shared.ports import Clock, EventPublisher
@@ -14,8 +16,9 @@ FAULTED = "Faulted"
 
 
 class FleetSignals:
-    def __init__(self, events: EventPublisher, clock: Clock) -> None:
+    def __init__(self, events: EventPublisher, messages: StationMessages, clock: Clock) -> None:
         self._events = events
+        self._messages = messages
         self._clock = clock
 
     def booted(self, station: StationContext, charger: ChargerInfo, now: datetime) -> None:
@@ -50,9 +53,24 @@ class FleetSignals:
         )
 
     def security_event(
-        self, station: StationContext, event_type: str, reported_at: datetime | None, tech_info: str | None
+        self,
+        station: StationContext,
+        ocpp_message_id: str,
+        event_type: str,
+        reported_at: datetime | None,
+        tech_info: str | None,
     ) -> None:
         """OCPP 1.6 security extension and 2.0.1 SecurityEventNotification."""
+        self._messages.keep(
+            station,
+            "SecurityEventNotification",
+            ocpp_message_id,
+            {
+                "status": event_type,
+                "techInfo": tech_info,
+                "timestamp": reported_at.isoformat() if reported_at else None,
+            },
+        )
         self._events.publish(
             [
                 SecurityEventReported(

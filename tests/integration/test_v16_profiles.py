@@ -18,6 +18,7 @@ from shared.domain.charging_profiles import (
 )
 from shared.domain.device_model import ComponentRef, VariableQuery, VariableRef, VariableWrite
 from shared.domain.errors import InvalidRequestError
+from shared.domain.events import SecurityEventReported
 from shared.domain.firmware import FirmwareUpdate, LogUpload
 from shared.domain.id_tokens import AuthorizationStatus, IdTokenInfo
 from shared.domain.local_lists import LocalListEntry, LocalListPush, LocalListUpdate
@@ -228,3 +229,17 @@ def test_firmware_and_diagnostics_in_1_6_terms(env: PlatformUnderTest) -> None:
             "CP-1",
             lambda m: m.upload_log(LogUpload(request_id=3, location="x", log_type="SecurityLog")),
         )
+
+
+def test_a_security_event_is_kept_and_announced(env: PlatformUnderTest) -> None:
+    """The 1.6 security whitepaper's SecurityEventNotification, as 2.0.1's: kept and an alert's event."""
+    station = connect(env, protocol=V16)
+    station.call(
+        "e1",
+        "SecurityEventNotification",
+        {"type": "TamperDetectionActivated", "timestamp": "2026-11-27T08:00:00Z", "techInfo": "lid open"},
+    )
+    kept = env.platform.station_messages.list_for_station(key_of(env), "SecurityEventNotification#", 10)
+    assert (kept[0]["status"], kept[0]["techInfo"]) == ("TamperDetectionActivated", "lid open")
+    reported = [e for e in env.events.events if isinstance(e, SecurityEventReported)]
+    assert [(e.event_type, e.tech_info) for e in reported] == [("TamperDetectionActivated", "lid open")]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.device_model import ComponentRef, VariableQuery, VariableRef, VariableWrite
-from shared.domain.events import SessionStarted, SessionStopped
+from shared.domain.events import SecurityEventReported, SessionStarted, SessionStopped
 from shared.domain.id_tokens import AuthorizationStatus, IdTokenInfo
 from shared.domain.local_lists import LocalListEntry, LocalListPush, LocalListUpdate
 from shared.domain.reservations import ReservationStatus
@@ -532,6 +532,10 @@ def test_firmware_and_log_status_are_the_stations_state(env: PlatformUnderTest) 
     assert (stored.diagnostics.status, stored.diagnostics.request_id) == ("Uploaded", 5)
     kept = env.platform.station_messages.list_for_station(key_of(env), "SecurityEventNotification#", 10)
     assert kept[0]["status"] == "FirmwareUpdated"
+    # and, as for 1.6, an event the fleet alerts are raised from
+    assert [e.event_type for e in env.events.events if isinstance(e, SecurityEventReported)] == [
+        "FirmwareUpdated"
+    ]
 
 
 def test_data_transfer_unknown_vendor_is_not_accepted(env: PlatformUnderTest) -> None:

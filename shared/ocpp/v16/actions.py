@@ -37,8 +37,9 @@ CSMS_INITIATED_ACTIONS: frozenset[str] = frozenset(
 ALL_ACTIONS: frozenset[str] = frozenset(action.value for action in Action)
 
 # Before the CSMS accepts it, a 1.6 station sends only BootNotification (section 4.2); while Pending the
-# CSMS may trigger (TriggerMessage) Heartbeat, StatusNotification, MeterValues and the firmware and
-# diagnostics notifications, so those are answered too. Nothing that authorizes or records charging is.
+# CSMS may trigger (TriggerMessage) Heartbeat, StatusNotification and the firmware and diagnostics
+# notifications, so those are answered too. Nothing that authorizes or records charging is: a triggered
+# MeterValues is refused like any other until the station is accepted.
 ALLOWED_BEFORE_ACCEPTANCE = {
     RegistrationPolicy.PENDING: frozenset(
         {

@@ -277,6 +277,6 @@ class V16StationHandler:
         self, message: MessageContext, type: str, timestamp: str, tech_info: str | None = None, **_: Any
     ) -> call_result.SecurityEventNotification:
         self._services.signals.security_event(
-            message.station, type, _timestamp(timestamp, "timestamp"), tech_info
+            message.station, message.message_id, type, _timestamp(timestamp, "timestamp"), tech_info
         )
         return call_result.SecurityEventNotification()

@@ -437,10 +437,11 @@ class V201StationHandler:
 
     @on(Action.security_event_notification)
     def on_security_event_notification(
-        self, message: MessageContext, type: str, timestamp: str, **_: Any
+        self, message: MessageContext, type: str, timestamp: str, tech_info: str | None = None, **_: Any
     ) -> call_result.SecurityEventNotification:
-        _timestamp(timestamp, "timestamp")
-        self._keep(message, "SecurityEventNotification", status=type)
+        self._services.signals.security_event(
+            message.station, message.message_id, type, _timestamp(timestamp, "timestamp"), tech_info
+        )
         return call_result.SecurityEventNotification()
 
     @on(Action.notify_customer_information)
