@@ -172,6 +172,7 @@ class ProcessFunction:
         self._ids = itertools.count()
         self._ready = threading.Event()
         self._unavailable: str | None = None
+        self._reserved = 0
         self.cold_starts = 0
 
     @property
@@ -235,16 +236,23 @@ class ProcessFunction:
 
     @property
     def busy(self) -> int:
-        """Invocations sent and not yet answered."""
+        """Invocations sent and not yet answered, and those a ``ScalingFunction`` chose it for."""
         with self._lock:
-            return len(self._pending)
+            return len(self._pending) + self._reserved
 
-    def submit(self, event_text: str) -> concurrent.futures.Future[Any]:
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        if self._unavailable is not None:
-            future.set_exception(FunctionUnavailableError(self._unavailable))
-            return future
+    def reserve(self) -> None:
+        """Counts as busy until the reserved invocation is submitted (``submit(reserved=True)``)."""
         with self._lock:
+            self._reserved += 1
+
+    def submit(self, event_text: str, *, reserved: bool = False) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._lock:
+            if reserved:
+                self._reserved -= 1
+            if self._unavailable is not None:
+                future.set_exception(FunctionUnavailableError(self._unavailable))
+                return future
             if self._connection is None:
                 self._start()
             request_id = next(self._ids)
@@ -258,9 +266,9 @@ class ProcessFunction:
                 )
         return future
 
-    def call(self, event_text: str) -> Any:
+    def call(self, event_text: str, *, reserved: bool = False) -> Any:
         try:
-            return self.submit(event_text).result(timeout=self.spec.timeout_seconds)
+            return self.submit(event_text, reserved=reserved).result(timeout=self.spec.timeout_seconds)
         except concurrent.futures.TimeoutError:
             raise _timed_out(self.spec) from None
 
@@ -313,21 +321,25 @@ class ScalingFunction:
         return sum(e.cold_starts for e in self._environments)
 
     def _pick(self) -> ProcessFunction:
+        """Chooses and reserves under one lock, so two concurrent invocations never both take the same
+        idle environment; the chosen one's worker starts (a cold start) outside it."""
         with self._lock:
             idle = [e for e in self._environments if e.busy == 0]
             if idle:
-                return idle[0]
-            if len(self._environments) < self._max:
-                environment = self._make()
-                self._environments.append(environment)
-                return environment
-            return min(self._environments, key=lambda e: e.busy)
+                chosen = idle[0]
+            elif len(self._environments) < self._max:
+                chosen = self._make()
+                self._environments.append(chosen)
+            else:
+                chosen = min(self._environments, key=lambda e: e.busy)
+            chosen.reserve()
+            return chosen
 
     def submit(self, event_text: str) -> concurrent.futures.Future[Any]:
-        return self._pick().submit(event_text)
+        return self._pick().submit(event_text, reserved=True)
 
     def call(self, event_text: str) -> Any:
-        return self._pick().call(event_text)
+        return self._pick().call(event_text, reserved=True)
 
     def begin_stop(self) -> None:
         for environment in self._environments:
