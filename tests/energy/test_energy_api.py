@@ -286,9 +286,13 @@ def test_session_demand(env: PlatformUnderTest) -> None:
     assert [(e.site_id, e.reason, e.station_id) for e in announced] == [("depot", "session-demand", "CP-1")]
 
     # fields left out are unchanged, null removes one
-    status, changed = call("PATCH", f"/v1/sessions/{session_id}/demand", {"fleet": True, "priorityGroup": None})
+    status, changed = call(
+        "PATCH", f"/v1/sessions/{session_id}/demand", {"fleet": True, "priorityGroup": None}
+    )
     assert status == 200, changed
-    assert changed["fleet"] is True and changed["priorityGroup"] is None and changed["energyWantedKwh"] == 18.5
+    assert (
+        changed["fleet"] is True and changed["priorityGroup"] is None and changed["energyWantedKwh"] == 18.5
+    )
     status, read = call("GET", f"/v1/sessions/{session_id}/demand")
     assert status == 200 and read == changed
 
