@@ -896,17 +896,12 @@ class SiteAllocator:
             command = self._try_send(config.tenant_id, station.station_id, _set_profile(profile))
             if command is not None:
                 if profile.purpose == ProfilePurpose.TX_DEFAULT:
-                    records.append(
-                        self._command_record(
-                            config,
-                            station,
-                            command,
-                            "boot",
-                            now,
-                            min(default, fail_safe_current(placement, config.site)),
-                            default_seq,
-                        )
+                    fail_safe = fail_safe_current(placement, config.site)
+                    record = self._command_record(
+                        config, station, command, "boot", now, min(default, fail_safe), default_seq
                     )
+                    # Below its fail-safe: once in force, a run gives it back where the site has room.
+                    records.append(record.model_copy(update={"rerun_on_accept": default < fail_safe}))
                 else:
                     records.append(
                         self._command_record(config, station, command, "boot", now, profile.limit_now)
@@ -983,7 +978,7 @@ class SiteAllocator:
             rerun = self._answer_tx(record, outcome, now)
         elif record.kind == "boot":
             self._answer_boot(record, outcome, now)
-            rerun = False
+            rerun = record.tx_default and record.rerun_on_accept and outcome == "accepted"
         elif record.kind == "default":
             self._answer_default(record, outcome)
             rerun = record.rerun_on_accept
