@@ -201,7 +201,7 @@ class ProfileCommand(DomainModel):
 
 
 class SessionDemandRecord(DomainModel):
-    """What a driver or fleet said about one session (``PATCH /v1/sessions/{id}``)."""
+    """What a driver or fleet said about one session (``PATCH /v1/sessions/{id}/demand``)."""
 
     session_id: str
     energy_wanted_kwh: float | None = Field(default=None, ge=0, le=1_000)

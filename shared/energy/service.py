@@ -717,25 +717,34 @@ class SiteAllocator:
         holding = [s for s in fail_safes if _default_latest(partition, s) >= fail_safes[s] - 1e-9]
         targets = station_defaults(fail_safes, holding, fits)
         sends: dict[str, tuple[float, str]] = {}
-        held: list[str] = []
+        raises: dict[str, dict[str, float]] = {}
         for placement in sorted(placements, key=lambda p: p.station_id):
             station_id = placement.station_id
             target = targets[station_id]
             latest = _default_latest(partition, station_id)
             if abs(target - latest) < 1e-9:
                 continue
-            keys = [evse_key(station_id, e) for e in placement.evse_ids]
             if target < latest:
                 sends[station_id] = (target, "first")
                 continue
             per_evse = default_amps_per_evse(placement, target)
-            trial = {**worst}
-            for key in keys:
-                if key in idle or (key in controlled and controlled[key].state.limit is None):
-                    trial[key] = max(trial.get(key, 0.0), per_evse)
-            if limits_within(snapshot, allocation, trial):
-                worst.update(trial)
-                sends[station_id] = (target, "then")
+            raises[station_id] = {
+                key: max(worst.get(key, 0.0), per_evse)
+                for key in (evse_key(station_id, e) for e in placement.evse_ids)
+                if key in idle or (key in controlled and controlled[key].state.limit is None)
+            }
+        # All the increases at once (the targets fit besides the allocation, so they usually do);
+        # one by one only when some must wait for the decreases.
+        together = {k: v for raised in raises.values() for k, v in raised.items()}
+        if raises and limits_within(snapshot, allocation, {**worst, **together}):
+            worst.update(together)
+            sends.update({s: (targets[s], "then") for s in raises})
+            return sends, []
+        held: list[str] = []
+        for station_id, raised in raises.items():
+            if limits_within(snapshot, allocation, {**worst, **raised}):
+                worst.update(raised)
+                sends[station_id] = (targets[station_id], "then")
             else:
                 held.append(f"{station_id}/default")
         return sends, held

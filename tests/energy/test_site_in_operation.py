@@ -257,7 +257,8 @@ def test_a_fail_safe_above_zero_never_takes_the_site_over_its_limit(env: Platfor
     chargers, check = site.chargers, site.check
     site.run_and_settle("boot")
     # the site has room for eight fail-safes: the other two stations' defaults are 0
-    assert sorted(tx_default_of(c) for c in chargers) == [0.0] * 2 + [6.0] * 8
+    assert sorted(tx_default_of(c) or 0.0 for c in chargers) == [0.0] * 2 + [6.0] * 8
+    assert all(tx_default_of(c) is not None for c in chargers)
 
     # When cars arrive one a minute, each starting on its TxDefaultProfile before any run
     started_at: list[float] = []
