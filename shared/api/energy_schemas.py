@@ -112,8 +112,10 @@ class SiteEnergyFields(ApiModel):
         default=None,
         ge=0,
         le=MAX_STATION_AMPS,
-        description="Per station while the platform is unreachable (its TxDefaultProfile; default 6). 0 "
-        "makes a new transaction wait for the allocator, so the limits in force never exceed the site's",
+        description="Per station, what a new transaction draws before the allocator's run and while the "
+        "platform is unreachable (its TxDefaultProfile; default 6). A station holds it only while the "
+        "site has room for it besides the allocation, else 0 (a new transaction there waits for the "
+        "allocator), so the limits in force never exceed the site's",
     )
     battery: BatteryBody | None = None
     objective: Annotated[Objective | SkipJsonSchema[None], NOT_NULL] = Field(

@@ -9,6 +9,9 @@
   TxDefaultProfile holds every new transaction at the fail-safe current until the allocator
   sends its TxProfile (which is valid for a limited time only, so a platform outage falls back
   to the fail-safe rather than to the last allocation).
+- ``station_defaults``: the TxDefaultProfile in operation: the fail-safe where the site has room for
+  it besides the allocation, else 0 (``default_profile``), so that a transaction starting on a full
+  site never adds its fail-safe on top of the limits in force.
 - ``decide_limits``: which allocated limits are worth sending. A limit is floored to the
   charger's step; an increase smaller than the change threshold is not sent (the lower limit in
   force is safe); a decrease is always sent, since holding a higher limit than allocated could
@@ -20,7 +23,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -213,44 +216,121 @@ def _in_unit(amps: float, unit: RateUnit, watts_per_amp: float, step_amps: float
     return float(math.floor(floored * watts_per_amp))
 
 
+def _station_profile(
+    station: StationPlacement,
+    site: EnergySite,
+    capabilities: ChargerCapabilities,
+    profile_id: int,
+    purpose: ProfilePurpose,
+    amps: float,
+    start: datetime | None,
+    rules: ProfileRules,
+) -> ChargingProfile:
+    unit = capabilities.rate_unit
+    return ChargingProfile(
+        profile_id=profile_id,
+        station_id=station.station_id,
+        evse_id=0,
+        purpose=purpose,
+        stack_level=min(rules.default_stack_level, capabilities.max_stack_level),
+        rate_unit=unit,
+        periods=[
+            SchedulePeriod(
+                start_seconds=0,
+                limit=_in_unit(amps, unit, _watts_per_amp(station, site), capabilities.limit_step_amps),
+                number_phases=1 if site.phases == 1 or station.phases == 1 else 3,
+            )
+        ],
+        start_schedule=start,
+    )
+
+
 def boot_profiles(
     station: StationPlacement,
     site: EnergySite,
     capabilities: ChargerCapabilities,
     now: datetime,
     rules: ProfileRules = ProfileRules(),
+    default_amps: float | None = None,
 ) -> list[ChargingProfile]:
     """The fail-safe a charger gets at boot: a station cap from now on, and a default for every
-    new transaction (relative to its start)."""
-    unit = capabilities.rate_unit
-    per_amp = _watts_per_amp(station, site)
-    phases = 1 if site.phases == 1 or station.phases == 1 else 3
-    stack = min(rules.default_stack_level, capabilities.max_stack_level)
-
-    def profile(
-        profile_id: int, purpose: ProfilePurpose, amps: float, start: datetime | None
-    ) -> ChargingProfile:
-        return ChargingProfile(
-            profile_id=profile_id,
-            station_id=station.station_id,
-            evse_id=0,
-            purpose=purpose,
-            stack_level=stack,
-            rate_unit=unit,
-            periods=[
-                SchedulePeriod(
-                    start_seconds=0,
-                    limit=_in_unit(amps, unit, per_amp, capabilities.limit_step_amps),
-                    number_phases=phases,
-                )
-            ],
-            start_schedule=start,
-        )
-
+    new transaction (relative to its start): ``default_amps`` when the site has room for less than
+    the station's fail-safe (see ``station_defaults``), else the fail-safe."""
+    fail_safe = fail_safe_current(station, site)
+    default = fail_safe if default_amps is None else min(default_amps, fail_safe)
     return [
-        profile(STATION_MAX_PROFILE_ID, ProfilePurpose.STATION_MAX, station.max_current_amps, now),
-        profile(TX_DEFAULT_PROFILE_ID, ProfilePurpose.TX_DEFAULT, fail_safe_current(station, site), None),
+        _station_profile(
+            station,
+            site,
+            capabilities,
+            STATION_MAX_PROFILE_ID,
+            ProfilePurpose.STATION_MAX,
+            station.max_current_amps,
+            now,
+            rules,
+        ),
+        default_profile(station, site, capabilities, default, rules),
     ]
+
+
+def default_profile(
+    station: StationPlacement,
+    site: EnergySite,
+    capabilities: ChargerCapabilities,
+    amps: float,
+    rules: ProfileRules = ProfileRules(),
+) -> ChargingProfile:
+    """The TxDefaultProfile: what a new transaction (and one without a TxProfile) may draw."""
+    return _station_profile(
+        station, site, capabilities, TX_DEFAULT_PROFILE_ID, ProfilePurpose.TX_DEFAULT, amps, None, rules
+    )
+
+
+def default_amps_per_evse(station: StationPlacement, default_amps: float) -> float:
+    """What each EVSE may draw on a TxDefaultProfile of ``default_amps``: every transaction gets it,
+    and the ChargePointMaxProfile caps the station at its maximum (spread evenly)."""
+    return min(default_amps, station.max_current_amps / len(station.evse_ids))
+
+
+def station_defaults(
+    fail_safes: Mapping[str, float], holding: Iterable[str], fits: Callable[[Collection[str]], bool]
+) -> dict[str, float]:
+    """The TxDefaultProfile limit of each station (ids to its configured fail-safe): its fail-safe, or
+    0 where the site has no room for it.
+
+    A fail-safe above 0 is what a new transaction draws from its first second, before any run: on a
+    site whose allocation already uses the whole limit, every EVSE that could start one adds it on
+    top. So the allocation comes first and the defaults get what it leaves: ``fits(stations)`` says
+    whether the worst case of the TxProfiles (what is in force or sent, and what the allocation
+    wants) with every EVSE of those stations at least at its fail-safe (an idle one could start a
+    transaction at it, one without a TxProfile holds it, and a TxProfile that expires falls back to
+    it) stays within every limit of the site. The most
+    stations that fit keep their fail-safe, those already holding it first (``holding``: no message
+    for them), then by id; the rest get 0, so a car arriving there waits for the allocator's early
+    run, as with a fail-safe of 0, and the limits in force never exceed the site's at any moment.
+
+    Not a partial default (a share of what is left): below the car's minimum (6 A) it only pauses
+    it, and a level that follows every change of the allocation would send a profile to every
+    station at every run. Capping the defaults, rather than keeping headroom for them in the
+    allocation, leaves the whole site to the cars that are charging: the fail-safe only ever uses
+    room nobody else wants. While the platform is unreachable a station keeps its last default (0
+    on a full site): a new car there waits, which is the price of never tripping the breaker.
+    """
+    held = set(holding)
+    order = sorted(fail_safes, key=lambda s: (s not in held, s))
+    order = [s for s in order if fail_safes[s] > 0]
+    low, high = 0, len(order)  # fits(order[:low]) holds (no station at all is the allocation alone)
+    if fits(order):
+        low = high
+    else:
+        while high - low > 1:
+            middle = (low + high) // 2
+            if fits(order[:middle]):
+                low = middle
+            else:
+                high = middle
+    keeping = set(order[:low])
+    return {s: fail_safes[s] if s in keeping else 0.0 for s in fail_safes}
 
 
 def tx_profile(

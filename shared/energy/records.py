@@ -156,9 +156,15 @@ class StationEnergyState(DomainModel):
     boot_profiles_accepted_at: UtcDatetime | None = None
     """When the station accepted both on that connection."""
     boot_profiles_rejected: bool = False
+    default_amps: float | None = None
+    """The TxDefaultProfile limit (A) it accepted last; None: none accepted on record (its fail-safe
+    counts)."""
+    default_seq: int = 0
+    """The ``seq`` of that TxDefaultProfile: an older answer arriving late never replaces it."""
 
 
-ProfileCommandKind = Literal["tx", "boot", "configuration"]
+ProfileCommandKind = Literal["tx", "boot", "default", "configuration"]
+"""``default``: a TxDefaultProfile sent in operation (``station_defaults``), after the boot ones."""
 
 
 class ProfileCommand(DomainModel):
@@ -172,7 +178,9 @@ class ProfileCommand(DomainModel):
     evse_id: int | None = None
     session_id: str | None = None
     amps: float | None = None
-    """The limit sent (tx)."""
+    """The limit sent (tx, default, and a boot TxDefaultProfile: amperes)."""
+    tx_default: bool = False
+    """A TxDefaultProfile (a boot command, or every ``default`` one)."""
     seq: int = 0
     run_key: str | None = None
     """The run that sent it (its answer is recorded there)."""
@@ -193,7 +201,7 @@ class ProfileCommand(DomainModel):
 
 
 class SessionDemandRecord(DomainModel):
-    """What a driver or fleet said about one session (``PATCH /v1/sessions/{id}``)."""
+    """What a driver or fleet said about one session (``PATCH /v1/sessions/{id}/demand``)."""
 
     session_id: str
     energy_wanted_kwh: float | None = Field(default=None, ge=0, le=1_000)

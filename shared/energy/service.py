@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -56,13 +56,17 @@ from shared.energy.profiles import (
     LimitDecision,
     LimitInForce,
     ProfileOutcome,
+    ProfilePurpose,
     ProfileRules,
     after_sending,
     boot_profiles,
     decide_limits,
+    default_amps_per_evse,
+    default_profile,
     profile_outcome,
     profiles_for,
     staged,
+    station_defaults,
     to_transport,
 )
 from shared.energy.records import (
@@ -160,6 +164,8 @@ class RunResult:
     run: AllocationRun
     allocation: Allocation | None
     sent: dict[str, float] = field(default_factory=dict)
+    defaults_sent: dict[str, float] = field(default_factory=dict)
+    """Station ids to the TxDefaultProfile limit (A) this run sent them."""
 
 
 @dataclass
@@ -347,7 +353,13 @@ class SiteAllocator:
         controlled = {k: e for k, e in evses.items() if k not in uncontrolled}
         decisions, in_force = self._decide(controlled, allocation, snapshot, now)
         worst = {k: e.worst_amps for k, e in controlled.items()}
+        idle = self._idle_evses(partition, online, evses)
+        worst.update(idle)
         first, then, held = self._stage(decisions, in_force, worst, controlled, snapshot, allocation)
+        defaults, held_defaults = self._station_defaults(
+            config, partition, online, controlled, idle, worst, snapshot, allocation
+        )
+        held = [*held, *held_defaults]
         send = [*first, *then]
         profiles = profiles_for(
             allocation,
@@ -380,6 +392,7 @@ class SiteAllocator:
             if command is not None:
                 commands[key] = command
                 sent[key] = profile.limit_now
+        defaults_sent = self._send_defaults(config, partition, online, defaults, run_key, bool(held), now)
         for evse in evses.values():
             if evse.changed:
                 self._save_evse(tenant_id, site_id, evse)
@@ -403,7 +416,7 @@ class SiteAllocator:
             now,
             started,
         )
-        return RunResult(run, allocation, sent)
+        return RunResult(run, allocation, sent, defaults_sent)
 
     # --- building the run -------------------------------------------------------------------------
 
@@ -463,7 +476,7 @@ class SiteAllocator:
         station_state = partition.stations.get(placement.station_id)
         accepted_at = station_state[0].boot_profiles_accepted_at if station_state else None
         if accepted_at is not None and session.started_at >= accepted_at - timedelta(seconds=1):
-            return min(fail_safe_current(placement, site), evse_max)
+            return min(_default_worst(partition, placement, site), evse_max)
         return evse_max
 
     def _supervise(self, evse: _Evse, now: datetime) -> Finding | None:
@@ -650,6 +663,129 @@ class SiteAllocator:
                 held.append(key)
         return first, then, held
 
+    def _idle_evses(
+        self, partition: SitePartition, online: Mapping[str, Station], evses: Mapping[str, _Evse]
+    ) -> dict[str, float]:
+        """The EVSEs of online stations without a session: the most a transaction starting there may
+        draw before any run (its station's TxDefaultProfile, in force or sent)."""
+        site = partition.config.site if partition.config else None
+        assert site is not None
+        idle = {}
+        for placement in partition.placements:
+            if placement.station_id not in online:
+                continue
+            amps = default_amps_per_evse(placement, _default_worst(partition, placement, site))
+            for evse_id in placement.evse_ids:
+                key = evse_key(placement.station_id, evse_id)
+                if key not in evses:
+                    idle[key] = amps
+        return idle
+
+    def _station_defaults(
+        self,
+        config: SiteEnergy,
+        partition: SitePartition,
+        online: Mapping[str, Station],
+        controlled: Mapping[str, _Evse],
+        idle: Mapping[str, float],
+        worst: dict[str, float],
+        snapshot: SiteSnapshot,
+        allocation: Allocation,
+    ) -> tuple[dict[str, tuple[float, str]], list[str]]:
+        """The TxDefaultProfiles to send (station id to its limit and stage): each online station's
+        fail-safe where the site has room for it besides the allocation, else 0
+        (``profiles.station_defaults``). Decreases go first; an increase only when the worst case
+        with it stays within the site's limits (``worst`` is updated), else it is held."""
+        site = config.site
+        placements = [p for p in partition.placements if p.station_id in online]
+        fail_safes = {p.station_id: fail_safe_current(p, site) for p in placements}
+        # The allocation first: what the TxProfiles may hold now, or will once it is sent.
+        upper = {k: max(worst.get(k, 0.0), allocation.currents_amps.get(k, 0.0)) for k in controlled}
+        share = {p.station_id: default_amps_per_evse(p, fail_safes[p.station_id]) for p in placements}
+
+        def fits(keeping: Collection[str]) -> bool:
+            kept = set(keeping)
+            limits = dict(upper)
+            for placement in placements:
+                if placement.station_id not in kept:
+                    continue
+                for evse_id in placement.evse_ids:
+                    key = evse_key(placement.station_id, evse_id)
+                    limits[key] = max(limits.get(key, 0.0), share[placement.station_id])
+            return limits_within(snapshot, allocation, limits)
+
+        holding = [s for s in fail_safes if _default_latest(partition, s) >= fail_safes[s] - 1e-9]
+        targets = station_defaults(fail_safes, holding, fits)
+        sends: dict[str, tuple[float, str]] = {}
+        raises: dict[str, dict[str, float]] = {}
+        for placement in sorted(placements, key=lambda p: p.station_id):
+            station_id = placement.station_id
+            target = targets[station_id]
+            latest = _default_latest(partition, station_id)
+            if abs(target - latest) < 1e-9:
+                continue
+            if target < latest:
+                sends[station_id] = (target, "first")
+                continue
+            per_evse = default_amps_per_evse(placement, target)
+            raises[station_id] = {
+                key: max(worst.get(key, 0.0), per_evse)
+                for key in (evse_key(station_id, e) for e in placement.evse_ids)
+                if key in idle or (key in controlled and controlled[key].state.limit is None)
+            }
+        # All the increases at once (the targets fit besides the allocation, so they usually do);
+        # one by one only when some must wait for the decreases.
+        together = {k: v for raised in raises.values() for k, v in raised.items()}
+        if raises and limits_within(snapshot, allocation, {**worst, **together}):
+            worst.update(together)
+            sends.update({s: (targets[s], "then") for s in raises})
+            return sends, []
+        held: list[str] = []
+        for station_id, raised in raises.items():
+            if limits_within(snapshot, allocation, {**worst, **raised}):
+                worst.update(raised)
+                sends[station_id] = (targets[station_id], "then")
+            else:
+                held.append(f"{station_id}/default")
+        return sends, held
+
+    def _send_defaults(
+        self,
+        config: SiteEnergy,
+        partition: SitePartition,
+        online: Mapping[str, Station],
+        sends: Mapping[str, tuple[float, str]],
+        run_key: str,
+        rerun: bool,
+        now: datetime,
+    ) -> dict[str, float]:
+        placements = {p.station_id: p for p in partition.placements}
+        records = []
+        sent: dict[str, float] = {}
+        for station_id, (amps, stage) in sorted(sends.items()):
+            placement = placements[station_id]
+            profile = default_profile(
+                placement, config.site, _capabilities(partition, station_id), amps, self.settings.rules
+            )
+            command = self._try_send(config.tenant_id, station_id, _set_profile(profile))
+            if command is None:
+                continue
+            record = self._command_record(
+                config, online[station_id], command, "default", now, amps, _default_seq(partition, station_id)
+            ).model_copy(
+                update={
+                    "run_key": run_key,
+                    "stage": "first" if stage == "first" else "then",
+                    "rerun_on_accept": rerun and stage == "first",
+                }
+            )
+            records.append(record)
+            partition.commands.append(record)
+            sent[station_id] = amps
+        if records:
+            self._energy.put_commands(records)
+        return sent
+
     # --- sending ----------------------------------------------------------------------------------
 
     def _send_tx(
@@ -709,7 +845,7 @@ class SiteAllocator:
         placement = next((p for p in partition.placements if p.station_id == station.station_id), None)
         if placement is None:
             return
-        updated = self.send_boot_profiles(config, placement, station, state, version, now)
+        updated = self.send_boot_profiles(config, placement, station, state, version, now, partition.commands)
         if updated is not None:
             partition.stations[station.station_id] = updated
 
@@ -721,9 +857,11 @@ class SiteAllocator:
         state: StationEnergyState,
         version: int,
         now: datetime,
+        sent: list[ProfileCommand] | None = None,
     ) -> tuple[StationEnergyState, int] | None:
         """ChargePointMaxProfile and TxDefaultProfile on this connection (and the smart charging
-        configuration, once); None when another run or event already did it."""
+        configuration, once); None when another run or event already did it. The commands' records
+        are added to ``sent`` (the run's view of what is in flight)."""
         connection = station.connection
         assert connection is not None
         claimed = state.model_copy(
@@ -751,12 +889,36 @@ class SiteAllocator:
             if command is not None:
                 records.append(self._command_record(config, station, command, "configuration", now))
         capabilities = state.capabilities or ChargerCapabilities()
-        for profile in boot_profiles(placement, config.site, capabilities, now, self.settings.rules):
+        # The default the site allowed it last (a reconnect keeps it); 0 for a station no run has
+        # decided on yet: the next run gives it its fail-safe where the site has room.
+        default = state.default_amps if state.default_amps is not None else 0.0
+        default_seq = (
+            max(
+                [
+                    state.default_seq,
+                    *(c.seq for c in (sent or []) if c.tx_default and c.station_id == station.station_id),
+                ]
+            )
+            + 1
+        )
+        for profile in boot_profiles(placement, config.site, capabilities, now, self.settings.rules, default):
             command = self._try_send(config.tenant_id, station.station_id, _set_profile(profile))
             if command is not None:
-                records.append(self._command_record(config, station, command, "boot", now, profile.limit_now))
+                if profile.purpose == ProfilePurpose.TX_DEFAULT:
+                    fail_safe = fail_safe_current(placement, config.site)
+                    record = self._command_record(
+                        config, station, command, "boot", now, min(default, fail_safe), default_seq
+                    )
+                    # Below its fail-safe: once in force, a run gives it back where the site has room.
+                    records.append(record.model_copy(update={"rerun_on_accept": default < fail_safe}))
+                else:
+                    records.append(
+                        self._command_record(config, station, command, "boot", now, profile.limit_now)
+                    )
         if records:
             self._energy.put_commands(records)
+            if sent is not None:
+                sent.extend(records)
         return claimed, new_version
 
     def _command_record(
@@ -767,14 +929,18 @@ class SiteAllocator:
         kind: str,
         now: datetime,
         amps: float | None = None,
+        default_seq: int | None = None,
     ) -> ProfileCommand:
+        """``default_seq``: a TxDefaultProfile (a boot one, or ``kind`` default) and its order."""
         return ProfileCommand(
             command_id=command.command_id,
             tenant_id=config.tenant_id,
             site_id=config.site_id,
             station_id=station.station_id,
-            kind="boot" if kind == "boot" else "configuration",
+            kind="boot" if kind == "boot" else "default" if kind == "default" else "configuration",
             amps=amps,
+            tx_default=default_seq is not None,
+            seq=default_seq or 0,
             connection_id=station.connection.connection_id if station.connection else None,
             sent_at=now,
             expires_at=_epoch(now) + self.settings.command_record_seconds,
@@ -821,7 +987,10 @@ class SiteAllocator:
             rerun = self._answer_tx(record, outcome, now)
         elif record.kind == "boot":
             self._answer_boot(record, outcome, now)
-            rerun = False
+            rerun = record.tx_default and record.rerun_on_accept and outcome == "accepted"
+        elif record.kind == "default":
+            self._answer_default(record, outcome)
+            rerun = record.rerun_on_accept
         else:
             self._answer_configuration(record, status, response, now)
             rerun = False
@@ -898,6 +1067,8 @@ class SiteAllocator:
             state, version = found
             if state.boot_profiles_connection_id != record.connection_id:
                 return
+            if record.tx_default:
+                _record_default(state, record, outcome)
             if outcome == "accepted":
                 others = self._energy.pending_boot_commands(
                     record.tenant_id, record.site_id, record.station_id, record.command_id
@@ -921,6 +1092,20 @@ class SiteAllocator:
                     ),
                     now,
                 )
+            try:
+                self._energy.put_station_state(record.tenant_id, record.site_id, state, version)
+            except VersionConflictError:
+                continue
+            return
+
+    def _answer_default(self, record: ProfileCommand, outcome: str) -> None:
+        for _ in range(5):
+            found = self._energy.get_station_state(record.tenant_id, record.site_id, record.station_id)
+            if found is None:
+                return
+            state, version = found
+            if not _record_default(state, record, outcome):
+                return
             try:
                 self._energy.put_station_state(record.tenant_id, record.site_id, state, version)
             except VersionConflictError:
@@ -1265,3 +1450,53 @@ def handle_allocator_event(allocator: SiteAllocator, event: Mapping[str, Any]) -
     if not isinstance(detail, dict):
         return {"ignored": "no detail"}
     return {detail_type: allocator.handle_event(detail_type, detail)}
+
+
+def _pending_defaults(partition: SitePartition, station_id: str) -> list[ProfileCommand]:
+    return [
+        c for c in partition.commands if c.tx_default and c.station_id == station_id and c.amps is not None
+    ]
+
+
+def _accepted_default(partition: SitePartition, placement: StationPlacement, site: EnergySite) -> float:
+    found = partition.stations.get(placement.station_id)
+    accepted = found[0].default_amps if found else None
+    return fail_safe_current(placement, site) if accepted is None else accepted
+
+
+def _default_worst(partition: SitePartition, placement: StationPlacement, site: EnergySite) -> float:
+    """The highest TxDefaultProfile limit the station may hold: the one it accepted (its fail-safe
+    when none is on record) or any sent and not answered yet."""
+    pending = [c.amps or 0.0 for c in _pending_defaults(partition, placement.station_id)]
+    return max([_accepted_default(partition, placement, site), *pending])
+
+
+def _default_latest(partition: SitePartition, station_id: str) -> float:
+    """What the station's TxDefaultProfile will be once the answers are in (the last sent, else the
+    one accepted, else its fail-safe)."""
+    pending = _pending_defaults(partition, station_id)
+    if pending:
+        return max(pending, key=lambda c: c.seq).amps or 0.0
+    placement = next(p for p in partition.placements if p.station_id == station_id)
+    assert partition.config is not None
+    return _accepted_default(partition, placement, partition.config.site)
+
+
+def _default_seq(partition: SitePartition, station_id: str) -> int:
+    found = partition.stations.get(station_id)
+    accepted = found[0].default_seq if found else 0
+    return max([accepted, *(c.seq for c in _pending_defaults(partition, station_id))]) + 1
+
+
+def _record_default(state: StationEnergyState, record: ProfileCommand, outcome: str) -> bool:
+    """Applies a TxDefaultProfile's answer to the station's state; whether it changed."""
+    if record.amps is None or (record.seq <= state.default_seq and outcome == "accepted"):
+        return False
+    if outcome == "accepted":
+        state.default_amps, state.default_seq = record.amps, record.seq
+        return True
+    if outcome == "timeout" and state.default_amps is not None:
+        # Either may be in force: count the higher (none on record counts the fail-safe, the highest).
+        state.default_amps = max(state.default_amps, record.amps)
+        return True
+    return False  # rejected or never delivered: the one in force stays

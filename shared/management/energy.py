@@ -15,10 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from shared.domain.errors import InvalidRequestError, NotFoundError
 from shared.domain.events import SiteInputsChanged
+from shared.domain.sessions import Session, SessionStatus
 from shared.domain.tenancy import Principal
 
 if TYPE_CHECKING:
-    from shared.energy.records import AllocationRun, GridSignalRecord, LoadPoint, SiteEnergy
+    from shared.energy.records import (
+        AllocationRun,
+        GridSignalRecord,
+        LoadPoint,
+        MeasurementsRecord,
+        SessionDemandRecord,
+        SiteEnergy,
+    )
     from shared.energy.site import EnergySite, StationPlacement
     from shared.wiring import Platform
 
@@ -48,8 +56,13 @@ PLACEMENT_FIELDS = (
     "allowed_currents_amps",
     "fail_safe_current_amps",
 )
+DEMAND_FIELDS = ("energy_wanted_kwh", "departure_at", "fleet", "priority_group", "vehicle_max_current_amps")
 MAX_LOAD_PERIODS = 2_000
 SIGNAL_RETENTION_SECONDS = 7 * 24 * 3600
+DEMAND_RETENTION_SECONDS = 7 * 24 * 3600
+"""A demand is deleted when its session stops; this expiry only catches a stop the platform missed."""
+MEASUREMENT_CLOCK_SKEW_SECONDS = 300.0
+"""A meter's clock may run this far ahead of ours; a reading further in the future is refused."""
 
 
 def _announce(platform: Platform, tenant_id: str, site_id: str, reason: str, station_id: str = "") -> None:
@@ -284,6 +297,86 @@ def delete_grid_signal(platform: Platform, principal: Principal, site_id: str, s
     if not platform.energy.delete_signal(principal.tenant_id, site_id, signal_id):
         raise NotFoundError(f"grid signal {signal_id} not found")
     _announce(platform, principal.tenant_id, site_id, "grid-signal")
+
+
+# --- measurements and session demand ----------------------------------------------------------------
+
+
+def put_measurements(
+    platform: Platform, principal: Principal, site_id: str, document: Mapping[str, Any]
+) -> MeasurementsRecord:
+    """The site meter's base load, solar production (now, then forecast per period) and the battery's
+    state of charge: they replace the previous ones, and the allocator runs the site early."""
+    from shared.energy.records import MeasurementsRecord
+    from shared.energy.site import SiteMeasurements
+
+    tenant_id = principal.tenant_id
+    config = _managed(platform, tenant_id, site_id)
+    now = platform.clock()
+    measured = SiteMeasurements.model_validate(document)
+    if measured.measured_at is not None and (
+        (measured.measured_at - now).total_seconds() > MEASUREMENT_CLOCK_SKEW_SECONDS
+    ):
+        raise InvalidRequestError("measuredAt: is in the future")
+    if measured.battery_soc_percent is not None and config.site.battery is None:
+        raise InvalidRequestError(f"batterySocPercent: site {site_id} has no battery (give it one first)")
+    record = MeasurementsRecord(measurements=measured, received_at=now)
+    platform.energy.put_measurements(tenant_id, site_id, record)
+    _announce(platform, tenant_id, site_id, "measurements")
+    return record
+
+
+def measurements(platform: Platform, tenant_id: str, site_id: str) -> MeasurementsRecord:
+    _managed(platform, tenant_id, site_id)
+    record = platform.energy.get_measurements(tenant_id, site_id)
+    if record is None:
+        raise NotFoundError(f"site {site_id} has no measurements yet")
+    return record
+
+
+def _managed_session(platform: Platform, tenant_id: str, session_id: str) -> tuple[Session, str]:
+    """(the session, its managed site); 404 for a session of another tenant."""
+    session = platform.sessions.get_for_tenant(tenant_id, session_id)
+    if session.site_id is None or platform.energy.get_site(tenant_id, session.site_id) is None:
+        raise InvalidRequestError(f"sessionId: session {session_id} is not on a site with load management")
+    return session, session.site_id
+
+
+def put_session_demand(
+    platform: Platform, principal: Principal, session_id: str, fields: Mapping[str, Any]
+) -> tuple[str, SessionDemandRecord]:
+    """What the driver or fleet says about a session: energy wanted for the whole session, departure,
+    fleet and priority group, the car's own current limit. Fields left out are unchanged, None removes
+    one. (The session's site, the demand); the allocator runs the site early."""
+    from shared.energy.records import SessionDemandRecord
+
+    tenant_id = principal.tenant_id
+    session, site_id = _managed_session(platform, tenant_id, session_id)
+    if session.status is not SessionStatus.ACTIVE:
+        raise InvalidRequestError(f"sessionId: session {session_id} has ended")
+    now = platform.clock()
+    departure = fields.get("departure_at")
+    if departure is not None and departure <= now:
+        raise InvalidRequestError("departureAt: is in the past")
+    current = platform.energy.get_demand(tenant_id, site_id, session_id)
+    document: dict[str, Any] = current.model_dump() if current is not None else {"session_id": session_id}
+    for name in DEMAND_FIELDS:
+        if name in fields:
+            document[name] = fields[name]
+    document["updated_at"] = now
+    document["expires_at"] = int(now.timestamp()) + DEMAND_RETENTION_SECONDS
+    demand = SessionDemandRecord.model_validate(document)
+    platform.energy.put_demand(tenant_id, site_id, demand)
+    _announce(platform, tenant_id, site_id, "session-demand", session.station_id)
+    return site_id, demand
+
+
+def session_demand(platform: Platform, tenant_id: str, session_id: str) -> tuple[str, SessionDemandRecord]:
+    _, site_id = _managed_session(platform, tenant_id, session_id)
+    demand = platform.energy.get_demand(tenant_id, site_id, session_id)
+    if demand is None:
+        raise NotFoundError(f"session {session_id} has no demand (nobody described it)")
+    return site_id, demand
 
 
 # --- what the allocator did -----------------------------------------------------------------------

@@ -26,9 +26,11 @@ from shared.energy.profiles import (
     after_sending,
     boot_profiles,
     decide_limits,
+    default_amps_per_evse,
     profile_outcome,
     profiles_for,
     staged,
+    station_defaults,
     to_transport,
     tx_profile,
 )
@@ -261,3 +263,42 @@ def test_limits_never_flap_and_never_exceed_the_allocation(wants: list[float], m
         paused = max((p for p in pauses if p < resumed), default=None)
         if paused is not None:
             assert (resumed - paused).total_seconds() >= rules.min_pause_seconds
+
+
+def test_boot_profiles_hold_new_transactions_at_the_default_the_site_allows() -> None:
+    _, default = boot_profiles(STATION, SITE, ChargerCapabilities(), NOW, default_amps=0.0)
+    assert default.purpose == ProfilePurpose.TX_DEFAULT and default.limit_now == 0.0
+    _, capped = boot_profiles(STATION, SITE, ChargerCapabilities(), NOW, default_amps=50.0)
+    assert capped.limit_now == 8.0, "never above the fail-safe"
+
+
+def test_a_two_evse_station_default_counts_each_evse_within_the_station_cap() -> None:
+    station = StationPlacement(station_id="CP-2", site_id="depot", max_current_amps=10, evse_ids=[1, 2])
+    assert default_amps_per_evse(station, 8.0) == 5.0
+    assert default_amps_per_evse(station, 4.0) == 4.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fail_safes=st.dictionaries(
+        st.sampled_from([f"CP-{n}" for n in range(12)]), st.sampled_from([0.0, 3.0, 6.0, 8.0]), max_size=12
+    ),
+    room=st.floats(min_value=0, max_value=100),
+    holding=st.sets(st.sampled_from([f"CP-{n}" for n in range(12)])),
+)
+def test_station_defaults_keep_the_most_fail_safes_that_fit(
+    fail_safes: dict[str, float], room: float, holding: set[str]
+) -> None:
+    def fits(stations: Any) -> bool:
+        return sum(fail_safes[s] for s in stations) <= room
+
+    defaults = station_defaults(fail_safes, holding, fits)
+    kept = [s for s, amps in defaults.items() if amps > 0]
+    assert set(defaults) == set(fail_safes)
+    assert all(defaults[s] in (0.0, fail_safes[s]) for s in fail_safes), "a fail-safe or 0, nothing between"
+    assert fits(kept), "never more than the site has room for"
+    # the most that fit in the order: those already holding theirs first, then by id
+    order = sorted((s for s in fail_safes if fail_safes[s] > 0), key=lambda s: (s not in holding, s))
+    assert kept == [] or set(kept) == set(order[: len(kept)])
+    if len(kept) < len(order):
+        assert not fits(order[: len(kept) + 1]), "one more would not fit"

@@ -90,6 +90,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
         "endsAt": "2026-11-27T19:00:00Z",
         "value": 40,
     },
+    ("POST", "/v1/sites/<site_id>/measurements"): {"baseLoadKw": [4.5], "solarKw": [6.0, 5.5]},
+    ("PATCH", "/v1/sessions/<session_id>/demand"): {"energyWantedKwh": 20},
 }
 """Request validation runs before the permission check (powertools validates first), as it did when
 each route called require_write itself: a refused role is shown with a request that is valid."""

@@ -1,4 +1,5 @@
-"""/v1/sites/{siteId}: what load management reads and shows (grid signals, allocation runs, load)."""
+"""/v1/sites/{siteId}: what load management reads and shows (grid signals, measurements, allocation
+runs, load); /v1/sessions/{sessionId}/demand: what a driver or fleet says about a session."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from shared.api import energy_schemas as schemas
 from shared.api.access import Permission
 from shared.api.dependencies import Caller, PlatformDependency
-from shared.api.routes.params import Cursor, Limit, SiteIdPath
+from shared.api.routes.params import Cursor, Limit, SessionIdPath, SiteIdPath
 from shared.api.routing import operation
 from shared.management import energy
 
@@ -90,6 +91,82 @@ def delete_grid_signal(
 ) -> Response[None]:
     energy.delete_grid_signal(platform, caller, site_id, signal_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+def _measurements_view(record: Any) -> schemas.MeasurementsView:
+    measured = record.measurements
+    return schemas.MeasurementsView(
+        measured_at=measured.measured_at,
+        base_load_kw=measured.base_load_kw,
+        solar_kw=measured.solar_kw,
+        battery_soc_percent=measured.battery_soc_percent,
+        received_at=record.received_at,
+    )
+
+
+@operation(
+    router,
+    "POST",
+    "/v1/sites/<site_id>/measurements",
+    Permission.WRITE,
+    status=HTTPStatus.CREATED,
+    tags=TAGS,
+    body_model=schemas.MeasurementsView,
+)
+def create_measurements(
+    site_id: SiteIdPath, body: schemas.MeasurementsCreate, caller: Caller, platform: PlatformDependency
+) -> Response[dict[str, Any]]:
+    """The site meter's non-EV load, solar production and the battery's state of charge (each series:
+    now, then a forecast per 5 minutes). They replace the previous ones and the allocator runs the site
+    at once; solar and state of charge count while fresh (15 minutes), the base load until replaced."""
+    document = body.model_dump(exclude_none=True)
+    record = energy.put_measurements(platform, caller, site_id, document)
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type="application/json",
+        body=_measurements_view(record).model_dump(mode="json", by_alias=True),
+    )
+
+
+@operation(router, "GET", "/v1/sites/<site_id>/measurements", Permission.READ, tags=TAGS)
+def get_measurements(
+    site_id: SiteIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.MeasurementsView:
+    """The latest measurements the site reported (404 before the first)."""
+    return _measurements_view(energy.measurements(platform, caller.tenant_id, site_id))
+
+
+def _demand_view(site_id: str, record: Any) -> schemas.SessionDemandView:
+    return schemas.SessionDemandView(
+        session_id=record.session_id,
+        site_id=site_id,
+        energy_wanted_kwh=record.energy_wanted_kwh,
+        departure_at=record.departure_at,
+        fleet=record.fleet,
+        priority_group=record.priority_group,
+        vehicle_max_current_amps=record.vehicle_max_current_amps,
+        updated_at=record.updated_at,
+    )
+
+
+@operation(router, "PATCH", "/v1/sessions/<session_id>/demand", Permission.WRITE, tags=TAGS)
+def update_session_demand(
+    session_id: SessionIdPath, body: schemas.SessionDemandUpdate, caller: Caller, platform: PlatformDependency
+) -> schemas.SessionDemandView:
+    """What the driver or fleet says about an active session on a managed site: energy wanted for the
+    whole session, departure, fleet and priority group. Fields left out are unchanged, null removes one;
+    the allocator runs the site at once. Without it a session gets the site's default (or history)."""
+    fields = body.model_dump(include=body.model_fields_set)
+    site_id, record = energy.put_session_demand(platform, caller, session_id, fields)
+    return _demand_view(site_id, record)
+
+
+@operation(router, "GET", "/v1/sessions/<session_id>/demand", Permission.READ, tags=TAGS)
+def get_session_demand(
+    session_id: SessionIdPath, caller: Caller, platform: PlatformDependency
+) -> schemas.SessionDemandView:
+    site_id, record = energy.session_demand(platform, caller.tenant_id, session_id)
+    return _demand_view(site_id, record)
 
 
 @operation(router, "GET", "/v1/sites/<site_id>/allocations", Permission.READ, tags=TAGS)
