@@ -550,23 +550,31 @@ class SiteAllocator:
     ) -> SessionDemand:
         session = evse.session
         described = partition.demands.get(session.session_id)
+        # What the EV itself asked for (2.0.1 NotifyEVChargingNeeds) counts where no one described it.
+        needs = session.charging_needs
         history = partition.history
         learned = history is not None and history.sessions >= HISTORY_MIN_SESSIONS
         delivered_kwh = (projected_energy(session) or 0.0) / 1000.0
         if described is not None and described.energy_wanted_kwh is not None:
             wanted = max(described.energy_wanted_kwh - delivered_kwh, 0.0)
+        elif needs is not None and needs.energy_wh is not None:
+            wanted = max(needs.energy_wh / 1000.0 - delivered_kwh, 0.0)
         else:
             default = config.default_energy_wanted_kwh or (
                 history.mean_energy_kwh if learned and history else FALLBACK_ENERGY_WANTED_KWH
             )
             wanted = max(default - delivered_kwh, MIN_UNDESCRIBED_REMAINING_KWH)
         departure = described.departure_at if described is not None else None
+        if departure is None and needs is not None:
+            departure = needs.departure_at
         if departure is None:
             stay = config.default_stay_minutes or (history.mean_stay_minutes if learned and history else None)
             if stay:
                 departure = max(session.started_at + timedelta(minutes=stay), now + timedelta(minutes=5))
         _, per_phase = _drawn_amps(session, now, self.settings.live_max_age_seconds)
         vehicle_max = described.vehicle_max_current_amps if described is not None else None
+        if vehicle_max is None and needs is not None:
+            vehicle_max = needs.max_current_a
         if evse.state.car_ceiling_amps is not None:
             ceiling = evse.state.car_ceiling_amps + 1.0
             vehicle_max = ceiling if vehicle_max is None else min(vehicle_max, ceiling)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from shared.domain.events import CommandCompleted
+from shared.domain.sessions import ChargingNeeds
 from shared.energy.models import Allocation, SiteSnapshot
 from shared.energy.records import SiteEnergy
 from shared.energy.service import SiteAllocator
@@ -273,3 +274,30 @@ def test_an_offline_charger_counts_at_its_fail_safe(env: PlatformUnderTest, char
     allocated = sum(outcome.allocated_amps for outcome in result.run.evses)
     assert SITE_LIMIT_AMPS - 6.0 - 1.5 <= allocated <= SITE_LIMIT_AMPS - 6.0 + 1e-6
     assert in_force_sum(chargers[:2]) <= SITE_LIMIT_AMPS - 6.0 + 1e-6
+
+
+def test_what_the_ev_asked_for_is_its_demand(env: PlatformUnderTest, chargers: list[Charger]) -> None:
+    """2.0.1 NotifyEVChargingNeeds, stored on the session: an EV that needs nothing more is paused and
+    the others get what it leaves (the same path a 2.0.1 station's message takes, on a 1.6 session)."""
+    allocator = env.platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    for _ in range(2):
+        allocator.run_site(TENANT, SITE, "test")
+        settle(env, chargers, allocator)
+    before = {c.station_id: c.limit_in_force() or 0.0 for c in chargers}
+    full = max(chargers, key=lambda c: before[c.station_id])
+    others = [c for c in chargers if c is not full]
+    assert before[full.station_id] > 0
+    active = env.platform.sessions.active_for_site(TENANT, SITE)
+    (session,) = [s for s in active if s.station_id == full.station_id]
+    needs = ChargingNeeds(requested_energy_transfer="AC_three_phase", energy_wh=0, reported_at=env.clock())
+    assert env.platform.sessions.record_charging_needs(session.session_id, needs)
+
+    env.clock.advance(60)
+    allocator.run_site(TENANT, SITE, "inputs:charging-needs")
+    settle(env, chargers, allocator)
+
+    assert full.limit_in_force() == 0.0
+    assert sum(c.limit_in_force() or 0.0 for c in others) > sum(before[c.station_id] for c in others)
+    assert sum(c.limit_in_force() or 0.0 for c in chargers) <= SITE_LIMIT_AMPS + 1e-6
