@@ -63,7 +63,7 @@ from shared.billing.ports import (
     UsageSource,
 )
 from shared.billing.pricing import price_session
-from shared.billing.resolver import TariffContext, resolve_tariff
+from shared.billing.quotes import tariff_for_usage
 from shared.billing.subscriptions import month_bounds, monthly_invoice, period_key
 from shared.billing.wallets import AccountType, BillingAccount
 from shared.domain.base import DomainModel
@@ -124,19 +124,8 @@ def price_session_task(ports: BillingPorts, request: PriceSessionInput) -> Price
         # (SessionStopped once more) and that run prices it; until then the operator sees it parked.
         raise BillingInputError(f"session {request.session_id}: its start has not arrived yet")
     groups = ports.drivers.driver_groups(request.tenant_id, usage.id_token)
-    assignments = ports.tariffs.assignments(
-        request.tenant_id, station_id=usage.station_id, site_id=usage.site_id, driver_groups=groups
-    )
-    tariffs = ports.tariffs.tariffs(request.tenant_id, sorted({a.tariff_id for a in assignments}))
-    context = TariffContext(
-        tenant_id=request.tenant_id,
-        station_id=usage.station_id,
-        site_id=usage.site_id,
-        driver_groups=groups,
-        started_at=usage.started_at,
-    )
     try:
-        tariff, _ = resolve_tariff(context, assignments, tariffs)
+        tariff = tariff_for_usage(ports.tariffs, groups, usage)
     except NotFoundError as error:
         raise BillingInputError(error.message) from None
     cdr = price_session(usage, tariff, priced_at=ports.clock())
