@@ -137,7 +137,7 @@ def stored_session_usage(
     it has no site, or the site is gone). The billing workflow and the 2.0.1 totalCost quote both use
     this, so they price the same usage."""
     return usage_from_session(
-        session, readings_owned_by(session, records), time_zone=site.timezone if site else "UTC"
+        session, readings_owned_by(session, list(records)), time_zone=site.timezone if site else "UTC"
     )
 
 
