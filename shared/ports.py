@@ -154,10 +154,13 @@ class CostQuote:
 class CostQuotes(Protocol):
     """Prices a session the moment it closes, the way billing will price it afterwards (2.0.1 totalCost)."""
 
-    def final_cost(self, session: Session, meter_values: Sequence[MeterValuesRecord]) -> CostQuote | None:
-        """``session`` as it is about to be stored closed, ``meter_values`` every record stored for it
-        (the ones it owns count). None when the tenant has no tariff for the session or it cannot be
-        priced yet (an orphan); any error it raises means no quote to the caller."""
+    def final_cost(
+        self, session: Session, meter_values: Callable[[], Sequence[MeterValuesRecord]]
+    ) -> CostQuote | None:
+        """``session`` as it is about to be stored closed; ``meter_values`` loads every record stored for
+        it (the ones it owns count), called only when there is a tariff. None when the tenant has no
+        tariff for the session or it cannot be priced yet (an orphan); any error it raises means no
+        quote to the caller."""
         ...
 
 

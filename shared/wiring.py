@@ -99,7 +99,9 @@ class _LazyCostQuotes:
     def _quotes(self) -> CostQuotes:
         return self._factory()
 
-    def final_cost(self, session: Session, meter_values: Sequence[MeterValuesRecord]) -> CostQuote | None:
+    def final_cost(
+        self, session: Session, meter_values: Callable[[], Sequence[MeterValuesRecord]]
+    ) -> CostQuote | None:
         return self._quotes.final_cost(session, meter_values)
 
 

@@ -63,7 +63,8 @@ from shared.billing.ports import (
     UsageSource,
 )
 from shared.billing.pricing import price_session
-from shared.billing.quotes import tariff_for_usage
+from shared.billing.quotes import tariff_for
+from shared.billing.resolver import TariffContext
 from shared.billing.subscriptions import month_bounds, monthly_invoice, period_key
 from shared.billing.wallets import AccountType, BillingAccount
 from shared.domain.base import DomainModel
@@ -123,9 +124,15 @@ def price_session_task(ports: BillingPorts, request: PriceSessionInput) -> Price
         # An orphan: its start time is a placeholder. The start, when it arrives, ends it again
         # (SessionStopped once more) and that run prices it; until then the operator sees it parked.
         raise BillingInputError(f"session {request.session_id}: its start has not arrived yet")
-    groups = ports.drivers.driver_groups(request.tenant_id, usage.id_token)
+    context = TariffContext(
+        tenant_id=request.tenant_id,
+        station_id=usage.station_id,
+        site_id=usage.site_id,
+        driver_groups=ports.drivers.driver_groups(request.tenant_id, usage.id_token),
+        started_at=usage.started_at,
+    )
     try:
-        tariff = tariff_for_usage(ports.tariffs, groups, usage)
+        tariff = tariff_for(ports.tariffs, context)
     except NotFoundError as error:
         raise BillingInputError(error.message) from None
     cdr = price_session(usage, tariff, priced_at=ports.clock())

@@ -261,19 +261,27 @@ class Transactions:
         missing data, a storage error — leaves the session without a cost, logged."""
         assert self._cost_quotes is not None
         session = folded.session
-        try:
-            if stored is None:
-                stored = self._meter_values.for_session(session.session_id)
+        already_read = stored
+
+        def meter_values() -> Sequence[MeterValuesRecord]:
+            records = (
+                already_read
+                if already_read is not None
+                else self._meter_values.for_session(session.session_id)
+            )
             own = self._meter_values_record(
                 station,
                 event.model_copy(update={"evse_id": event.evse_id or session.evse_id}),
                 session.session_id,
                 self._clock(),
             )
-            records: Sequence[MeterValuesRecord] = stored
-            if own is not None:  # a resent event's record overwrites itself, as in the table
-                records = [record for record in stored if record.sample_key != own.sample_key] + [own]
-            quote = self._cost_quotes.final_cost(session, records)
+            if own is None:
+                return records
+            # what the table holds once this event's values are written (a resent record overwrites itself)
+            return [record for record in records if record.sample_key != own.sample_key] + [own]
+
+        try:
+            quote = self._cost_quotes.final_cost(session, meter_values)
         except Exception:
             logger.exception(
                 "session closed without a cost: pricing failed", extra={"sessionId": session.session_id}

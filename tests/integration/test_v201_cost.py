@@ -101,6 +101,13 @@ def test_a_resent_end_gets_the_same_cost_and_writes_nothing(env: PlatformUnderTe
     assert again is not None and again.version == session.version
 
 
+def test_a_free_tariff_is_told_as_zero(env: PlatformUnderTest) -> None:
+    # 2.0.1 TransactionEventResponse.totalCost: omitted means "not free"; a free transaction is 0.00
+    price_station(env, energy_tariff("FREE", price="0.00"))
+    reply = charge(connect(env))
+    assert "totalCost" in reply and reply["totalCost"] == 0
+
+
 def test_without_a_tariff_the_end_has_no_cost(env: PlatformUnderTest) -> None:
     reply = charge(connect(env))
 

@@ -149,7 +149,7 @@ def test_the_policy_reads_each_request_as_iam_would() -> None:
     # tables it only reads (what a 2.0.1 totalCost needs: tariffs, driver groups, the site's time zone)
     for read_only in (SITES, BILLING_SETTINGS, BILLING_ACCOUNTS):
         assert policy.check("dynamodb", "GetItem", _body({"TableName": read_only.default_name})) is None
-        batch_get = {"RequestItems": {read_only.default_name: {"Keys": []}}}
+        batch_get: dict[str, Any] = {"RequestItems": {read_only.default_name: {"Keys": []}}}
         assert policy.check("dynamodb", "BatchGetItem", _body(batch_get)) is None
         assert policy.check("dynamodb", "PutItem", _body({"TableName": read_only.default_name})) is not None
     # Scan and DescribeTable are never granted
