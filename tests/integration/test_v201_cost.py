@@ -136,11 +136,27 @@ def test_a_pricing_failure_answers_without_cost_and_loses_nothing(env: PlatformU
     ]
 
 
-def test_an_orphan_end_has_no_cost(env: PlatformUnderTest) -> None:
-    # An end whose start has not arrived (offline replay out of order): billing will not price it yet
+def test_an_orphan_end_has_no_cost_until_its_start_arrives(env: PlatformUnderTest) -> None:
+    # Given an end whose start has not arrived (offline replay out of order): billing will not price it yet
     price_station(env, energy_tariff())
-    ended = transaction_event("Ended", 2, "2026-11-27T09:00:00Z", meter_wh=13_345, offline=True)
-    assert "totalCost" not in connect(env).call("e", "TransactionEvent", ended)
+    station = connect(env)
+    ended = transaction_event("Ended", 1, "2026-11-27T09:00:00Z", meter_wh=13_345, offline=True)
+    assert "totalCost" not in station.call("e", "TransactionEvent", ended)
+
+    # When the start arrives (it completes the session and closes it again, for billing too)
+    started = transaction_event(
+        "Started", 0, "2026-11-27T08:00:00Z", evse=1, id_token="TAG-1", meter_wh=1000, offline=True
+    )
+    assert "totalCost" not in station.call("s", "TransactionEvent", started)
+
+    # Then the session holds the cost billing charges, and the end, if resent, is told it
+    session_id = session_id_of(env.platform, "CP-1", "TX-1")
+    session = env.platform.sessions.get(session_id)
+    charged = price_session_task(
+        env.platform.billing.ports(), PriceSessionInput(tenant_id=TENANT, session_id=session_id)
+    )
+    assert session is not None and session.cost == charged.total == D("3.70")
+    assert station.call("e2", "TransactionEvent", ended)["totalCost"] == 3.70
 
 
 @pytest.mark.parametrize(
