@@ -142,6 +142,11 @@ WS_DEFAULT = FunctionSpec(
         # Firmware and diagnostics status notifications move their update or upload along.
         FIRMWARE_CAMPAIGNS: "write",
         DIAGNOSTICS: "write",
+        # A 2.0.1 transaction end is answered with its cost (totalCost): the site's time zone, the
+        # driver's groups and the tariffs, read as the billing workflow reads them.
+        SITES: "read",
+        BILLING_SETTINGS: "read",
+        BILLING_ACCOUNTS: "read",
     },
     manages_connections=True,
     publishes_events=True,

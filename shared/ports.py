@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.charging_profiles import InstalledProfile, ProfileCriteria
@@ -140,6 +141,27 @@ class MeterValueStore(Protocol):
     def record(self, record: MeterValuesRecord) -> None: ...
 
     def for_session(self, session_id: str) -> list[MeterValuesRecord]: ...
+
+
+@dataclass(frozen=True)
+class CostQuote:
+    """What a closed session will be charged: the CDR's total including VAT, in the tariff's currency."""
+
+    total_incl_vat: Decimal
+    currency: str
+
+
+class CostQuotes(Protocol):
+    """Prices a session the moment it closes, the way billing will price it afterwards (2.0.1 totalCost)."""
+
+    def final_cost(
+        self, session: Session, meter_values: Callable[[], Sequence[MeterValuesRecord]]
+    ) -> CostQuote | None:
+        """``session`` as it is about to be stored closed; ``meter_values`` loads every record stored for
+        it (the ones it owns count), called only when there is a tariff. None when the tenant has no
+        tariff for the session or it cannot be priced yet (an orphan); any error it raises means no
+        quote to the caller."""
+        ...
 
 
 class IdTokenLookup(Protocol):

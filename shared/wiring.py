@@ -9,13 +9,21 @@ they never import the OCPP schemas, the services or the outbound pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.base import utc_now
-from shared.ports import EventPublisher, FramePoster, ObjectStorage, WorkflowCallbacks, WorkflowStarter
+from shared.ports import (
+    CostQuote,
+    CostQuotes,
+    EventPublisher,
+    FramePoster,
+    ObjectStorage,
+    WorkflowCallbacks,
+    WorkflowStarter,
+)
 from shared.settings import Settings, get_settings
 from shared.storage.alerts import AlertRepository
 from shared.storage.commands import CommandRepository, StationMessageRepository
@@ -30,12 +38,15 @@ from shared.storage.stations import StationRepository
 from shared.storage.tables import (
     ALERTS,
     ALLOCATION_RUNS,
+    BILLING_ACCOUNTS,
+    BILLING_SETTINGS,
     COMMANDS,
     DIAGNOSTICS,
     ENERGY,
     FIRMWARE,
     FIRMWARE_CAMPAIGNS,
     ID_TOKENS,
+    LEDGER,
     METER_VALUES,
     RESERVATIONS,
     SESSIONS,
@@ -51,6 +62,7 @@ if TYPE_CHECKING:
     from shared.charging.live_sessions import LiveSessions
     from shared.charging.reservations import Reservations
     from shared.charging.services import ChargingServices
+    from shared.domain.sessions import MeterValuesRecord, Session
     from shared.energy.service import SiteAllocator
     from shared.firmware.tasks import DiagnosticsTasks, FirmwareTasks
     from shared.monitoring.alerts import FleetAlerts
@@ -74,6 +86,23 @@ class _LazyWorkflowCallbacks:
 
     def fail(self, task_token: str, error: str, cause: str) -> None:
         self._callbacks.fail(task_token, error, cause)
+
+
+class _LazyCostQuotes:
+    """Billing's pricing is imported on the first transaction end that asks for a cost: the 1.6 hot path,
+    heartbeats and every other message never import ``shared.billing``."""
+
+    def __init__(self, factory: Callable[[], CostQuotes]) -> None:
+        self._factory = factory
+
+    @cached_property
+    def _quotes(self) -> CostQuotes:
+        return self._factory()
+
+    def final_cost(
+        self, session: Session, meter_values: Callable[[], Sequence[MeterValuesRecord]]
+    ) -> CostQuote | None:
+        return self._quotes.final_cost(session, meter_values)
 
 
 def _step_functions_callbacks() -> WorkflowCallbacks:
@@ -165,6 +194,17 @@ class Platform:
 
         return Reservations(self.reservations, self.stations, self.clock)
 
+    def _billing_cost_quotes(self) -> CostQuotes:
+        from shared.billing.quotes import BillingCostQuotes
+        from shared.storage.billing import BillingAccountRepository, BillingSettingsRepository
+
+        settings = self.settings
+        accounts = BillingAccountRepository(
+            self.dynamodb, settings.table_name(BILLING_ACCOUNTS), settings.table_name(LEDGER)
+        )
+        tariffs = BillingSettingsRepository(self.dynamodb, settings.table_name(BILLING_SETTINGS))
+        return BillingCostQuotes(self.sites, tariffs, accounts, self.clock)
+
     @cached_property
     def services(self) -> ChargingServices:
         from shared.charging.authorization import Authorization
@@ -206,6 +246,7 @@ class Platform:
                 settings,
                 clock,
                 reservations=reservations,
+                cost_quotes=_LazyCostQuotes(self._billing_cost_quotes),
             ),
             station_messages=kept,
             device_model=DeviceModel(self.device_model, clock),

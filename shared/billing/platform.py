@@ -17,8 +17,7 @@ from shared.billing.payments.ledger_provider import LedgerProvider
 from shared.billing.payments.port import PaymentProvider
 from shared.billing.subscriptions import Plan, Subscription
 from shared.billing.tasks import BillingPorts
-from shared.billing.usage import SessionUsage, usage_from_session
-from shared.domain.sessions import readings_owned_by
+from shared.billing.usage import SessionUsage, stored_session_usage
 from shared.observability import logger, metrics
 from shared.ports import WorkflowStarter
 from shared.storage.billing import (
@@ -50,9 +49,7 @@ class PlatformUsageSource:
             return None
         records = self._platform.meter_values.for_session(session_id)
         site = self._platform.sites.find(tenant_id, session.site_id) if session.site_id else None
-        return usage_from_session(
-            session, readings_owned_by(session, records), time_zone=site.timezone if site else "UTC"
-        )
+        return stored_session_usage(session, records, site)
 
 
 def alert_key(kind: str, subject_id: str, period: str | None = None) -> str:

@@ -63,7 +63,8 @@ from shared.billing.ports import (
     UsageSource,
 )
 from shared.billing.pricing import price_session
-from shared.billing.resolver import TariffContext, resolve_tariff
+from shared.billing.quotes import tariff_for
+from shared.billing.resolver import TariffContext
 from shared.billing.subscriptions import month_bounds, monthly_invoice, period_key
 from shared.billing.wallets import AccountType, BillingAccount
 from shared.domain.base import DomainModel
@@ -123,20 +124,15 @@ def price_session_task(ports: BillingPorts, request: PriceSessionInput) -> Price
         # An orphan: its start time is a placeholder. The start, when it arrives, ends it again
         # (SessionStopped once more) and that run prices it; until then the operator sees it parked.
         raise BillingInputError(f"session {request.session_id}: its start has not arrived yet")
-    groups = ports.drivers.driver_groups(request.tenant_id, usage.id_token)
-    assignments = ports.tariffs.assignments(
-        request.tenant_id, station_id=usage.station_id, site_id=usage.site_id, driver_groups=groups
-    )
-    tariffs = ports.tariffs.tariffs(request.tenant_id, sorted({a.tariff_id for a in assignments}))
     context = TariffContext(
         tenant_id=request.tenant_id,
         station_id=usage.station_id,
         site_id=usage.site_id,
-        driver_groups=groups,
+        driver_groups=ports.drivers.driver_groups(request.tenant_id, usage.id_token),
         started_at=usage.started_at,
     )
     try:
-        tariff, _ = resolve_tariff(context, assignments, tariffs)
+        tariff = tariff_for(ports.tariffs, context)
     except NotFoundError as error:
         raise BillingInputError(error.message) from None
     cdr = price_session(usage, tariff, priced_at=ports.clock())

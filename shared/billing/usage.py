@@ -6,7 +6,7 @@ pricing never sees OCPP. Meter values stay ``Decimal`` from the station's text t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 
 from shared.domain.base import DomainModel, UtcDatetime
-from shared.domain.sessions import ACTIVE_POWER, ENERGY_REGISTER, MeterValue, SampledValue, Session
+from shared.domain.sessions import (
+    ACTIVE_POWER,
+    ENERGY_REGISTER,
+    MeterValue,
+    MeterValuesRecord,
+    SampledValue,
+    Session,
+    readings_owned_by,
+)
+from shared.domain.sites import Site
 
 CURRENT_IMPORT = "Current.Import"
 _PHASES = ("L1", "L2", "L3")
@@ -118,6 +127,17 @@ def usage_from_session(
         energy_readings=[EnergyReading(timestamp=t, wh=v) for t, v in sorted(energy.items())],
         power_samples=[PowerSample(timestamp=t, watts=v) for t, v in sorted(power.items())],
         current_samples=[CurrentSample(timestamp=t, amps=v) for t, v in sorted(current.items())],
+    )
+
+
+def stored_session_usage(
+    session: Session, records: Sequence[MeterValuesRecord], site: Site | None
+) -> SessionUsage:
+    """The session as billing prices it: the meter values it owns, in its site's time zone (UTC when
+    it has no site, or the site is gone). The billing workflow and the 2.0.1 totalCost quote both use
+    this, so they price the same usage."""
+    return usage_from_session(
+        session, readings_owned_by(session, list(records)), time_zone=site.timezone if site else "UTC"
     )
 
 

@@ -8,8 +8,10 @@ announces SessionStarted / SessionStopped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from shared.charging.authorization import Authorization, ChargeAuthorization, ConcurrentScope
 from shared.charging.reservations import Reservations
@@ -40,8 +42,8 @@ from shared.domain.transactions import (
     new_session,
     start_key,
 )
-from shared.observability import metrics
-from shared.ports import Clock, EventPublisher, MeterValueStore, SessionStore
+from shared.observability import logger, metrics
+from shared.ports import Clock, CostQuotes, EventPublisher, MeterValueStore, SessionStore
 from shared.settings import Settings
 
 _ID_PROBES = 8
@@ -60,6 +62,9 @@ class EventOutcome:
     session: Session | None
     token: IdTokenInfo | None
     """The token's authorization for the station's answer (2.0.1 idTokenInfo), when the event has one."""
+    total_cost: Decimal | None = None
+    """For an event that ends the transaction: what billing will charge for the closed session (2.0.1
+    totalCost), when the tenant has a tariff for it and pricing succeeded."""
 
 
 class Transactions:
@@ -72,6 +77,7 @@ class Transactions:
         settings: Settings,
         clock: Clock,
         reservations: Reservations | None = None,
+        cost_quotes: CostQuotes | None = None,
     ) -> None:
         self._sessions = sessions
         self._meter_values = meter_values
@@ -80,6 +86,7 @@ class Transactions:
         self._settings = settings
         self._clock = clock
         self._reservations = reservations
+        self._cost_quotes = cost_quotes
 
     def start_with_csms_id(self, station: StationContext, event: TransactionEvent) -> StartOutcome:
         """A start whose transaction id the CSMS assigns (OCPP 1.6). The id is derived from the start's
@@ -143,12 +150,20 @@ class Transactions:
         if not changes_session(event):
             self.record_meter_values(station, event, session_id)
             return EventOutcome(None, charge.info if charge else None)
-        session = self._fold(station, event, session_id, token_status=charge.info.status if charge else None)
+        session = self._fold(
+            station,
+            event,
+            session_id,
+            token_status=charge.info.status if charge else None,
+            quote_cost=True,
+        )
         self.record_meter_values(
             station, event.model_copy(update={"evse_id": event.evse_id or session.evse_id}), session_id
         )
         self._use_reservation(station, event, charge, session_id)
-        return EventOutcome(session, charge.info if charge else None)
+        # A resent end gets the cost its first delivery was told (stored with the close).
+        ended = event.kind is TransactionEventKind.ENDED and session.stopped_at is not None
+        return EventOutcome(session, charge.info if charge else None, session.cost if ended else None)
 
     def _use_reservation(
         self,
@@ -176,7 +191,9 @@ class Transactions:
         session_id: str,
         closed_by_platform: str | None = None,
         token_status: AuthorizationStatus | None = None,
+        quote_cost: bool = False,
     ) -> Session:
+        """``quote_cost``: a close by this event is priced (``CostQuotes``) and the cost written with it."""
         now = self._clock()
         for _ in range(_WRITE_ATTEMPTS):
             existing = self._sessions.get(session_id)
@@ -185,8 +202,9 @@ class Transactions:
                     token_status = self._authorization.authorize(station, event.id_token).status
                 assert event.transaction_id is not None
                 folded = new_session(station, event, event.transaction_id, now, token_status)
-                if folded.ended and folded.session.energy_wh is None:
-                    folded = self._with_energy_from_meter_values(folded)
+                if folded.ended:
+                    # An end before its start: an orphan, never priced until the start arrives.
+                    folded = self._closing(station, event, folded, quote_cost=False)
                 if self._sessions.create(folded.session) is None:
                     self._announce(station, folded, now)
                     return folded.session
@@ -196,8 +214,8 @@ class Transactions:
             folded = fold(existing, event, now, token_status)
             if not folded.changed:
                 return existing
-            if folded.ended and folded.session.energy_wh is None:
-                folded = self._with_energy_from_meter_values(folded)
+            if folded.ended:
+                folded = self._closing(station, event, folded, quote_cost=quote_cost)
             if closed_by_platform is not None and folded.ended:
                 folded = Folded(
                     folded.session.model_copy(update={"closed_by_platform": closed_by_platform}),
@@ -210,15 +228,83 @@ class Transactions:
                 return folded.session
         raise ConflictError(f"session {session_id} kept changing while an event was applied")
 
-    def _with_energy_from_meter_values(self, folded: Folded) -> Folded:
+    def _closing(
+        self, station: StationContext, event: TransactionEvent, folded: Folded, *, quote_cost: bool
+    ) -> Folded:
+        """What the close of a session adds before it is written: the energy from stored meter values
+        when the start carried no reading, and (``quote_cost``) the cost. The meter values are read
+        once for both."""
+        session = folded.session
+        needs_energy = (
+            session.energy_wh is None and session.meter_stop_wh is not None and session.meter_start_wh is None
+        )
+        quoting = quote_cost and self._cost_quotes is not None
+        if not needs_energy and not quoting:
+            return folded
+        stored: list[MeterValuesRecord] | None = None
+        if needs_energy:
+            stored = self._meter_values.for_session(session.session_id)
+            folded = self._with_energy_from_meter_values(folded, stored)
+        if quoting:
+            folded = self._with_cost(station, event, folded, stored)
+        return folded
+
+    def _with_cost(
+        self,
+        station: StationContext,
+        event: TransactionEvent,
+        folded: Folded,
+        stored: list[MeterValuesRecord] | None,
+    ) -> Folded:
+        """The session priced as billing will price it, from the meter values stored for it plus this
+        event's own (written just after the session). Never fails the event: any problem — no tariff,
+        missing data, a storage error — leaves the session without a cost, logged."""
+        assert self._cost_quotes is not None
+        session = folded.session
+        already_read = stored
+
+        def meter_values() -> Sequence[MeterValuesRecord]:
+            records = (
+                already_read
+                if already_read is not None
+                else self._meter_values.for_session(session.session_id)
+            )
+            own = self._meter_values_record(
+                station,
+                event.model_copy(update={"evse_id": event.evse_id or session.evse_id}),
+                session.session_id,
+                self._clock(),
+            )
+            if own is None:
+                return records
+            # what the table holds once this event's values are written (a resent record overwrites itself)
+            return [record for record in records if record.sample_key != own.sample_key] + [own]
+
+        try:
+            quote = self._cost_quotes.final_cost(session, meter_values)
+        except Exception:
+            logger.exception(
+                "session closed without a cost: pricing failed", extra={"sessionId": session.session_id}
+            )
+            metrics.add_metric(name="CostQuoteFailed", unit="Count", value=1)
+            return folded
+        if quote is None:
+            logger.info("session closed without a cost: no tariff", extra={"sessionId": session.session_id})
+            return folded
+        return Folded(
+            session.model_copy(update={"cost": quote.total_incl_vat}),
+            folded.changed,
+            folded.started,
+            folded.ended,
+        )
+
+    def _with_energy_from_meter_values(self, folded: Folded, stored: list[MeterValuesRecord]) -> Folded:
         """A transaction whose start carried no register reading (2.0.1 Started events often carry no
         meter value) takes its first reading from the meter values stored for it, once, when it ends."""
         session = folded.session
         if session.meter_stop_wh is None or session.meter_start_wh is not None:
             return folded
-        start = earliest_reading(
-            readings_owned_by(session, self._meter_values.for_session(session.session_id)), ENERGY_REGISTER
-        )
+        start = earliest_reading(readings_owned_by(session, stored), ENERGY_REGISTER)
         if start is None:
             return folded
         energy = energy_between(start, session.meter_stop_wh)
@@ -239,23 +325,9 @@ class Transactions:
         if not event.meter_values:
             return
         now = self._clock()
-        evse_id = event.evse_id or 0
-        first = min(meter_value.timestamp for meter_value in event.meter_values)
-        self._meter_values.record(
-            MeterValuesRecord(
-                session_id=meter_values_partition(
-                    station.station_id, station.registration_id, evse_id, session_id
-                ),
-                sample_key=f"{to_iso(first)}#{event.record_key or event.message_id}",
-                tenant_id=station.tenant_id,
-                station_id=station.station_id,
-                evse_id=evse_id,
-                transaction_id=event.transaction_id,
-                source=event.action,
-                meter_values=event.meter_values,
-                received_at=now,
-            )
-        )
+        record = self._meter_values_record(station, event, session_id, now)
+        assert record is not None
+        self._meter_values.record(record)
         if event.kind is TransactionEventKind.UPDATED and self._settings.publish_meter_value_events:
             self._events.publish(
                 [
@@ -264,12 +336,34 @@ class Transactions:
                         station_id=station.station_id,
                         occurred_at=now,
                         session_id=session_id,
-                        evse_id=evse_id,
+                        evse_id=record.evse_id,
                         energy_wh=latest_reading(event.meter_values, ENERGY_REGISTER),
                         power_w=latest_reading(event.meter_values, ACTIVE_POWER),
                     )
                 ]
             )
+
+    @staticmethod
+    def _meter_values_record(
+        station: StationContext, event: TransactionEvent, session_id: str | None, now: datetime
+    ) -> MeterValuesRecord | None:
+        if not event.meter_values:
+            return None
+        evse_id = event.evse_id or 0
+        first = min(meter_value.timestamp for meter_value in event.meter_values)
+        return MeterValuesRecord(
+            session_id=meter_values_partition(
+                station.station_id, station.registration_id, evse_id, session_id
+            ),
+            sample_key=f"{to_iso(first)}#{event.record_key or event.message_id}",
+            tenant_id=station.tenant_id,
+            station_id=station.station_id,
+            evse_id=evse_id,
+            transaction_id=event.transaction_id,
+            source=event.action,
+            meter_values=event.meter_values,
+            received_at=now,
+        )
 
     def _announce(self, station: StationContext, folded: Folded, now: datetime) -> None:
         announced: list[DomainEvent] = []

@@ -106,8 +106,9 @@ class Session(DomainModel):
     """Why the platform closed the session itself (e.g. StationDeleted), when the station did not."""
     charging_needs: ChargingNeeds | None = None
     """The EV's energy wanted and departure time (2.0.1 NotifyEVChargingNeeds), for the allocator."""
-    cost: float | None = None
-    """The running or final cost the platform told the station (2.0.1 totalCost), when billing set one."""
+    cost: Decimal | None = None
+    """The final cost the platform told the station (2.0.1 totalCost, incl. VAT in the tariff's currency),
+    written with the update that closed the session; the CDR the billing workflow makes is the record."""
     live: LiveReading | None = None
     """The newest reading the meter-values stream projected onto the session while it is active (lists
     and the allocator read it; the session's detail computes from the meter values themselves)."""

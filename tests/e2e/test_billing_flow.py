@@ -22,6 +22,7 @@ from tools.simulator import SimulatedCharger
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 STATION = "E2E-BILL-1"
+STATION_201 = "E2E-BILL-201"
 SITE = "e2e-depot"
 TAG = "TAG-E2E"
 ACCOUNT = "e2e-driver"
@@ -34,7 +35,7 @@ async def _created(operator: OperatorClient, path: str, body: dict[str, Any]) ->
     return dict(created)
 
 
-async def _priced_tenant(operator: OperatorClient) -> str:
+async def _priced_tenant(operator: OperatorClient, station_id: str = STATION) -> str:
     """A site shared 20 % with its host and 5 % with the platform, a station on it priced at 0.30 EUR/kWh
     (OCPI tariff assigned with PATCH), and a prepaid wallet of 50.00 EUR for the charger's ID tag.
     Returns the wallet's id."""
@@ -45,7 +46,9 @@ async def _priced_tenant(operator: OperatorClient) -> str:
         {"hostId": "host-1", "hostSharePercent": "20", "platformFeePercent": "5"},
     )
     assert status == 200, split
-    await _created(operator, "/stations", {"stationId": STATION, "siteId": SITE, "password": DEMO_PASSWORD})
+    await _created(
+        operator, "/stations", {"stationId": station_id, "siteId": SITE, "password": DEMO_PASSWORD}
+    )
     await _created(operator, "/id-tokens", {"idToken": TAG, "status": "Accepted"})
     await _created(
         operator,
@@ -56,7 +59,7 @@ async def _priced_tenant(operator: OperatorClient) -> str:
             "elements": [{"priceComponents": [{"type": "ENERGY", "price": "0.30", "stepSize": 1}]}],
         },
     )
-    status, station = await operator.call("PATCH", f"/stations/{STATION}", {"tariffId": "ENERGY-030"})
+    status, station = await operator.call("PATCH", f"/stations/{station_id}", {"tariffId": "ENERGY-030"})
     assert (status, station.get("tariffId")) == (200, "ENERGY-030"), station
     account = await _created(
         operator,
@@ -170,6 +173,39 @@ async def test_a_session_stopped_twice_is_priced_invoiced_debited_and_split_once
     assert D(wallet["balance"]) == D("50.00") - expected
     status, revenue = await operator.call("GET", f"/revenue?siteId={SITE}")
     assert {line["stakeholder"]: D(line["amount"]) for line in revenue["lines"]} == shares
+
+
+async def test_a_201_charger_is_told_at_the_end_what_the_workflow_then_charges(
+    platform: LocalPlatform, operator: OperatorClient, chargers: list[SimulatedCharger]
+) -> None:
+    # Given a 2.0.1 station priced at 0.30 EUR/kWh (ws_default with only its catalog grants)
+    await _priced_tenant(operator, STATION_201)
+
+    # When the charger runs one simulated hour of charging
+    charger = await start_charger(
+        platform,
+        chargers,
+        STATION_201,
+        protocol="2.0.1",
+        sessions=1,
+        session_seconds=3600.0,
+        meter_interval_seconds=300.0,
+        time_scale=900.0,
+    )
+    await charger.wait_until(lambda c: c.planned_sessions_done.is_set(), within=30)
+    (completed,) = charger.completed_transactions
+    assert completed.energy_wh > 0
+
+    # Then its Ended event was answered with the cost, and the billing workflow charges exactly that
+    expected = (D(completed.energy_wh) * D("0.30") / 1000).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    assert completed.total_cost is not None and D(str(completed.total_cost)) == expected
+    status, listing = await operator.call("GET", f"/sessions?stationId={STATION_201}")
+    assert status == 200
+    (listed,) = listing["items"]
+    session = await _until(
+        operator, f"/sessions/{listed['sessionId']}", lambda body: body.get("cost") is not None
+    )
+    assert (session["cost"]["total"], session["cost"]["currency"]) == (str(expected), "EUR")
 
 
 def _billing_runs(platform: LocalPlatform) -> Any:

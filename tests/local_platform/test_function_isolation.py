@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from shared.catalog import WS_AUTHORIZER, WS_DEFAULT, FunctionSpec
-from shared.storage.tables import ALL_TABLES, SITES, STATIONS, TableDefinition
+from shared.storage.tables import (
+    ALL_TABLES,
+    BILLING_ACCOUNTS,
+    BILLING_SETTINGS,
+    CDRS,
+    SITES,
+    STATIONS,
+    TableDefinition,
+)
 from tests.local_platform.functions_under_test import (
     ALL_FUNCTIONS,
     FAIL_ALWAYS,
@@ -133,11 +141,17 @@ def test_the_policy_reads_each_request_as_iam_would() -> None:
     }
     assert policy.check("dynamodb", "TransactWriteItems", _body(transact)) is None
     # a table it has no grant for, in any position, is denied
-    transact["TransactItems"].append({"ConditionCheck": {"TableName": SITES.default_name}})
+    transact["TransactItems"].append({"ConditionCheck": {"TableName": CDRS.default_name}})
     denial = policy.check("dynamodb", "TransactWriteItems", _body(transact))
     assert denial is not None and "dynamodb:ConditionCheckItem" in denial.message
     batch: dict[str, Any] = {"RequestItems": {"csms-sessions": [], SITES.default_name: []}}
     assert policy.check("dynamodb", "BatchWriteItem", _body(batch)) is not None
+    # tables it only reads (what a 2.0.1 totalCost needs: tariffs, driver groups, the site's time zone)
+    for read_only in (SITES, BILLING_SETTINGS, BILLING_ACCOUNTS):
+        assert policy.check("dynamodb", "GetItem", _body({"TableName": read_only.default_name})) is None
+        batch_get: dict[str, Any] = {"RequestItems": {read_only.default_name: {"Keys": []}}}
+        assert policy.check("dynamodb", "BatchGetItem", _body(batch_get)) is None
+        assert policy.check("dynamodb", "PutItem", _body({"TableName": read_only.default_name})) is not None
     # Scan and DescribeTable are never granted
     assert policy.check("dynamodb", "Scan", _body({"TableName": "csms-sessions"})) is not None
     # the bus it publishes to, and only that one

@@ -73,6 +73,8 @@ class CompletedTransaction201:
     meter_start: int
     meter_stop: int
     stopped_reason: str
+    total_cost: float | None = None
+    """The CSMS's totalCost in its answer to the Ended event (None: none given, or the end was queued)."""
 
     @property
     def energy_wh(self) -> int:
@@ -889,9 +891,16 @@ class SimulatedCharger201(ChargerBase[_Session201]):
         meter.advance(None, 0)
         if tx.stop_trigger == "StopAuthorized" and not tx.stop_requested.is_set():
             tx.stop_trigger, tx.stopped_reason = "EVDeparted", "EVDisconnected"
-        await self._transaction_event(tx, "Ended", tx.stop_trigger, "Transaction.End", charging_state="Idle")
+        ended = await self._transaction_event(
+            tx, "Ended", tx.stop_trigger, "Transaction.End", charging_state="Idle"
+        )
         completed = CompletedTransaction201(
-            tx.transaction_id, tx.evse_id, tx.meter_start, meter.register, tx.stopped_reason
+            tx.transaction_id,
+            tx.evse_id,
+            tx.meter_start,
+            meter.register,
+            tx.stopped_reason,
+            ended.total_cost if ended is not None else None,
         )
         self.completed_transactions.append(completed)
         return completed

@@ -290,7 +290,8 @@ class V201StationHandler:
         )
         outcome = self._services.transactions.record_transaction_event(message.station, event)
         info = id_token_info(outcome.token) if outcome.token is not None else None
-        total_cost = outcome.session.cost if outcome.session is not None else None
+        # totalCost is a JSON number: a money Decimal of at most a few decimals is exact as a float's repr.
+        total_cost = float(outcome.total_cost) if outcome.total_cost is not None else None
         return call_result.TransactionEvent(id_token_info=info, total_cost=total_cost)
 
     @on(Action.meter_values)
