@@ -24,7 +24,7 @@ from shared.charging.command_effects import CommandEffects
 from shared.domain.commands import Command, CommandError, CommandStatus
 from shared.domain.errors import ConflictError, InvalidRequestError, PayloadTooLargeError
 from shared.domain.events import CommandCompleted
-from shared.domain.stations import Station, StationContext, station_key
+from shared.domain.stations import RegistrationPolicy, Station, StationContext, station_key
 from shared.observability import logger
 from shared.ocpp.dispatch import check_storable, validate_payload
 from shared.ocpp.plugin import OutboundCall, OutboundMappers, ProtocolPlugin
@@ -126,6 +126,7 @@ class OutboundCommands:
             return self._record_offline(station, call, task_token)
         plugin = plugin_for(protocol)
         _check_call(plugin, call)
+        _check_registration(plugin, station, call)
         now = self._clock()
         command = self._new_command(station, call, protocol, task_token)
         if station.connection is None:
@@ -425,6 +426,22 @@ def _check_call(plugin: ProtocolPlugin, call: OutboundCall) -> None:
         raise PayloadTooLargeError(
             f"payload: the call would be {size} bytes; a WebSocket message to a station holds at most "
             f"{MAX_FRAME_BYTES} bytes"
+        )
+
+
+def _check_registration(plugin: ProtocolPlugin, station: Station, call: OutboundCall) -> None:
+    """OCPP: the CSMS initiates nothing while a station is Rejected, and while it is Pending only what
+    does not start or stop charging (changing the policy drops the connection, so it is what the station
+    was told)."""
+    if station.connection is None:
+        return
+    registration = station.registration
+    if registration is RegistrationPolicy.REJECTED or (
+        registration is RegistrationPolicy.PENDING and call.action in plugin.not_sent_while_pending
+    ):
+        raise ConflictError(
+            f"action: {call.action} cannot be sent while the station is {registration.value} "
+            f"(OCPP {plugin.ocpp_version}); accept the station first"
         )
 
 

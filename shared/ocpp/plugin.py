@@ -153,6 +153,8 @@ class ProtocolPlugin:
     mappers: OutboundMappers
     interpret_result: Callable[[str, dict[str, Any]], CommandStatus]
     """The outcome of a CSMS-initiated call from the station's answer, per action."""
+    not_sent_while_pending: frozenset[str] = frozenset()
+    """CSMS-initiated calls the version forbids while a station is Pending (none at all while Rejected)."""
     decimal_actions: frozenset[tuple[int, str]] = frozenset()
     """(message type, action) whose schemas need floats parsed as Decimal to validate (1.6 schedules)."""
     effects_of: Callable[[str, dict[str, Any], dict[str, Any], datetime], Sequence[CommandEffect]] = (

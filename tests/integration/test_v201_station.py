@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.device_model import ComponentRef, VariableQuery, VariableRef, VariableWrite
+from shared.domain.errors import ConflictError
 from shared.domain.events import SecurityEventReported, SessionStarted, SessionStopped
 from shared.domain.id_tokens import AuthorizationStatus, IdTokenInfo
 from shared.domain.local_lists import LocalListEntry, LocalListPush, LocalListUpdate
@@ -206,6 +207,15 @@ def test_a_pending_station_may_only_send_what_it_is_asked_for(env: PlatformUnder
     assert refused[2] == "SecurityError"
     report = {"requestId": 1, "generatedAt": "2026-11-27T08:00:00Z", "seqNo": 0}
     assert station.call("r1", "NotifyReport", report) == {}
+    # and the CSMS starts no charging there (B02), while it may still read the station
+    with pytest.raises(ConflictError, match="Pending"):
+        env.platform.outbound.send_intent(
+            "tenant-a", "CP-P", lambda m: m.remote_start("TAG-1", 1, remote_start_id=1)
+        )
+    read = env.platform.outbound.send_intent(
+        "tenant-a", "CP-P", lambda m: m.request_report(1, "FullInventory")
+    )
+    assert read.status.value == "pending"
 
 
 def _report_entry(component: str, variable: str, value: str) -> dict[str, object]:

@@ -25,6 +25,9 @@ PLUGIN = ProtocolPlugin(
     build_handler=_build_handler,
     mappers=V16Mappers(),
     interpret_result=interpret_result,
+    not_sent_while_pending=frozenset(
+        {"RemoteStartTransaction", "RemoteStopTransaction"}
+    ),  # 1.6 section 4.2.1
     effects_of=effects_of,
     # The 1.6 schemas give these floats a precision of one decimal (the ocpp package does the same).
     decimal_actions=frozenset(

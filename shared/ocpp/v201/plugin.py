@@ -25,6 +25,8 @@ PLUGIN = ProtocolPlugin(
     build_handler=_build_handler,
     mappers=V201Mappers(),
     interpret_result=interpret_result,
+    # B02 (Cold Boot, Pending): not while Pending.
+    not_sent_while_pending=frozenset({"RequestStartTransaction", "RequestStopTransaction"}),
     effects_of=effects_of,
     # A required field missing is an occurrence (minOccurs) violation in 2.0.1's terms (part 4, 4.3).
     missing_field_error=OccurrenceConstraintViolationError,
