@@ -75,6 +75,8 @@ class Counted:
     duration_ms: float
     entered: dict[str, int] = field(default_factory=dict)
     """States entered, by name."""
+    map_iteration_transitions: int = 0
+    """Of the states entered, those inside a Map state's iterations."""
 
 
 def _history(client: Any, execution_arn: str) -> list[dict[str, Any]]:
@@ -89,20 +91,24 @@ def _history(client: Any, execution_arn: str) -> list[dict[str, Any]]:
 
 
 def count_execution(client: Any, workflow: str, execution_arn: str) -> Counted:
+    """A task's retries are its invocations beyond one per entry (``*Scheduled`` minus ``TaskStateEntered``:
+    a Map's iterations interleave their events, so retries cannot be read from event order)."""
     description = client.describe_execution(executionArn=execution_arn)
     entered: Counter[str] = Counter()
-    retries = invocations = 0
-    scheduled_in_state = 0
+    task_entries = invocations = in_map = map_iteration_transitions = 0
     for event in _history(client, execution_arn):
         kind = str(event["type"])
+        if kind == "MapStateExited":
+            in_map -= 1
         if kind.endswith("StateEntered"):
             entered[str(event["stateEnteredEventDetails"]["name"])] += 1
-            scheduled_in_state = 0
+            task_entries += kind == "TaskStateEntered"
+            map_iteration_transitions += in_map > 0
+        if kind == "MapStateEntered":
+            in_map += 1
         elif kind in ("LambdaFunctionScheduled", "TaskScheduled"):
             invocations += 1
-            scheduled_in_state += 1
-            if scheduled_in_state > 1:
-                retries += 1
+    retries = invocations - task_entries
     stopped = description.get("stopDate")
     duration = (stopped - description["startDate"]).total_seconds() * 1000 if stopped else math.nan
     return Counted(
@@ -113,6 +119,7 @@ def count_execution(client: Any, workflow: str, execution_arn: str) -> Counted:
         lambda_invocations=invocations,
         duration_ms=duration,
         entered=dict(entered),
+        map_iteration_transitions=map_iteration_transitions,
     )
 
 
@@ -190,10 +197,10 @@ def run_billing(sessions: int, subscriptions: int) -> dict[str, Any]:
 
     from shared.billing.subscriptions import SubscriberType
     from shared.billing.wallets import AccountType
+    from shared.billing.workflow_tasks import SUBSCRIPTIONS_PAGE
     from shared.management import billing
     from shared.settings import Settings
     from shared.wiring import build_platform
-    from shared.workflows.billing import _SUBSCRIPTION_ITEM
     from tests.billing.platform_harness import (
         ACCOUNT,
         ADMIN,
@@ -255,8 +262,7 @@ def run_billing(sessions: int, subscriptions: int) -> dict[str, Any]:
                 "retryUsd": standard_usd(retry.transitions),
             }
 
-    item_states = set(_SUBSCRIPTION_ITEM["States"])
-    item_transitions = sum(n for name, n in monthly.entered.items() if name in item_states)
+    item_transitions = monthly.map_iteration_transitions
     per_subscription = item_transitions / subscriptions
     fixed = monthly.transitions - item_transitions
     return {
@@ -267,7 +273,7 @@ def run_billing(sessions: int, subscriptions: int) -> dict[str, Any]:
             "execution": asdict(monthly),
             "perSubscriptionTransitions": per_subscription,
             "fixedTransitionsPerPage": fixed,
-            "subscriptionsPerPage": 100,
+            "subscriptionsPerPage": SUBSCRIPTIONS_PAGE,
         },
         "paymentRetry": retry_cases,
     }
