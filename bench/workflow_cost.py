@@ -457,6 +457,18 @@ async def _campaign_on_local_platform(
         clear_warm_container_caches()
 
 
+CAMPAIGN_ASSUMPTIONS = (
+    "every station online, idle and installing on its first try, each taking the same D (the local run's"
+    " D is seconds; the cloud's is the charger's download, install and reboot, not measured here)",
+    "no time window (outside one the driver still looks every hour at most), no pause, no failures",
+    "an offline station holds its wave until its deadline (stationTimeoutSeconds, 7200 by default):"
+    " that round then takes floor(timeout / tick) + 1 Advances instead",
+    "a station busy charging adds Prepare + Route + WaitToRetry (3 transitions) every firmware_retry_seconds"
+    " until its session ends (not exercised in this run)",
+    "the tick period is the Wait plus the Advance task; in the cloud the task's latency is ignored",
+)
+
+
 def campaign_rounds(total: int, canary: int, growth: float, max_concurrent: int) -> list[int]:
     """Per wave, how many rounds of at most ``max_concurrent`` stations it takes (a wave starts when the
     one before it has finished)."""
@@ -527,6 +539,7 @@ def firmware_extrapolation(
         "stationsUsd": standard_usd(station_transitions),
         "totalUsd": standard_usd(driver_transitions + station_transitions),
         "campaignHours": round(advances * tick / 3600, 2),
+        "assumes": list(CAMPAIGN_ASSUMPTIONS),
         "formula": (
             "advances = 1 + sum(ceil(wave / maxConcurrent)) x (floor(D / tick) + 1); "
             "transitions = advances x t_advance + stations x t_station; USD = transitions x $25/M"
@@ -632,6 +645,8 @@ def _print(result: Mapping[str, Any]) -> None:
         f"  total    {extrapolated['totalTransitions']:.0f} transitions  ${extrapolated['totalUsd']:.4f}"
         f" (about {extrapolated['campaignHours']} h)"
     )
+    for assumption in extrapolated["assumes"]:
+        print(f"  assumes: {assumption}")
 
 
 @contextlib.contextmanager
