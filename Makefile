@@ -9,7 +9,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test install lint bench bench-fleet bench-energy bench-energy-baselines synth clean
+.PHONY: run test install lint bench bench-workflows bench-fleet bench-energy bench-energy-baselines synth clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: $(LOCAL_STAMP)
 	$(VENV)/bin/csms-local $(ARGS)
 
 # mypy covers everything that runs in .venv; bench/energy needs the bench-only .venv-bench.
-TYPED := shared functions tools infra app.py tests bench/ocpp_throughput.py
+TYPED := shared functions tools infra app.py tests bench/ocpp_throughput.py bench/workflow_cost.py
 
 test: lint
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -50,6 +50,12 @@ synth: $(STAMP)
 # and log bytes per message type, cold starts (bench/results/ocpp-throughput.json). Not part of `make test`.
 bench: $(STAMP)
 	$(PY) -m bench.ocpp_throughput
+	$(PY) -m bench.workflow_cost
+
+# Step Functions cost from counted state transitions: billing per charger-month, a 1,000-station firmware
+# campaign (bench/results/workflow-cost.json; about 2 minutes, 10 simulated chargers).
+bench-workflows: $(STAMP)
+	$(PY) -m bench.workflow_cost $(BENCH_ARGS)
 
 # 1,000 simulated chargers against the local platform (about 10 minutes): completion, lost messages,
 # latency percentiles, peak memory. BENCH_ARGS="--chargers 200" for a quicker run.
