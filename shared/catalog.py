@@ -302,6 +302,8 @@ ALLOCATOR = FunctionSpec(
         # The outbound pipeline reads the station and clears a connection that turned out to be gone.
         STATIONS: "write",
         COMMANDS: "write",
+        # ... and holds the station's outbound lane (one call in flight), with what answers change.
+        STATION_DATA: "write",
     },
     manages_connections=True,
     publishes_events=True,  # CommandCompleted of calls that could not be posted

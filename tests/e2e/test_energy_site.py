@@ -1,0 +1,183 @@
+"""Issue 14 end to end on the local platform: ten simulated 1.6J chargers (32 A each, real WebSocket
+clients) on a site limited to 48 A per phase. The allocator runs as the stack runs it — early on the
+SessionStarted / SessionStopped / SiteInputsChanged rules, and every minute on the schedule — and sends
+its profiles through the outbound pipeline. From the chargers' side (the profiles each one holds), the
+limits in force never exceed the site's at any poll; the capacity is used; a solar surplus raises them
+by what it allows and a grid signal lowers them; allocations and the load series are readable through
+the API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import OperatorClient, start_charger
+from tools.local_platform import LocalPlatform
+from tools.simulator import SimulatedCharger
+
+pytestmark = [pytest.mark.xdist_group("e2e-energy")]
+
+SITE = "e2e-energy-depot"
+SITE_AMPS, STATION_AMPS, CHARGERS = 48.0, 32.0, 10
+TAG = "TAG-E2E"
+
+
+def _limit(profile: dict[str, Any]) -> float:
+    return float(profile["charging_schedule"]["charging_schedule_period"][0]["limit"])
+
+
+def limit_in_force(charger: SimulatedCharger) -> float:
+    """What connector 1 may draw now (OCPP 1.6 section 3.13): the TxProfile of its transaction, else its
+    TxDefaultProfile, else its maximum; a ChargePointMaxProfile caps either. 0 without a transaction."""
+    transaction = charger.active.get(1)
+    if transaction is None:
+        return 0.0
+    held = list(charger.profiles.values())
+    tx = [
+        p
+        for p in held
+        if p["charging_profile_purpose"] == "TxProfile"
+        and p.get("transaction_id") == transaction.transaction_id
+    ]
+    default = [p for p in held if p["charging_profile_purpose"] == "TxDefaultProfile"]
+    chosen = tx or default
+    limit = _limit(chosen[-1]) if chosen else STATION_AMPS
+    caps = [_limit(p) for p in held if p["charging_profile_purpose"] == "ChargePointMaxProfile"]
+    return min([limit, *caps])
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+async def _ok(operator: OperatorClient, method: str, path: str, body: Any = None) -> Any:
+    status, answer = await operator.call(method, path, body)
+    assert status in (200, 201, 202), (method, path, status, answer)
+    return answer
+
+
+async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
+    platform: LocalPlatform, operator: OperatorClient, chargers: list[SimulatedCharger]
+) -> None:
+    await _ok(
+        operator,
+        "POST",
+        "/sites",
+        {"siteId": SITE, "name": "E2E depot", "gridLimitAmps": SITE_AMPS, "failSafeCurrentAmps": 6},
+    )
+    started: list[SimulatedCharger] = []
+    for number in range(1, CHARGERS + 1):
+        station_id = f"EN-{number:02d}"
+        await _ok(
+            operator,
+            "POST",
+            "/stations",
+            {"stationId": station_id, "password": "correct-horse-battery-staple", "siteId": SITE},
+        )
+        await _ok(operator, "PATCH", f"/stations/{station_id}", {"maxCurrentAmps": STATION_AMPS})
+        # one driver per car: a token already charging elsewhere is ConcurrentTx
+        await _ok(operator, "POST", "/id-tokens", {"idToken": f"{TAG}-{number:02d}", "status": "Accepted"})
+    worst: list[float] = []
+    allowed = [SITE_AMPS]
+    """What the site may give the cars now: its grid limit, plus solar once the meter reports it."""
+
+    def check() -> float:
+        total = sum(limit_in_force(c) for c in started)
+        worst.append(total - allowed[0] + SITE_AMPS)
+        assert total <= allowed[0] + 1e-6, {c.settings.station_id: limit_in_force(c) for c in started}
+        return total
+
+    async def watch(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            check()
+            await asyncio.sleep(0.1)
+
+    # the chargers are installed: each boots and holds its fail-safe before any car arrives (a
+    # charger that never received a profile would let a car draw its maximum until its first one)
+    for number in range(1, CHARGERS + 1):
+        charger = await start_charger(
+            platform,
+            chargers,
+            f"EN-{number:02d}",
+            sessions=0,
+            session_seconds=3 * 3600.0,
+            time_scale=60.0,
+            meter_interval_seconds=600.0,
+        )
+        started.append(charger)
+        await charger.wait_until(lambda c: c.online and c.boot_status == "Accepted", within=60)
+
+    def holds_fail_safe(charger: SimulatedCharger) -> bool:
+        return any(p["charging_profile_purpose"] == "TxDefaultProfile" for p in charger.profiles.values())
+
+    async with asyncio.timeout(90):
+        while not all(holds_fail_safe(c) for c in started):
+            check()
+            await asyncio.sleep(0.2)
+
+    # arrivals, about one a second: a driver starts through the API (RemoteStartTransaction)
+    for number, charger in enumerate(started, start=1):
+        body = {"idToken": f"{TAG}-{number:02d}", "evseId": 1}
+        await _ok(operator, "POST", f"/stations/{charger.settings.station_id}/remote-start", body)
+        await watch(1.0)
+    async with asyncio.timeout(60):
+        while not all(1 in c.active and c.active[1].transaction_id for c in started):
+            check()
+            await asyncio.sleep(0.1)
+
+    # the allocator's early runs share the site out: its capacity is used, every car at least its
+    # minimum or paused
+    async with asyncio.timeout(90):
+        while sum(limit_in_force(c) for c in started) < SITE_AMPS - 8:
+            check()
+            await asyncio.sleep(0.2)
+    await watch(5.0)
+    for charger in started:
+        limit = limit_in_force(charger)
+        assert limit == 0.0 or limit >= 6.0, (charger.settings.station_id, limit)
+
+    # a solar surplus: the site meter reports 6.9 kW (10 A per phase) of solar, which the cars may take
+    # on top of the grid connection's 48 A
+    before_solar = sum(limit_in_force(c) for c in started)
+    solar_amps = 6_900 / (230 * 3)
+    allowed[0] = SITE_AMPS + solar_amps
+    await _ok(operator, "POST", f"/sites/{SITE}/measurements", {"solarKw": [6.9]})
+    async with asyncio.timeout(60):
+        while sum(limit_in_force(c) for c in started) < before_solar + solar_amps - 4:
+            check()
+            await asyncio.sleep(0.2)
+    await watch(3.0)
+
+    # a grid signal: at most 20 kW of import from now for an hour (the solar still counts on top)
+    now = datetime.now(UTC)
+    await _ok(
+        operator,
+        "POST",
+        f"/sites/{SITE}/grid-signals",
+        {
+            "kind": "importLimit",
+            "startsAt": _iso(now),
+            "endsAt": _iso(now + timedelta(hours=1)),
+            "value": 20,
+        },
+    )
+    signal_amps = 20_000 / (230 * 3) + solar_amps
+    async with asyncio.timeout(60):
+        while sum(limit_in_force(c) for c in started) > signal_amps + 0.5:
+            check()
+            await asyncio.sleep(0.2)
+    allowed[0] = signal_amps + 0.5
+    await watch(3.0)
+
+    assert max(worst) <= SITE_AMPS + 1e-6
+    runs = await _ok(operator, "GET", f"/sites/{SITE}/allocations?limit=100")
+    assert runs["items"] and any(run["inputs"]["signals"] for run in runs["items"])
+    start, end = (_iso(now - timedelta(hours=1)), _iso(now + timedelta(minutes=5)))
+    window = f"from={start}&to={end}"
+    load = await _ok(operator, "GET", f"/sites/{SITE}/load?{window}&periodMinutes=5")
+    assert sum(point["runs"] for point in load["items"]) >= 1
