@@ -378,7 +378,17 @@ ROLE_CLAIMS: tuple[str, ...] = ("cognito:groups", "roles")
 """JWT claims that carry the caller's roles."""
 SITE_SCOPE_CLAIMS: tuple[str, ...] = ("site_ids", "custom:site_ids")
 """JWT claims listing the sites a property owner's token may see (space or comma separated)."""
-ROLE_NAMES: tuple[str, ...] = ("admin", "operator", "viewer", "property_owner")
+ACCOUNT_SCOPE_CLAIMS: tuple[str, ...] = ("account_id", "custom:account_id")
+"""JWT claims naming the billing account a fleet manager's or driver's token acts for."""
+ROLE_NAMES: tuple[str, ...] = (
+    "admin",
+    "operator",
+    "viewer",
+    "property_owner",
+    "energy_provider",
+    "fleet_manager",
+    "driver",
+)
 """Operator roles, as Cognito group names."""
 
 # --- Operator HTTP API ---------------------------------------------------------------------------

@@ -28,6 +28,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset({Permission.READ, Permission.WRITE, Permission.REVENUE}),
     Role.VIEWER: frozenset({Permission.READ, Permission.REVENUE}),
     Role.PROPERTY_OWNER: frozenset({Permission.REVENUE}),
+    Role.ENERGY_PROVIDER: frozenset(),
+    Role.FLEET_MANAGER: frozenset(),
+    Role.DRIVER: frozenset(),
 }
 
 SITE_SCOPED_ROLES: frozenset[Role] = frozenset({Role.PROPERTY_OWNER})

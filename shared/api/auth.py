@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.catalog import ROLE_CLAIMS, SITE_SCOPE_CLAIMS, TENANT_CLAIMS
+from shared.catalog import ACCOUNT_SCOPE_CLAIMS, ROLE_CLAIMS, SITE_SCOPE_CLAIMS, TENANT_CLAIMS
 from shared.domain.errors import ForbiddenError
 from shared.domain.tenancy import Principal, Role
 
@@ -35,9 +35,11 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             if value in Role._value2member_map_:
                 roles.add(Role(value))
     scope = next((_claim_list(claims[name]) for name in SITE_SCOPE_CLAIMS if name in claims), None)
+    account = next((str(claims[name]) for name in ACCOUNT_SCOPE_CLAIMS if claims.get(name)), None)
     return Principal(
         tenant_id=tenant,
         subject=str(claims.get("sub", "")),
         roles=frozenset(roles),
         site_ids=frozenset(scope) if scope is not None else None,
+        account_id=account,
     )

@@ -14,6 +14,12 @@ class Role(StrEnum):
     VIEWER = "viewer"
     PROPERTY_OWNER = "property_owner"
     """A site host: sees the revenue of its own sites (``Principal.site_ids``) and nothing else."""
+    ENERGY_PROVIDER = "energy_provider"
+    """Supplies sites (``Principal.site_ids``): reads their load and limits, posts grid signals."""
+    FLEET_MANAGER = "fleet_manager"
+    """Manages a fleet (``Principal.account_id``): its drivers, tokens, vehicles, sessions, invoices."""
+    DRIVER = "driver"
+    """A driver with its own billing account (``Principal.account_id``): itself only."""
 
 
 ROLES_THAT_WRITE = frozenset({Role.ADMIN, Role.OPERATOR})
@@ -27,6 +33,8 @@ class Principal:
     roles: frozenset[Role]
     site_ids: frozenset[str] | None = None
     """The sites a site-scoped role (property owner) may see; None: the token carries no site scope."""
+    account_id: str | None = None
+    """The billing account an account-scoped role (fleet manager, driver) acts for."""
 
     def require_read(self) -> None:
         if not self.roles & ROLES_THAT_READ:
