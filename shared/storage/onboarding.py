@@ -15,6 +15,7 @@ from shared.domain.stations import ChargerInfo
 from shared.storage.dynamo import (
     DynamoDBClient,
     decode_cursor,
+    encode_cursor,
     get_document,
     is_conditional_check_failure,
     query_page,
@@ -88,9 +89,7 @@ class OnboardingRepository:
 
     def remove_secret(self, tenant_id: str) -> None:
         previous = self.policy(tenant_id).secret_digest
-        items: list[Any] = [
-            {"Delete": {"TableName": self._table, "Key": _key(tenant_id, _POLICY)}}
-        ]
+        items: list[Any] = [{"Delete": {"TableName": self._table, "Key": _key(tenant_id, _POLICY)}}]
         if previous is not None:
             items.append({"Delete": {"TableName": self._table, "Key": _secret_key(previous)}})
         self._client.transact_write_items(TransactItems=items)
@@ -156,25 +155,35 @@ class OnboardingRepository:
     def list_pending(
         self, tenant_id: str, limit: int, cursor: str | None, now: datetime
     ) -> tuple[list[PendingStation], str | None]:
+        """By station id. Expired entries DynamoDB has not deleted yet are skipped without leaving a page
+        short: pages are read on until ``limit`` live entries or the end."""
         start = decode_cursor(cursor)
         if start is not None and start.get("pk") != _tenant_key(tenant_id):
             raise InvalidRequestError("cursor does not belong to this query")
-        items, next_cursor = query_page(
-            self._client,
-            {
-                "TableName": self._table,
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-                "FilterExpression": _NOT_EXPIRED,
-                "ExpressionAttributeValues": {
-                    ":pk": _tenant_key(tenant_id),
-                    ":prefix": {"S": _PENDING},
-                    ":now": {"N": str(_epoch(now))},
-                },
-                "Limit": limit,
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "FilterExpression": _NOT_EXPIRED,
+            "ExpressionAttributeValues": {
+                ":pk": _tenant_key(tenant_id),
+                ":prefix": {"S": _PENDING},
+                ":now": {"N": str(_epoch(now))},
             },
-            cursor,
-        )
-        return [PendingStation.model_validate(item) for item in items], next_cursor
+            "Limit": limit,
+        }
+        found: list[PendingStation] = []
+        while True:
+            items, next_cursor = query_page(self._client, request, cursor)
+            found.extend(PendingStation.model_validate(item) for item in items)
+            if len(found) >= limit:
+                more = next_cursor is not None or len(found) > limit
+                found = found[:limit]
+                last = found[-1]
+                resume = {"pk": _tenant_key(tenant_id), "sk": {"S": _PENDING + last.station_id}}
+                return found, encode_cursor(resume) if more else None
+            if next_cursor is None:
+                return found, None
+            cursor = next_cursor
 
     def remove_pending(self, tenant_id: str, station_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key=_key(tenant_id, _PENDING + station_id))
@@ -206,7 +215,7 @@ class OnboardingRepository:
                 ]
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            if is_conditional_check_failure(error):
                 raise NotFoundError(f"no pending station {station_id}") from error
             raise
 

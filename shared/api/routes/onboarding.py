@@ -125,14 +125,15 @@ def list_pending_stations(
 )
 def approve_pending_station(
     station_id: StationIdPath,
-    body: schemas.PendingStationApproval,
     caller: Caller,
     platform: PlatformDependency,
+    body: schemas.PendingStationApproval | None = None,
 ) -> Response[dict[str, Any]]:
     """Registers the waiting station in the tenant (409, neutral, if its id was registered meanwhile).
     Its password is the enrollment secret it connected with (so no ``password`` in the answer): its
-    connection is closed, it reconnects as a registered station and boots Accepted."""
-    registered = onboarding.approve(platform, caller, station_id, body.site_id)
+    connection is closed, it reconnects as a registered station and boots Accepted. The body may be
+    left out."""
+    registered = onboarding.approve(platform, caller, station_id, body.site_id if body else None)
     view = views.station_registered_view(
         registered.station,
         platform.clock(),
