@@ -3,8 +3,9 @@ container, each on first use. Tests build their own with ``build_platform`` (mot
 @connections, events and workflows).
 
 First use matters for cold starts: the $connect authorizer, $connect and $disconnect run at every
-reconnect (API Gateway closes every connection after two hours) and need only the stations table, so
-they never import the OCPP schemas, the services or the outbound pipeline.
+reconnect (API Gateway closes every connection after two hours) and need only the stations table (and,
+for an unregistered station, the onboarding table), so they never import the OCPP schemas, the services
+or the outbound pipeline.
 """
 
 from __future__ import annotations
