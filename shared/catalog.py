@@ -28,6 +28,7 @@ from shared.storage.tables import (
     INVOICES,
     LEDGER,
     METER_VALUES,
+    ONBOARDING,
     RESERVATIONS,
     SESSIONS,
     SITES,
@@ -102,8 +103,10 @@ class FunctionSpec:
 WS_AUTHORIZER = FunctionSpec(
     name="ws_authorizer",
     handler="functions.ws_authorizer.handler.handler",
-    description="WebSocket $connect REQUEST authorizer: known, unblocked station, OCPP Basic auth",
-    tables={STATIONS: "read"},
+    description="WebSocket $connect REQUEST authorizer: known, unblocked station, OCPP Basic auth; an "
+    "unknown one with its tenant's enrollment secret waits for approval",
+    # Onboarding: the enrollment secret's tenant, and the pending entry it records for each attempt.
+    tables={STATIONS: "read", ONBOARDING: "write"},
     memory_mb=256,
     timeout_seconds=10,
 )
@@ -112,7 +115,7 @@ WS_CONNECT = FunctionSpec(
     handler="functions.ws_connect.handler.handler",
     description="WebSocket $connect: negotiates the OCPP subprotocol, records the connection, closes an "
     "older one of the same station",
-    tables={STATIONS: "write"},
+    tables={STATIONS: "write", ONBOARDING: "write"},  # a waiting station's connection id
     manages_connections=True,
     publishes_events=True,  # StationConnected
     timeout_seconds=10,
@@ -147,6 +150,7 @@ WS_DEFAULT = FunctionSpec(
         SITES: "read",
         BILLING_SETTINGS: "read",
         BILLING_ACCOUNTS: "read",
+        ONBOARDING: "write",  # the BootNotification of a station waiting for approval
     },
     manages_connections=True,
     publishes_events=True,
@@ -182,6 +186,7 @@ OPERATOR_API = FunctionSpec(
         **_BILLING_TABLES,  # tariffs, accounts, top-ups, refunds, the Stripe webhook
         ENERGY: "write",
         ALLOCATION_RUNS: "read",
+        ONBOARDING: "write",
     },
     buckets={FIRMWARE_IMAGES: "write", DIAGNOSTICS_UPLOADS: "read"},
     manages_connections=True,

@@ -113,6 +113,12 @@ class StationStore(Protocol):
     ) -> None: ...
 
 
+class PendingBootRecorder(Protocol):
+    """Where the boot of a station waiting for approval goes (it is no station yet)."""
+
+    def record_boot(self, tenant_id: str, station_id: str, charger: ChargerInfo, now: datetime) -> bool: ...
+
+
 class SessionStore(Protocol):
     def get(self, session_id: str) -> Session | None: ...
 

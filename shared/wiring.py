@@ -3,8 +3,9 @@ container, each on first use. Tests build their own with ``build_platform`` (mot
 @connections, events and workflows).
 
 First use matters for cold starts: the $connect authorizer, $connect and $disconnect run at every
-reconnect (API Gateway closes every connection after two hours) and need only the stations table, so
-they never import the OCPP schemas, the services or the outbound pipeline.
+reconnect (API Gateway closes every connection after two hours) and need only the stations table (and,
+for an unregistered station, the onboarding table), so they never import the OCPP schemas, the services
+or the outbound pipeline.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from shared.storage.commands import CommandRepository, StationMessageRepository
 from shared.storage.diagnostics import DiagnosticsRepository
 from shared.storage.dynamo import DynamoDBClient, dynamodb_client
 from shared.storage.firmware import CampaignRepository, FirmwareRepository
+from shared.storage.onboarding import OnboardingRepository
 from shared.storage.outbound_lanes import OutboundLaneRepository
 from shared.storage.reservations import ReservationRepository
 from shared.storage.sessions import MeterValuesRepository, SessionRepository
@@ -48,6 +50,7 @@ from shared.storage.tables import (
     ID_TOKENS,
     LEDGER,
     METER_VALUES,
+    ONBOARDING,
     RESERVATIONS,
     SESSIONS,
     SITES,
@@ -173,6 +176,7 @@ class Platform:
         self.alerts = AlertRepository(
             dynamodb, settings.table_name(ALERTS), timedelta(days=settings.alert_retention_days)
         )
+        self.onboarding = OnboardingRepository(dynamodb, settings.table_name(ONBOARDING))
 
     @property
     def objects(self) -> ObjectStorage:
@@ -232,7 +236,12 @@ class Platform:
             settings=settings,
             clock=clock,
             provisioning=Provisioning(
-                self.stations, settings, clock, last_seen, boot_observers=(firmware.booted, signals.booted)
+                self.stations,
+                settings,
+                clock,
+                last_seen,
+                boot_observers=(firmware.booted, signals.booted),
+                pending=self.onboarding,
             ),
             authorization=authorization,
             availability=Availability(

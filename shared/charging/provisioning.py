@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain.stations import ChargerInfo, RegistrationPolicy, StationContext
-from shared.ports import Clock, StationStore
+from shared.ports import Clock, PendingBootRecorder, StationStore
 from shared.settings import Settings
 
 
@@ -65,17 +65,24 @@ class Provisioning:
         clock: Clock,
         last_seen: LastSeenThrottle,
         boot_observers: Sequence[BootObserver] = (),
+        pending: PendingBootRecorder | None = None,
     ) -> None:
         self._stations = stations
         self._settings = settings
         self._clock = clock
         self.last_seen = last_seen
         self._boot_observers = tuple(boot_observers)
+        self._pending = pending
 
     def boot(self, station: StationContext, charger: ChargerInfo) -> BootDecision:
         """The answer follows the operator's registration policy, which the connection carries (changing
         it drops the connection): one write records what the station said and what it was told."""
         now = self._clock()
+        if station.enrolling:
+            # Not a station yet: what it says goes to its tenant's pending list, and it waits.
+            if self._pending is not None:
+                self._pending.record_boot(station.tenant_id, station.station_id, charger, now)
+            return decide_boot(RegistrationPolicy.PENDING, self._settings, now)
         decision = decide_boot(station.registration, self._settings, now)
         self._stations.record_boot(station.station_id, station.registration_id, charger, decision.status, now)
         self.last_seen.should_write(station.station_id, now)
@@ -86,6 +93,8 @@ class Provisioning:
     def heartbeat(self, station: StationContext) -> datetime:
         """Writes nothing most of the time: see LastSeenThrottle."""
         now = self._clock()
+        if station.enrolling:
+            return now
         if self.last_seen.should_write(station.station_id, now):
             self._stations.touch_last_seen(station.station_id, station.registration_id, now)
         return now

@@ -164,3 +164,6 @@ class StationContext(DomainModel):
     registration: RegistrationPolicy = RegistrationPolicy.ACCEPTED
     """The operator's registration policy when the station connected; changing it drops the connection,
     so it holds for the connection's lifetime."""
+    enrolling: bool = False
+    """An unregistered station that presented its tenant's enrollment secret, waiting for approval
+    (``shared.domain.onboarding``): Pending, and nothing it sends is stored as a station's."""

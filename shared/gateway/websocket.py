@@ -19,6 +19,7 @@ from shared.catalog import STATION_ID_QUERY_PARAMETER
 from shared.domain.errors import StationGoneError
 from shared.domain.events import StationConnected, StationDisconnected
 from shared.domain.stations import Connection, RegistrationPolicy, StationContext, is_valid_station_id
+from shared.gateway.enrollment import admit_unregistered, is_enrolling
 from shared.gateway.passwords import verify_password
 from shared.observability import logger, metrics
 from shared.ocpp.protocols import negotiate_subprotocol, preferred_subprotocols
@@ -66,14 +67,26 @@ def _policy(event: dict[str, Any], principal: str, context: dict[str, str] | Non
 def authorize_connection(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
     """REQUEST authorizer on $connect: a known, unblocked station, with the right password if it has one.
 
-    Unknown or blocked stations are denied (403); a missing or wrong password is 401 (OCPP security
-    profiles 1/2). The context carries everything later events need, so no message looks the station up.
+    An unknown station presenting its tenant's enrollment secret connects to wait for approval
+    (``shared.gateway.enrollment``). Other unknown or blocked stations are denied (403); a missing or
+    wrong password is 401 (OCPP security profiles 1/2). The context carries everything later events
+    need, so no message looks the station up.
     """
     request = APIGatewayWebSocketEvent(event)
     station_id = request.query_string_parameters.get(STATION_ID_QUERY_PARAMETER, "")
     if not is_valid_station_id(station_id):
         return _policy(event, "unknown", None)
     station = platform.stations.get(station_id)
+    if station is None:
+        # Its tenant's enrollment secret lets it wait for approval; anything else is refused as before.
+        enrolling = admit_unregistered(
+            platform,
+            station_id,
+            _basic_credentials(_header(request.headers, "Authorization")),
+            negotiate_subprotocol(_header(request.headers, "Sec-WebSocket-Protocol")),
+        )
+        if enrolling is not None:
+            return _policy(event, station_id, enrolling)
     if station is None or station.blocked:
         logger.info("connection refused", extra={"stationId": station_id, "known": station is not None})
         metrics.add_metric(name="ConnectionsRefused", unit="Count", value=1)
@@ -116,6 +129,7 @@ def station_context(event: dict[str, Any]) -> StationContext:
         # Always present: $connect refuses (400) the connections for which the authorizer found no protocol.
         protocol=authorizer["protocol"],
         connection_id=request_context["connectionId"],
+        enrolling=is_enrolling(authorizer),
     )
 
 
@@ -132,6 +146,14 @@ def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
             "body": f"offer one of these subprotocols: {', '.join(preferred_subprotocols())}",
         }
     station = station_context(event)
+    if station.enrolling:
+        # Waiting for approval: the connection is remembered on its pending entry (approval or rejection
+        # closes it so that the charger reconnects at once); no station, so no StationConnected.
+        if not platform.onboarding.record_connection(
+            station.tenant_id, station.station_id, station.connection_id
+        ):
+            return {"statusCode": 403}
+        return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": protocol}}
     now = platform.clock()
     try:
         previous = platform.stations.record_connection(
@@ -167,6 +189,8 @@ def connect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
 def disconnect(platform: Platform, event: dict[str, Any]) -> dict[str, Any]:
     """A late $disconnect of a connection the station already replaced changes nothing."""
     station = station_context(event)
+    if station.enrolling:
+        return {"statusCode": 200}
     now = platform.clock()
     if platform.stations.clear_connection(station.station_id, station.connection_id, now):
         platform.events.publish(

@@ -41,6 +41,7 @@ from shared.domain.errors import (
     StationGoneError,
     StationRestrictedError,
 )
+from shared.domain.onboarding import ENROLLING_ACTIONS
 from shared.domain.stations import RegistrationPolicy, StationContext
 from shared.observability import logger
 from shared.ocpp.plugin import ProtocolPlugin, StationHandler
@@ -177,6 +178,8 @@ def _dispatch(
         raise SecurityError(
             details={"cause": f"station is {station.registration.value}: {call.action} is not allowed yet"}
         )
+    if station.enrolling and call.action not in ENROLLING_ACTIONS:
+        raise SecurityError(details={"cause": f"station is not registered: {call.action} is not allowed"})
     validate_payload(plugin, MessageType.Call, call.action, call.payload)
     check_storable(call.payload)
     context = MessageContext(station=station, message_id=call.unique_id, payload=call.payload)

@@ -67,6 +67,8 @@ class StationFrameRouter:
                 self._count_rejection(station, error, frame.unique_id, frame.action)
                 return call_error_frame(answer.unique_id, error, plugin.error_code(answer.error_code))
             return _compact(answer)
+        if station.enrolling:
+            return None  # the CSMS calls no station waiting for approval: an answer answers nothing
         if isinstance(frame, CallResult):
             self._outbound.complete_from_call_result(station, frame)
             return None

@@ -312,6 +312,17 @@ ALLOCATION_RUNS = TableDefinition(
     ttl_attribute="expiresAt",
 )
 
+ONBOARDING = TableDefinition(
+    logical_id="OnboardingTable",
+    default_name="csms-onboarding",
+    env_var="ONBOARDING_TABLE",
+    # tenant#<tenantId>: policy (its enrollment secret's digest), pending#<stationId> (a station waiting
+    # for approval), rejected#<stationId> (refused for a while); secret#<digest>: the secret's tenant.
+    partition_key=KeyAttribute("pk"),
+    sort_key=KeyAttribute("sk"),
+    ttl_attribute="expiresAt",
+)
+
 ALL_TABLES: tuple[TableDefinition, ...] = (
     STATIONS,
     SESSIONS,
@@ -330,6 +341,7 @@ ALL_TABLES: tuple[TableDefinition, ...] = (
     *BILLING_TABLES,
     ENERGY,
     ALLOCATION_RUNS,
+    ONBOARDING,
 )
 
 
