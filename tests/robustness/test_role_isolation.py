@@ -102,6 +102,8 @@ LISTS_SHOW = {
     "/v1/billing-accounts": "billing_account_id",
     "/v1/invoices": "invoice_id",
     "/v1/subscriptions": "subscription_id",
+    "/v1/revenue": "site_id",
+    "/v1/revenue/export": "site_id",
 }
 """Lists that must hold the caller's own record of each lane it may see (filters must not hide it)."""
 
@@ -282,6 +284,7 @@ def _seed_lane(env: PlatformUnderTest, tenant: str, lane: str, suffix: str, toke
             issued_at=now,
         )
     )
+    _pay_and_split(env, tenant, invoice_id)
     subscription_id = f"SUB-{token.removeprefix('TAG-')}"
     body = {
         "subscriptionId": subscription_id,
@@ -302,6 +305,19 @@ def _seed_lane(env: PlatformUnderTest, tenant: str, lane: str, suffix: str, toke
         "invoice_id": invoice_id,
         "subscription_id": subscription_id,
     }
+
+
+def _pay_and_split(env: PlatformUnderTest, tenant: str, invoice_id: str) -> None:
+    """The invoice paid and its revenue split: the site's revenue report has a line (shares)."""
+    from shared.billing.payments.port import PaymentOutcome, PaymentStatus
+    from shared.billing.tasks import SplitRevenueInput, mark_paid, split_revenue_task
+
+    ports = env.platform.billing.ports()
+    invoice = ports.invoices.invoice(tenant, invoice_id)
+    assert invoice is not None
+    outcome = PaymentOutcome(status=PaymentStatus.SUCCEEDED, provider="manual", provider_reference="cash")
+    mark_paid(ports, invoice, outcome)
+    split_revenue_task(ports, SplitRevenueInput(tenant_id=tenant, invoice_id=invoice_id))
 
 
 def _seed_tenant(env: PlatformUnderTest, tenant: str) -> dict[str, str]:
@@ -350,6 +366,7 @@ def _seed(env: PlatformUnderTest) -> World:
     )
     if command.status < 300:  # an offline station may refuse it; then the placeholder id stays
         lanes[ONE]["command_id"] = lanes[TWO]["command_id"] = command.body["commandId"]
+    env.clock.advance(60)  # revenue reports cover bookings before now
     document = _ok(send("GET", OPENAPI_PATH, claims=None), 200)
     operations = [
         (method.upper(), path, operation)
