@@ -130,13 +130,6 @@ def scope_of(principal: Principal, permission: Permission) -> Scope:
     )
 
 
-def site_scope(principal: Principal, permission: Permission) -> frozenset[str] | None:
-    """The sites ``principal`` may see under ``permission``: None for all of them (a role holding it
-    tenant-wide), else the token's sites (none when a site-scoped token names no site)."""
-    scope = scope_of(principal, permission)
-    return None if scope.whole_tenant else scope.site_ids
-
-
 def reach_by_role(permission: Permission) -> dict[str, str]:
     """The roles holding ``permission`` and how far each reaches (the operation's ``x-roles``)."""
     return {role.value: REACH[role].value for role in sorted(roles_holding(permission))}

@@ -534,8 +534,12 @@ def _changed(before: list[str], after: list[str]) -> list[str]:
 
 
 def _changes_inside_reach(caller: Caller, operation: dict[str, Any], path: str, lane: str) -> bool:
+    """A write the caller's role holds, on records inside its reach, or naming none (a scoped role
+    acting on its own sites or account: what it changes is its own)."""
     reach = operation.get("x-roles", {}).get(caller.role.value)
-    return reach is not None and _in_reach(caller, reach, path, lane)
+    if reach is None or caller.tenant != TENANT_A:
+        return False
+    return _in_reach(caller, reach, path, lane) or not set(path_parameter_names(path)) - NAME_PARAMETERS
 
 
 def read_violations(world: World, caller: Caller) -> list[str]:
@@ -568,8 +572,15 @@ def write_violations(world: World, caller: Caller) -> list[str]:
     for method, path, operation, lane in allowed:
         url, body = _request(method, path, operation, world.lanes[lane])
         answer = send(method, url, body=body, claims=caller.claims)
-        if answer.status >= 300:
-            problems.append(f"{caller.name} {method} {url}: inside its reach, answered {answer.status}")
+        where = f"{caller.name} {method} {url}: inside its reach"
+        names_a_record = bool(set(path_parameter_names(path)) & LANE_PARAMETERS)
+        if answer.status in (403, *range(500, 600)) or (names_a_record and answer.status >= 300):
+            problems.append(f"{where}, answered {answer.status}: {answer.text[:200]}")
+        elif answer.status < 300:
+            text = answer.text.upper()
+            problems += [
+                f"{where}: body shows {marker}" for marker in caller.forbidden_markers() if marker in text
+            ]
     return problems
 
 
