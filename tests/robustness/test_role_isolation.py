@@ -507,7 +507,30 @@ def check(
                 expected = world.lanes[own_lane][LISTS_SHOW[path]]
                 if expected.upper() not in answer.text.upper():
                     problems.append(f"{where}: the caller's own {expected} is missing from the list")
+    if method == "GET" and not path_parameter_names(path):
+        problems += _filtered_by_lane(world, caller, url, operation, lane)
     return problems
+
+
+QUERY_IDS = {"siteId": "site_id", "stationId": "station_id", "sessionId": "session_id"}
+"""A list's filters that name a record: filtered to another lane's record, the list shows none of it."""
+
+
+def _filtered_by_lane(
+    world: World, caller: Caller, url: str, operation: dict[str, Any], lane: str
+) -> list[str]:
+    names = {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == "query"}
+    query = {name: world.lanes[lane][QUERY_IDS[name]] for name in names & set(QUERY_IDS)}
+    if not query:
+        return []
+    answer = send("GET", url, claims=caller.claims, query=query)
+    where = f"{caller.name} GET {url}?{query}"
+    if answer.status >= 500:
+        return [f"{where}: {answer.status}"]
+    if answer.status >= 300:
+        return []
+    text = answer.text.upper()
+    return [f"{where}: 2xx body shows {marker}" for marker in caller.forbidden_markers() if marker in text]
 
 
 def _lanes_for(caller: Caller) -> list[str]:
@@ -649,3 +672,27 @@ def test_tenant_wide_writes_get_past_the_check(world: World) -> None:
                 problems.append(f"{caller.name} {method} {url}: {answer.status} {answer.text[:200]}")
     problems += _changed(before, tenant_a_records())
     assert not problems, "\n".join(problems)
+
+
+def _all_pages(path: str, claims: dict[str, Any], key: str) -> list[str]:
+    seen: list[str] = []
+    query: dict[str, str] = {"limit": "1"}
+    for _ in range(10):
+        page = _ok(send("GET", path, claims=claims, query=query), 200)
+        seen += [item[key] for item in page["items"]]
+        if not page.get("nextCursor"):
+            return seen
+        query = {"limit": "1", "cursor": page["nextCursor"]}
+    raise AssertionError(f"{path}: more pages than records")
+
+
+def test_a_scoped_list_pages_through_its_own_records(world: World) -> None:
+    owner = {
+        "sub": "owner-of-both",
+        "tenant_id": TENANT_A,
+        "cognito:groups": ["property_owner"],
+        "site_ids": ["SITE-TWO", "SITE-GONE", "SITE-ONE", "SITE-BRAVO"],  # one unknown, one of tenant B
+    }
+    assert _all_pages("/v1/sites", owner, "siteId") == ["SITE-ONE", "SITE-TWO"]
+    fleet = {**owner, "cognito:groups": ["fleet_manager"], "account_id": "ACC-FLEET"}
+    assert _all_pages("/v1/id-tokens", fleet, "idToken") == ["TAG-FLEET"]
