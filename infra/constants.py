@@ -87,6 +87,14 @@ USER_POOL_NAME: Final = "csms-operators"
 TENANT_ATTRIBUTE: Final = "tenant_id"
 """Custom attribute; appears in the ID token as ``custom:tenant_id`` (shared/api/auth.py TENANT_CLAIMS).
 The Cognito groups are the roles of ``shared.domain.tenancy.Role`` (claim ``cognito:groups``)."""
+SITE_SCOPE_ATTRIBUTE: Final = "site_ids"
+"""Custom attribute: a property owner's or energy provider's sites, comma separated (``custom:site_ids``,
+shared/catalog.py SITE_SCOPE_CLAIMS)."""
+ACCOUNT_SCOPE_ATTRIBUTE: Final = "account_id"
+"""Custom attribute: the billing account a fleet manager or driver acts for (``custom:account_id``,
+shared/catalog.py ACCOUNT_SCOPE_CLAIMS)."""
+SITE_SCOPE_MAX_LENGTH: Final = 2048
+"""Cognito's limit for a custom string attribute: some sixty site ids of 32 characters."""
 PASSWORD_MIN_LENGTH: Final = 12
 ID_TOKEN_VALIDITY_MINUTES: Final = 60
 REFRESH_TOKEN_VALIDITY_HOURS: Final = 12

@@ -26,15 +26,18 @@ from aws_cdk.aws_apigatewayv2_authorizers import HttpUserPoolAuthorizer
 from constructs import Construct
 
 from infra.constants import (
+    ACCOUNT_SCOPE_ATTRIBUTE,
     ID_TOKEN_VALIDITY_MINUTES,
     PASSWORD_MIN_LENGTH,
     REFRESH_TOKEN_VALIDITY_HOURS,
+    SITE_SCOPE_ATTRIBUTE,
+    SITE_SCOPE_MAX_LENGTH,
     TENANT_ATTRIBUTE,
     USER_POOL_NAME,
 )
 from infra.nag import acknowledge
 from infra.naming import pascal_case
-from shared.catalog import ROLE_NAMES, TENANT_CLAIMS
+from shared.catalog import ACCOUNT_SCOPE_CLAIMS, ROLE_NAMES, SITE_SCOPE_CLAIMS, TENANT_CLAIMS
 
 
 def hosted_ui_domain_prefix(stack_name: str) -> str:
@@ -61,7 +64,10 @@ class OperatorIdentity(Construct):
                 email=cognito.StandardAttribute(required=True, mutable=True)
             ),
             custom_attributes={
-                TENANT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True)
+                TENANT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True),
+                # The scope of a site- or account-scoped role; set by an administrator, like the tenant.
+                SITE_SCOPE_ATTRIBUTE: cognito.StringAttribute(max_len=SITE_SCOPE_MAX_LENGTH, mutable=True),
+                ACCOUNT_SCOPE_ATTRIBUTE: cognito.StringAttribute(max_len=100, mutable=True),
             },
             password_policy=cognito.PasswordPolicy(
                 min_length=PASSWORD_MIN_LENGTH,
@@ -86,8 +92,13 @@ class OperatorIdentity(Construct):
             "when the operator count or risk warrants it.",
         )
         # The JWT contract of shared/api/auth.py: this attribute must be one of the claims it reads.
-        if f"custom:{TENANT_ATTRIBUTE}" not in TENANT_CLAIMS:
-            raise ValueError(f"custom:{TENANT_ATTRIBUTE} is not a claim the API reads: {TENANT_CLAIMS}")
+        for attribute, claims in (
+            (TENANT_ATTRIBUTE, TENANT_CLAIMS),
+            (SITE_SCOPE_ATTRIBUTE, SITE_SCOPE_CLAIMS),
+            (ACCOUNT_SCOPE_ATTRIBUTE, ACCOUNT_SCOPE_CLAIMS),
+        ):
+            if f"custom:{attribute}" not in claims:
+                raise ValueError(f"custom:{attribute} is not a claim the API reads: {claims}")
         for group in ROLE_NAMES:
             cognito.CfnUserPoolGroup(
                 self,
@@ -114,7 +125,7 @@ class OperatorIdentity(Construct):
             refresh_token_validity=Duration.hours(REFRESH_TOKEN_VALIDITY_HOURS),
             read_attributes=cognito.ClientAttributes()
             .with_standard_attributes(email=True, email_verified=True, fullname=True)
-            .with_custom_attributes(TENANT_ATTRIBUTE),
+            .with_custom_attributes(TENANT_ATTRIBUTE, SITE_SCOPE_ATTRIBUTE, ACCOUNT_SCOPE_ATTRIBUTE),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, fullname=True),
         )
         self.hosted_ui = self.user_pool.add_domain(

@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 TITLE = "Serverless CSMS operator API"
 DESCRIPTION = (
     "Stations, sites, ID tokens, sessions and commands of one tenant. Bearer JWT; the tenant comes from "
-    "the token's tenant_id claim, roles (admin, operator, viewer) from cognito:groups. Each operation's "
-    "x-permission says what it needs: read (every role) or write (operator, admin)."
+    "the token's tenant_id claim, roles (admin, operator, viewer, property_owner, energy_provider, "
+    "fleet_manager, driver) from cognito:groups. Each operation's x-permission says what it needs and "
+    "x-roles which roles hold it and how far: tenant (all of it), sites (the token's site_ids claim) or "
+    "account (the billing account in its account_id claim). A record outside the caller's reach is 404, "
+    "a list holds only what is within it."
 )
 _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _POWERTOOLS_VALIDATION_REF = "#/components/schemas/HTTPValidationError"

@@ -3,7 +3,9 @@
 ``operation(router, "POST", "/v1/stations", Permission.WRITE, status=HTTPStatus.CREATED)``
 registers the route on its resource's powertools Router with
 
-- the permission check as the route's first middleware (the only place a role is checked),
+- the permission check as the route's first middleware (the only place a role is checked): it
+  resolves the caller's ``Scope`` under the permission (which the route takes as ``CallerScope``)
+  and, for a caller limited to sites or an account, refuses a path naming a record outside it (404),
 - ``Idempotency-Key`` handling on every POST,
 - OpenAPI responses (finished in shared/api/openapi.py) that say what the route answers: its
   success, and every error status with the ``ErrorBody`` schema (400 for invalid input, 401/403 for
@@ -15,18 +17,21 @@ registers the route on its resource's powertools Router with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.request import Request
 from pydantic import BaseModel
 
-from shared.api.access import Permission, check_permission
-from shared.api.dependencies import Caller
+from shared.api.access import Permission, reach_by_role, scope_of
+from shared.api.dependencies import SCOPE_CONTEXT_KEY, Caller, PlatformDependency
 from shared.api.idempotency import idempotent_post
 from shared.api.schemas import ErrorBody
+from shared.management.scoping import InScope
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -53,12 +58,27 @@ _ERROR_DESCRIPTIONS: dict[HTTPStatus, str] = {
 
 def _permission_check(permission: Permission) -> Callable[..., Response[Any]]:
     def check_permission_first(
-        app: APIGatewayHttpResolver, next_middleware: NextMiddleware, caller: Caller
+        app: APIGatewayHttpResolver,
+        next_middleware: NextMiddleware,
+        caller: Caller,
+        platform: PlatformDependency,
+        request: Request,
     ) -> Response[Any]:
-        check_permission(caller, permission)
+        scope = scope_of(caller, permission)
+        if not scope.whole_tenant:
+            # After validation the route's arguments hold its query parameters too: only the path's.
+            arguments = request.path_parameters
+            named = {name: str(arguments[name]) for name in path_parameter_names(request.route)}
+            InScope(platform, scope).require_path(named)
+        app.append_context(**{SCOPE_CONTEXT_KEY: scope})
         return next_middleware(app)
 
     return check_permission_first
+
+
+def path_parameter_names(route: str) -> list[str]:
+    """``/v1/sites/{site_id}/load`` (powertools' ``Request.route``) or ``/v1/sites/<site_id>/load``."""
+    return re.findall(r"[<{](\w+)[>}]", route)
 
 
 def error_statuses(
@@ -120,5 +140,7 @@ def operation(
         responses=responses,
         status_code=int(status),
         middlewares=middlewares,
-        openapi_extensions={"x-permission": permission.value} if permission else None,
+        openapi_extensions=(
+            {"x-permission": permission.value, "x-roles": reach_by_role(permission)} if permission else None
+        ),
     )

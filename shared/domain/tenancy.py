@@ -13,7 +13,8 @@ class Role(StrEnum):
     OPERATOR = "operator"
     VIEWER = "viewer"
     PROPERTY_OWNER = "property_owner"
-    """A site host: sees the revenue of its own sites (``Principal.site_ids``) and nothing else."""
+    """A site host (``Principal.site_ids``): its sites, their stations, sessions and occupancy, its
+    revenue share; commands nothing and changes nothing."""
     ENERGY_PROVIDER = "energy_provider"
     """Supplies sites (``Principal.site_ids``): reads their load and limits, posts grid signals."""
     FLEET_MANAGER = "fleet_manager"
@@ -32,7 +33,8 @@ class Principal:
     subject: str
     roles: frozenset[Role]
     site_ids: frozenset[str] | None = None
-    """The sites a site-scoped role (property owner) may see; None: the token carries no site scope."""
+    """The sites a site-scoped role (property owner, energy provider) may see; None: the token carries
+    no site scope."""
     account_id: str | None = None
     """The billing account an account-scoped role (fleet manager, driver) acts for."""
 
@@ -43,3 +45,21 @@ class Principal:
     def require_write(self) -> None:
         if not self.roles & ROLES_THAT_WRITE:
             raise ForbiddenError("this token has no role that may make changes (operator or admin)")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see (or change) under one permission, inside its tenant: all of it, or the
+    sites in its token, or the billing account its token acts for (or, holding the permission through
+    both kinds of role, either)."""
+
+    tenant_id: str
+    whole_tenant: bool
+    site_ids: frozenset[str] = frozenset()
+    account_id: str | None = None
+
+    def covers_site(self, site_id: str | None) -> bool:
+        return self.whole_tenant or (site_id is not None and site_id in self.site_ids)
+
+    def covers_account(self, billing_account_id: str | None) -> bool:
+        return self.whole_tenant or (billing_account_id is not None and billing_account_id == self.account_id)

@@ -30,7 +30,7 @@ from shared.billing.subscriptions import (
 from shared.billing.tariffs import Tariff, parse_tariff
 from shared.billing.wallets import AccountType, Wallet, top_up
 from shared.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from shared.domain.tenancy import Principal
+from shared.domain.tenancy import Principal, Scope
 
 if TYPE_CHECKING:
     from shared.wiring import Platform
@@ -212,6 +212,26 @@ def create_account(
     )
     platform.billing.accounts.create_account(profile, wallet)
     return AccountCreated(profile, wallet)
+
+
+def list_accounts(
+    platform: Platform, scope: Scope, limit: int, cursor: str | None
+) -> tuple[list[AccountProfile], str | None]:
+    """The tenant's billing accounts, or the one the scope acts for."""
+    if scope.whole_tenant:
+        return platform.billing.accounts.list_accounts(scope.tenant_id, limit, cursor)
+    if scope.account_id is None or cursor is not None:
+        return [], None
+    profile = platform.billing.accounts.profile(scope.tenant_id, scope.account_id)
+    return ([profile] if profile else []), None
+
+
+def list_subscriptions(
+    platform: Platform, scope: Scope, limit: int, cursor: str | None
+) -> tuple[list[Subscription], str | None]:
+    """The tenant's subscriptions, kept to the scope's billing account."""
+    items, next_cursor = platform.billing.accounts.list_subscriptions(scope.tenant_id, limit, cursor)
+    return [item for item in items if scope.covers_account(item.billing_account_id)], next_cursor
 
 
 def get_account(platform: Platform, principal: Principal, billing_account_id: str) -> AccountProfile:

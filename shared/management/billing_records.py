@@ -33,7 +33,7 @@ from shared.billing.workflow_tasks import (
     monthly_execution_name,
 )
 from shared.domain.errors import InvalidRequestError, NotFoundError
-from shared.domain.tenancy import Principal
+from shared.domain.tenancy import Principal, Scope
 
 if TYPE_CHECKING:
     from shared.wiring import Platform
@@ -74,18 +74,23 @@ def list_cdrs(
 
 def list_invoices(
     platform: Platform,
-    principal: Principal,
+    scope: Scope,
     *,
     session_id: str | None,
     status: InvoiceStatus | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Invoice], str | None]:
+    """Kept to the scope's billing account (a fleet manager's or driver's token)."""
     invoices = platform.billing.invoices
     if session_id is not None:
-        found = invoices.invoices_for_session(principal.tenant_id, session_id)
-        return [i for i in found if status is None or i.status is status], None
-    return invoices.list_invoices(principal.tenant_id, status=status, limit=limit, cursor=cursor)
+        found = invoices.invoices_for_session(scope.tenant_id, session_id)
+        items, next_cursor = [i for i in found if status is None or i.status is status], None
+    else:
+        items, next_cursor = invoices.list_invoices(
+            scope.tenant_id, status=status, limit=limit, cursor=cursor
+        )
+    return [i for i in items if scope.covers_account(i.billing_account_id)], next_cursor
 
 
 def get_invoice(platform: Platform, principal: Principal, invoice_id: str) -> Invoice:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from shared.domain.changes import IdTokenChange
 from shared.domain.id_tokens import IdToken, IdTokenStatus
-from shared.domain.tenancy import Principal
+from shared.domain.tenancy import Principal, Scope
+from shared.management.scoping import InScope
 
 if TYPE_CHECKING:
     from shared.wiring import Platform
@@ -48,3 +49,18 @@ def change_id_token(
 
 def set_status(platform: Platform, principal: Principal, id_token: str, status: IdTokenStatus) -> IdToken:
     return change_id_token(platform, principal, id_token, IdTokenChange(status=status))
+
+
+def list_id_tokens(
+    platform: Platform, scope: Scope, limit: int, cursor: str | None
+) -> tuple[list[IdToken], str | None]:
+    """The tenant's ID tokens, or those the scope's billing account pays for (read one by one, in
+    order; the cursor is then the last token of the page)."""
+    if scope.whole_tenant:
+        return platform.id_tokens.list(scope.tenant_id, limit, cursor)
+    tokens = sorted(InScope(platform, scope).account_id_tokens)
+    remaining = [token for token in tokens if cursor is None or token > cursor]
+    found = [
+        record for token in remaining[:limit] if (record := platform.id_tokens.find(scope.tenant_id, token))
+    ]
+    return found, remaining[limit - 1] if len(remaining) > limit else None

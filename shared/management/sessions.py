@@ -16,7 +16,8 @@ from shared.domain.sessions import (
     projected_energy,
     readings_owned_by,
 )
-from shared.domain.tenancy import Principal
+from shared.domain.tenancy import Principal, Scope
+from shared.management.scoping import InScope
 
 if TYPE_CHECKING:
     from shared.wiring import Platform
@@ -41,7 +42,7 @@ def session_with_meter_values(
 
 def list_sessions(
     platform: Platform,
-    principal: Principal,
+    scope: Scope,
     *,
     station_id: str | None,
     status: SessionStatus | None,
@@ -53,7 +54,7 @@ def list_sessions(
     if started_from is not None and started_to is not None and started_from > started_to:
         raise InvalidRequestError("query field 'from': must not be after 'to'")
     items, next_cursor = platform.sessions.list_for_tenant(
-        principal.tenant_id,
+        scope.tenant_id,
         station_id=station_id,
         status=status,
         started_from=started_from,
@@ -61,4 +62,6 @@ def list_sessions(
         limit=limit,
         cursor=cursor,
     )
-    return [item.model_copy(update={"energy_wh": projected_energy(item)}) for item in items], next_cursor
+    in_scope = InScope(platform, scope)
+    visible = in_scope.keep(items, in_scope.session)
+    return [item.model_copy(update={"energy_wh": projected_energy(item)}) for item in visible], next_cursor

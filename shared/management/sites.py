@@ -6,7 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from shared.domain.sites import Site
-from shared.domain.tenancy import Principal
+from shared.domain.tenancy import Principal, Scope
 
 if TYPE_CHECKING:
     from shared.wiring import Platform
@@ -33,3 +33,15 @@ def create_site(
     )
     platform.sites.create(site)
     return site
+
+
+def list_sites(
+    platform: Platform, scope: Scope, limit: int, cursor: str | None
+) -> tuple[list[Site], str | None]:
+    """The tenant's sites, or the scope's own (read one by one, in id order; the cursor is then the
+    last id of the page)."""
+    if scope.whole_tenant:
+        return platform.sites.list(scope.tenant_id, limit, cursor)
+    remaining = sorted(site_id for site_id in scope.site_ids if cursor is None or site_id > cursor)
+    found = [site for site_id in remaining[:limit] if (site := platform.sites.find(scope.tenant_id, site_id))]
+    return found, remaining[limit - 1] if len(remaining) > limit else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from shared.domain.changes import StationSettingsChange
 from shared.domain.errors import AlreadyExistsError, InvalidRequestError
 from shared.domain.stations import RegistrationPolicy, Station, station_key
-from shared.domain.tenancy import Principal
+from shared.domain.tenancy import Principal, Scope
 from shared.gateway.passwords import hash_password
 
 if TYPE_CHECKING:
@@ -38,6 +38,18 @@ def generate_password() -> str:
 
 def password_hash(password: str) -> str:
     return hash_password(password)
+
+
+def list_stations(
+    platform: Platform, scope: Scope, limit: int, cursor: str | None, site_id: str | None
+) -> tuple[list[Station], str | None]:
+    """The tenant's stations (on ``site_id`` if given), kept to the scope's sites."""
+    if (site_id is not None and not scope.covers_site(site_id)) or not (scope.whole_tenant or scope.site_ids):
+        return [], None
+    if site_id is None and not scope.whole_tenant and len(scope.site_ids) == 1:
+        site_id = next(iter(scope.site_ids))
+    items, next_cursor = platform.stations.list_for_tenant(scope.tenant_id, limit, cursor, site_id)
+    return [item for item in items if scope.covers_site(item.site_id)], next_cursor
 
 
 def _require_site(platform: Platform, principal: Principal, site_id: str) -> None:

@@ -26,7 +26,7 @@ from shared.catalog import FUNCTIONS
 from shared.domain.sessions import MeterValue, MeterValuesRecord, SampledValue, Session, SessionStatus
 from shared.domain.sites import Site
 from shared.domain.stations import Station
-from shared.domain.tenancy import Principal, Role
+from shared.domain.tenancy import Principal, Role, Scope
 from shared.management import billing
 from shared.settings import Settings
 from shared.storage.tables import ALL_TABLES, create_table_request
@@ -43,6 +43,8 @@ from tools.local_platform.step_functions import (
 
 TENANT = "demo"
 ADMIN = Principal(tenant_id=TENANT, subject="admin", roles=frozenset({Role.ADMIN}))
+WHOLE_TENANT = Scope(tenant_id=TENANT, whole_tenant=True)
+"""What an admin's token sees under any permission (for management functions that take a scope)."""
 SITE = "depot"
 STATION = "CP-1"
 TOKEN = "TAG-1"

@@ -20,6 +20,7 @@ from tests.billing.platform_harness import (
     ADMIN,
     SITE,
     TENANT,
+    WHOLE_TENANT,
     BillingHarness,
     billing_on_moto,
     completed_session,
@@ -256,7 +257,7 @@ def test_a_monthly_run_invoices_a_subscription_once_even_when_started_twice(harn
     # Then one invoice for (subscription, March), paid once from the wallet and split
     assert [r.status for r in results] == ["SUCCEEDED", "SUCCEEDED"], [r.cause for r in results]
     invoices, _ = billing_records.list_invoices(
-        platform, ADMIN, session_id=None, status=None, limit=50, cursor=None
+        platform, WHOLE_TENANT, session_id=None, status=None, limit=50, cursor=None
     )
     (invoice,) = invoices
     assert (invoice.subscription_id, invoice.period, invoice.amount_due) == ("sub-1", "2026-03", D("10.00"))

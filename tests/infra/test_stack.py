@@ -10,12 +10,14 @@ from aws_cdk.assertions import Match, Template
 from cfnlint.api import ManualArgs, lint_file
 
 from infra.constants import (
+    ACCOUNT_SCOPE_ATTRIBUTE,
     DYNAMODB_READ_ACTIONS,
     DYNAMODB_WRITE_ACTIONS,
     HTTP_THROTTLE_BURST,
     HTTP_THROTTLE_RATE_PER_SECOND,
     METRICS_NAMESPACE,
     SERVICE_NAME,
+    SITE_SCOPE_ATTRIBUTE,
     TENANT_ATTRIBUTE,
     WEBSOCKET_FORWARDED_HEADERS,
     WEBSOCKET_STAGE_NAME,
@@ -646,9 +648,8 @@ def test_user_pool_carries_tenant_and_roles(template: Template, resources: dict[
             "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": 12, "RequireSymbols": True})},
             "Schema": Match.array_with(
                 [
-                    Match.object_like(
-                        {"Name": TENANT_ATTRIBUTE, "AttributeDataType": "String", "Mutable": True}
-                    )
+                    Match.object_like({"Name": name, "AttributeDataType": "String", "Mutable": True})
+                    for name in (TENANT_ATTRIBUTE, SITE_SCOPE_ATTRIBUTE, ACCOUNT_SCOPE_ATTRIBUTE)
                 ]
             ),
         },
@@ -659,7 +660,8 @@ def test_user_pool_carries_tenant_and_roles(template: Template, resources: dict[
     assert groups == {role.value for role in Role}
     (client,) = [c["Properties"] for c in of_type(resources, "AWS::Cognito::UserPoolClient").values()]
     assert client["GenerateSecret"] is False
-    assert f"custom:{TENANT_ATTRIBUTE}" in client["ReadAttributes"]
+    for attribute in (TENANT_ATTRIBUTE, SITE_SCOPE_ATTRIBUTE, ACCOUNT_SCOPE_ATTRIBUTE):
+        assert f"custom:{attribute}" in client["ReadAttributes"]
     # Users can never move themselves to another tenant.
     assert not any(attribute.startswith("custom:") for attribute in client["WriteAttributes"])
     assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]

@@ -12,6 +12,7 @@ import jwt
 import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
 
+from shared.api.auth import principal_from_claims
 from tests.local_platform.conftest import FakeHandlers
 from tools.local_platform import LocalPlatform
 from tools.local_platform.__main__ import main
@@ -179,6 +180,28 @@ def test_issue_token_cli_mints_tokens_for_other_tenants(
     claims = platform.tokens.verify(token)
     assert claims["tenant_id"] == "other"
     assert claims["cognito:groups"] == ["operator", "viewer"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "site_ids", "account_id"),
+    [
+        (["--roles", "property_owner", "--site-ids", "depot, mall"], {"depot", "mall"}, None),
+        (["--roles", "fleet_manager", "--account-id", "ACC-FLEET"], None, "ACC-FLEET"),
+    ],
+)
+def test_issue_token_cli_carries_the_scope(
+    platform: LocalPlatform,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    site_ids: set[str] | None,
+    account_id: str | None,
+) -> None:
+    main(["--issue-token", "--tenant", "t", *arguments, "--state-dir", str(platform.config.state_dir)])
+    claims = platform.tokens.verify(capsys.readouterr().out.strip())
+    # as the operator Lambda reads them once API Gateway rendered them
+    principal = principal_from_claims({name: render_claim(value) for name, value in claims.items()})
+    assert principal.site_ids == (frozenset(site_ids) if site_ids is not None else None)
+    assert principal.account_id == account_id
 
 
 def test_demo_token_is_written_for_the_demo_tenant(platform: LocalPlatform) -> None:

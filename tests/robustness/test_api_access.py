@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from shared.api.access import GRANTS, Permission, roles_holding
+from shared.api.access import (
+    ACCOUNT_SCOPED_ROLES,
+    GRANTS,
+    REACH,
+    SITE_SCOPED_ROLES,
+    Permission,
+    Reach,
+    roles_holding,
+)
 from shared.api.app import app
 from shared.api.routing import ROUTE_PERMISSIONS
 from shared.catalog import HTTP_ROUTES, OPENAPI_PATH
@@ -134,10 +142,31 @@ def test_every_route_declares_its_permission() -> None:
 
 
 def test_grants_table() -> None:
-    assert roles_holding(Permission.READ) == {Role.ADMIN, Role.OPERATOR, Role.VIEWER}
+    tenant_wide = {Role.ADMIN, Role.OPERATOR, Role.VIEWER}
+    assert roles_holding(Permission.READ) == tenant_wide
     assert roles_holding(Permission.WRITE) == {Role.ADMIN, Role.OPERATOR}
-    assert roles_holding(Permission.REVENUE) == {Role.ADMIN, Role.OPERATOR, Role.VIEWER, Role.PROPERTY_OWNER}
-    assert set(GRANTS) == set(Role)
+    assert roles_holding(Permission.REVENUE) == tenant_wide | {Role.PROPERTY_OWNER}
+    assert roles_holding(Permission.SITES) == tenant_wide | {Role.PROPERTY_OWNER, Role.ENERGY_PROVIDER}
+    assert roles_holding(Permission.STATIONS) == tenant_wide | {Role.PROPERTY_OWNER}
+    assert roles_holding(Permission.SESSIONS) == tenant_wide | {
+        Role.PROPERTY_OWNER,
+        Role.FLEET_MANAGER,
+        Role.DRIVER,
+    }
+    assert roles_holding(Permission.ENERGY) == tenant_wide | {Role.ENERGY_PROVIDER}
+    assert roles_holding(Permission.GRID_SIGNALS) == {Role.ADMIN, Role.OPERATOR, Role.ENERGY_PROVIDER}
+    assert roles_holding(Permission.ACCOUNTS) == tenant_wide | {Role.FLEET_MANAGER, Role.DRIVER}
+    assert set(GRANTS) == set(REACH) == set(Role)
+    assert {role for role, reach in REACH.items() if reach is Reach.TENANT} == tenant_wide
+    assert {Role.PROPERTY_OWNER, Role.ENERGY_PROVIDER} == SITE_SCOPED_ROLES
+    assert {Role.FLEET_MANAGER, Role.DRIVER} == ACCOUNT_SCOPED_ROLES
+
+
+def test_site_and_fleet_roles_change_nothing_but_grid_signals() -> None:
+    # a property owner and a fleet manager write nothing; an energy provider only grid signals
+    writes = {permission for (method, _), permission in ROUTE_PERMISSIONS.items() if method != "GET"}
+    assert not writes & (GRANTS[Role.PROPERTY_OWNER] | GRANTS[Role.FLEET_MANAGER])
+    assert writes & GRANTS[Role.ENERGY_PROVIDER] == {Permission.GRID_SIGNALS}
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(AUTHORIZED))

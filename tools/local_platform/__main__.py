@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     tokens.add_argument("--tenant", default="demo")
     tokens.add_argument("--roles", default="admin", help=f"comma-separated: {', '.join(ROLES)}")
     tokens.add_argument("--ttl-hours", type=float, default=12.0)
+    tokens.add_argument(
+        "--site-ids", help="comma-separated: the sites a property_owner or energy_provider token may see"
+    )
+    tokens.add_argument("--account-id", help="the billing account a fleet_manager or driver token acts for")
     return parser
 
 
@@ -114,7 +118,15 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.issue_token:
         issuer = TokenIssuer(load_or_create_secret(arguments.state_dir))
         roles = [role.strip() for role in arguments.roles.split(",") if role.strip()]
-        print(issuer.issue(arguments.tenant, roles, ttl_seconds=int(arguments.ttl_hours * 3600)))
+        sites = [site.strip() for site in arguments.site_ids.split(",")] if arguments.site_ids else None
+        token = issuer.issue(
+            arguments.tenant,
+            roles,
+            ttl_seconds=int(arguments.ttl_hours * 3600),
+            site_ids=[site for site in sites if site] if sites is not None else None,
+            account_id=arguments.account_id,
+        )
+        print(token)
         return
     extra = dict(item.split("=", 1) for item in arguments.function_env if "=" in item)
     config = PlatformConfig(

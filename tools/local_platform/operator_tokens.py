@@ -1,7 +1,8 @@
 """Operator bearer tokens: a local stand-in for the Cognito user pool behind the HTTP API's JWT authorizer.
 
 Tokens are HS256-signed with a secret generated on first run. They carry the claims the operator
-Lambda reads: ``tenant_id`` and ``cognito:groups`` (admin, operator, viewer).
+Lambda reads: ``tenant_id``, ``cognito:groups`` (the roles of shared/catalog.py ROLE_NAMES) and, for a
+scoped role, ``site_ids`` (property owner, energy provider) or ``account_id`` (fleet manager, driver).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 import jwt
 
+from shared.catalog import ROLE_NAMES
+
 ISSUER = "https://csms.local/idp"
 AUDIENCE = "csms-operator-api"
-ROLES = ("admin", "operator", "viewer")
+ROLES = ROLE_NAMES
 SECRET_FILE = "jwt-secret"
 TOKEN_FILE = "operator-token"
 DEMO_TENANT = "demo"
@@ -50,7 +53,12 @@ class TokenIssuer:
         ttl_seconds: int = 3600,
         subject: str | None = None,
         extra_claims: Mapping[str, Any] | None = None,
+        *,
+        site_ids: Iterable[str] | None = None,
+        account_id: str | None = None,
     ) -> str:
+        """``site_ids``: the sites a property owner's or energy provider's token may see; ``account_id``:
+        the billing account a fleet manager's or driver's token acts for."""
         role_list = list(roles)
         unknown = sorted(set(role_list) - set(ROLES))
         if unknown:
@@ -68,6 +76,10 @@ class TokenIssuer:
             "iat": now,
             "exp": now + ttl_seconds,
         }
+        if site_ids is not None:
+            claims["site_ids"] = list(site_ids)
+        if account_id is not None:
+            claims["account_id"] = account_id
         claims.update(extra_claims or {})
         return jwt.encode(claims, self._secret, algorithm="HS256")
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from shared.api import billing_schemas as schemas
 from shared.api import billing_views as views
 from shared.api.access import Permission
-from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.dependencies import Caller, CallerScope, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdPath
 from shared.api.routing import operation
 from shared.api.schemas import IDENTIFIER_PATTERN
@@ -95,7 +95,7 @@ def assign_default_tariff(
 # ---- revenue split ----------------------------------------------------------------------------
 
 
-@operation(router, "GET", "/v1/sites/<site_id>/revenue-split", Permission.READ, tags=["sites"])
+@operation(router, "GET", "/v1/sites/<site_id>/revenue-split", Permission.REVENUE, tags=["sites"])
 def get_revenue_split(
     site_id: SiteIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.RevenueSplitView:
@@ -146,24 +146,25 @@ def create_billing_account(
     return views.account_view(created.profile)
 
 
-@operation(router, "GET", "/v1/billing-accounts", Permission.READ, tags=ACCOUNTS)
+@operation(router, "GET", "/v1/billing-accounts", Permission.ACCOUNTS, tags=ACCOUNTS)
 def list_billing_accounts(
-    caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
+    scope: CallerScope, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
 ) -> schemas.BillingAccountList:
-    items, next_cursor = platform.billing.accounts.list_accounts(caller.tenant_id, limit, cursor)
+    """A fleet manager's or driver's token lists its own account."""
+    items, next_cursor = billing.list_accounts(platform, scope, limit, cursor)
     return schemas.BillingAccountList(
         items=[views.account_view(item) for item in items], next_cursor=next_cursor
     )
 
 
-@operation(router, "GET", "/v1/billing-accounts/<billing_account_id>", Permission.READ, tags=ACCOUNTS)
+@operation(router, "GET", "/v1/billing-accounts/<billing_account_id>", Permission.ACCOUNTS, tags=ACCOUNTS)
 def get_billing_account(
     billing_account_id: IdentifierPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.BillingAccountView:
     return views.account_view(billing.get_account(platform, caller, billing_account_id))
 
 
-@operation(router, "GET", "/v1/wallets/<wallet_id>", Permission.READ, tags=ACCOUNTS)
+@operation(router, "GET", "/v1/wallets/<wallet_id>", Permission.ACCOUNTS, tags=ACCOUNTS)
 def get_wallet(wallet_id: IdentifierPath, caller: Caller, platform: PlatformDependency) -> schemas.WalletView:
     return views.wallet_view(billing.get_wallet(platform, caller, wallet_id))
 
@@ -192,7 +193,7 @@ def top_up_wallet(
     return views.wallet_view(wallet)
 
 
-@operation(router, "GET", "/v1/wallets/<wallet_id>/history", Permission.READ, tags=ACCOUNTS)
+@operation(router, "GET", "/v1/wallets/<wallet_id>/history", Permission.ACCOUNTS, tags=ACCOUNTS)
 def wallet_history(
     wallet_id: IdentifierPath,
     caller: Caller,
@@ -260,17 +261,18 @@ def create_subscription(
     return views.subscription_view(subscription)
 
 
-@operation(router, "GET", "/v1/subscriptions", Permission.READ, tags=PLANS)
+@operation(router, "GET", "/v1/subscriptions", Permission.ACCOUNTS, tags=PLANS)
 def list_subscriptions(
-    caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
+    scope: CallerScope, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
 ) -> schemas.SubscriptionList:
-    items, next_cursor = platform.billing.accounts.list_subscriptions(caller.tenant_id, limit, cursor)
+    """A fleet manager's or driver's token lists its account's."""
+    items, next_cursor = billing.list_subscriptions(platform, scope, limit, cursor)
     return schemas.SubscriptionList(
         items=[views.subscription_view(item) for item in items], next_cursor=next_cursor
     )
 
 
-@operation(router, "GET", "/v1/subscriptions/<subscription_id>", Permission.READ, tags=PLANS)
+@operation(router, "GET", "/v1/subscriptions/<subscription_id>", Permission.ACCOUNTS, tags=PLANS)
 def get_subscription(
     subscription_id: IdentifierPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.SubscriptionView:

@@ -14,8 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared.api import billing_schemas as schemas
 from shared.api import billing_views as views
-from shared.api.access import Permission, site_scope
-from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.access import Permission
+from shared.api.dependencies import Caller, CallerScope, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdQuery
 from shared.api.routing import operation
 from shared.api.schemas import SESSION_ID_PATTERN, ApiDatetime
@@ -65,9 +65,9 @@ def list_cdrs(
     return schemas.CdrList(items=[views.cdr_view(item) for item in items], next_cursor=next_cursor)
 
 
-@operation(router, "GET", "/v1/invoices", Permission.READ, tags=INVOICES)
+@operation(router, "GET", "/v1/invoices", Permission.ACCOUNTS, tags=INVOICES)
 def list_invoices(
-    caller: Caller,
+    scope: CallerScope,
     platform: PlatformDependency,
     session_id: SessionIdQuery = None,
     status: Annotated[InvoiceStatus | None, Query()] = None,
@@ -75,14 +75,14 @@ def list_invoices(
     cursor: Cursor = None,
 ) -> schemas.InvoiceList:
     """Invoices and credit notes, newest first; ``sessionId``: a session's, ``status=payment_failed``:
-    the parked ones."""
+    the parked ones. A fleet manager's or driver's token sees its account's."""
     items, next_cursor = billing_records.list_invoices(
-        platform, caller, session_id=session_id, status=status, limit=limit, cursor=cursor
+        platform, scope, session_id=session_id, status=status, limit=limit, cursor=cursor
     )
     return schemas.InvoiceList(items=[views.invoice_view(item) for item in items], next_cursor=next_cursor)
 
 
-@operation(router, "GET", "/v1/invoices/<invoice_id>", Permission.READ, tags=INVOICES)
+@operation(router, "GET", "/v1/invoices/<invoice_id>", Permission.ACCOUNTS, tags=INVOICES)
 def get_invoice(
     invoice_id: InvoiceIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.InvoiceView:
@@ -90,7 +90,12 @@ def get_invoice(
 
 
 @operation(
-    router, "GET", "/v1/invoices/<invoice_id>/html", Permission.READ, tags=INVOICES, media_type="text/html"
+    router,
+    "GET",
+    "/v1/invoices/<invoice_id>/html",
+    Permission.ACCOUNTS,
+    tags=INVOICES,
+    media_type="text/html",
 )
 def render_invoice(invoice_id: InvoiceIdPath, caller: Caller, platform: PlatformDependency) -> Response[str]:
     """A printable HTML page of the invoice."""
@@ -137,6 +142,7 @@ def _period(
 @operation(router, "GET", "/v1/revenue", Permission.REVENUE, tags=REVENUE)
 def revenue(
     caller: Caller,
+    scope: CallerScope,
     platform: PlatformDependency,
     start: PeriodStart = None,
     end: PeriodEnd = None,
@@ -151,7 +157,7 @@ def revenue(
         start=start,
         end=end,
         site_id=site_id,
-        sites_in_scope=site_scope(caller, Permission.REVENUE),
+        sites_in_scope=None if scope.whole_tenant else scope.site_ids,
     )
     return views.revenue_view(report, start, end)
 
@@ -159,6 +165,7 @@ def revenue(
 @operation(router, "GET", "/v1/revenue/export", Permission.REVENUE, tags=REVENUE, media_type="text/csv")
 def revenue_export(
     caller: Caller,
+    scope: CallerScope,
     platform: PlatformDependency,
     start: PeriodStart = None,
     end: PeriodEnd = None,
@@ -172,7 +179,7 @@ def revenue_export(
         start=start,
         end=end,
         site_id=site_id,
-        sites_in_scope=site_scope(caller, Permission.REVENUE),
+        sites_in_scope=None if scope.whole_tenant else scope.site_ids,
     )
     return Response(
         status_code=HTTPStatus.OK,

@@ -43,7 +43,7 @@ def _signal_view(record: Any, origin: str = "api") -> schemas.GridSignalView:
     router,
     "POST",
     "/v1/sites/<site_id>/grid-signals",
-    Permission.WRITE,
+    Permission.GRID_SIGNALS,
     status=HTTPStatus.CREATED,
     tags=TAGS,
     body_model=schemas.GridSignalView,
@@ -52,7 +52,8 @@ def create_grid_signal(
     site_id: SiteIdPath, body: schemas.GridSignalCreate, caller: Caller, platform: PlatformDependency
 ) -> Response[dict[str, Any]]:
     """A time-bounded import limit (kW) or price from the energy provider: the allocation honours it
-    from its start (one run ahead) to its end."""
+    from its start (one run ahead) to its end. An energy provider's token posts to the sites it
+    supplies only."""
     document = body.model_dump(mode="json", exclude_none=True)
     record = energy.add_grid_signal(platform, caller, site_id, document)
     return Response(
@@ -62,7 +63,7 @@ def create_grid_signal(
     )
 
 
-@operation(router, "GET", "/v1/sites/<site_id>/grid-signals", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sites/<site_id>/grid-signals", Permission.ENERGY, tags=TAGS)
 def list_grid_signals(
     site_id: SiteIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.GridSignalList:
@@ -128,7 +129,7 @@ def create_measurements(
     )
 
 
-@operation(router, "GET", "/v1/sites/<site_id>/measurements", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sites/<site_id>/measurements", Permission.ENERGY, tags=TAGS)
 def get_measurements(
     site_id: SiteIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.MeasurementsView:
@@ -169,7 +170,7 @@ def get_session_demand(
     return _demand_view(site_id, record)
 
 
-@operation(router, "GET", "/v1/sites/<site_id>/allocations", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sites/<site_id>/allocations", Permission.ENERGY, tags=TAGS)
 def list_allocations(
     site_id: SiteIdPath,
     caller: Caller,
@@ -199,7 +200,7 @@ def list_allocations(
     return schemas.AllocationRunList(items=items, next_cursor=next_cursor)
 
 
-@operation(router, "GET", "/v1/sites/<site_id>/load", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sites/<site_id>/load", Permission.ENERGY, tags=TAGS)
 def get_load(
     site_id: SiteIdPath,
     caller: Caller,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.api import schemas, views
 from shared.api.access import Permission
-from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.dependencies import Caller, CallerScope, PlatformDependency
 from shared.api.routes.params import Cursor, IdTokenPath, Limit
 from shared.api.routing import operation
 from shared.domain.changes import IdTokenChange
@@ -38,15 +38,16 @@ def create_id_token(
     return views.id_token_view(token)
 
 
-@operation(router, "GET", "/v1/id-tokens", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/id-tokens", Permission.ACCOUNTS, tags=TAGS)
 def list_id_tokens(
-    caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
+    scope: CallerScope, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
 ) -> schemas.IdTokenList:
-    items, next_cursor = platform.id_tokens.list(caller.tenant_id, limit, cursor)
+    """A fleet manager's or driver's token lists the ID tokens its account pays for (its drivers)."""
+    items, next_cursor = id_tokens.list_id_tokens(platform, scope, limit, cursor)
     return schemas.IdTokenList(items=[views.id_token_view(item) for item in items], next_cursor=next_cursor)
 
 
-@operation(router, "GET", "/v1/id-tokens/<id_token>", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/id-tokens/<id_token>", Permission.ACCOUNTS, tags=TAGS)
 def get_id_token(id_token: IdTokenPath, caller: Caller, platform: PlatformDependency) -> schemas.IdTokenView:
     return views.id_token_view(platform.id_tokens.get(caller.tenant_id, id_token))
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api import billing_views, schemas, views
 from shared.api.access import Permission
-from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.dependencies import Caller, CallerScope, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SessionIdPath, StationIdQuery
 from shared.api.routing import operation
 from shared.api.schemas import ApiDatetime
@@ -20,9 +20,9 @@ router = Router()
 TAGS = ["sessions"]
 
 
-@operation(router, "GET", "/v1/sessions", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sessions", Permission.SESSIONS, tags=TAGS)
 def list_sessions(
-    caller: Caller,
+    scope: CallerScope,
     platform: PlatformDependency,
     station_id: StationIdQuery = None,
     status: Annotated[SessionStatus | None, Query()] = None,
@@ -33,9 +33,11 @@ def list_sessions(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> schemas.SessionList:
+    """Newest first. A property owner's token sees the sessions at its sites, a fleet manager's or
+    driver's those charged with its account's ID tokens."""
     items, next_cursor = sessions.list_sessions(
         platform,
-        caller,
+        scope,
         station_id=station_id,
         status=status,
         started_from=started_from,
@@ -46,7 +48,7 @@ def list_sessions(
     return schemas.SessionList(items=[views.session_view(item) for item in items], next_cursor=next_cursor)
 
 
-@operation(router, "GET", "/v1/sessions/<session_id>", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sessions/<session_id>", Permission.SESSIONS, tags=TAGS)
 def get_session(
     session_id: SessionIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.SessionDetail:

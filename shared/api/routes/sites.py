@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.api import energy_schemas, schemas, views
 from shared.api.access import Permission
-from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.dependencies import Caller, CallerScope, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdPath
 from shared.api.routing import operation
 from shared.billing.resolver import AssignmentScope
@@ -113,15 +113,16 @@ def update_site(
     return _detail(platform, site, caller)
 
 
-@operation(router, "GET", "/v1/sites", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sites", Permission.SITES, tags=TAGS)
 def list_sites(
-    caller: Caller, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
+    scope: CallerScope, platform: PlatformDependency, limit: Limit = 50, cursor: Cursor = None
 ) -> schemas.SiteList:
-    items, next_cursor = platform.sites.list(caller.tenant_id, limit, cursor)
+    """A property owner's or energy provider's token lists its own sites."""
+    items, next_cursor = sites.list_sites(platform, scope, limit, cursor)
     return schemas.SiteList(items=[views.site_view(site) for site in items], next_cursor=next_cursor)
 
 
-@operation(router, "GET", "/v1/sites/<site_id>", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/sites/<site_id>", Permission.SITES, tags=TAGS)
 def get_site(site_id: SiteIdPath, caller: Caller, platform: PlatformDependency) -> energy_schemas.SiteDetail:
     return _detail(platform, platform.sites.get(caller.tenant_id, site_id), caller)
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.api import energy_schemas, schemas, views
 from shared.api.access import Permission
-from shared.api.dependencies import Caller, PlatformDependency
+from shared.api.dependencies import Caller, CallerScope, PlatformDependency
 from shared.api.routes.params import Cursor, Limit, SiteIdQuery, StationIdPath
 from shared.api.routing import operation
 from shared.billing.resolver import AssignmentScope
@@ -89,25 +89,27 @@ def create_station(
     return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=body_out)
 
 
-@operation(router, "GET", "/v1/stations", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/stations", Permission.STATIONS, tags=TAGS)
 def list_stations(
-    caller: Caller,
+    scope: CallerScope,
     platform: PlatformDependency,
     limit: Limit = 50,
     cursor: Cursor = None,
     site_id: SiteIdQuery = None,
 ) -> schemas.StationList:
-    items, next_cursor = platform.stations.list_for_tenant(caller.tenant_id, limit, cursor, site_id)
+    """A property owner's token lists the stations on its sites."""
+    items, next_cursor = stations.list_stations(platform, scope, limit, cursor, site_id)
     now = platform.clock()
     return schemas.StationList(
         items=[views.station_view(item, now, _grace(platform)) for item in items], next_cursor=next_cursor
     )
 
 
-@operation(router, "GET", "/v1/stations/<station_id>", Permission.READ, tags=TAGS)
+@operation(router, "GET", "/v1/stations/<station_id>", Permission.STATIONS, tags=TAGS)
 def get_station(
     station_id: StationIdPath, caller: Caller, platform: PlatformDependency
 ) -> schemas.StationView:
+    """With its connectors' status (occupancy)."""
     station = platform.stations.get_for_tenant(caller.tenant_id, station_id)
     return _with_tariff(views.station_view(station, platform.clock(), _grace(platform)), platform, caller)
 
