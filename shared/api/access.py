@@ -21,6 +21,9 @@ class Permission(StrEnum):
     """Register and change sites, stations and ID tokens; send commands to stations."""
     REVENUE = "revenue"
     """Read revenue reports (per site and stakeholder); site-scoped roles see only their sites."""
+    DRIVE = "drive"
+    """Act as a driver on its own account (``Principal.account_id``): find stations, start, follow and
+    stop its sessions, read its history and receipts, top up its wallet."""
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -30,7 +33,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.PROPERTY_OWNER: frozenset({Permission.REVENUE}),
     Role.ENERGY_PROVIDER: frozenset(),
     Role.FLEET_MANAGER: frozenset(),
-    Role.DRIVER: frozenset(),
+    Role.DRIVER: frozenset({Permission.DRIVE}),
 }
 
 SITE_SCOPED_ROLES: frozenset[Role] = frozenset({Role.PROPERTY_OWNER})
@@ -41,6 +44,7 @@ _REFUSALS: dict[Permission, str] = {
     Permission.WRITE: "this token has no role that may make changes (operator or admin)",
     Permission.REVENUE: "this token has no role that may read revenue (viewer, operator, admin or "
     "property_owner)",
+    Permission.DRIVE: "this token has no driver role",
 }
 
 
