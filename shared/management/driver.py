@@ -371,7 +371,9 @@ def follow_session(platform: Platform, principal: Principal, session_id: str) ->
     else:
         priced = session
         if active:
-            priced = session.model_copy(update={"stopped_at": platform.clock(), "meter_stop_wh": register})
+            # As if it ended now, or at its newest reading if the station's clock runs ahead of ours.
+            end = max(platform.clock(), reading_at or session.started_at)
+            priced = session.model_copy(update={"stopped_at": end, "meter_stop_wh": register})
         quotes = BillingCostQuotes(
             platform.sites, platform.billing.settings_store, platform.billing.accounts, platform.clock
         )
