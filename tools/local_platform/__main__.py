@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     tokens.add_argument("--issue-token", action="store_true", help="print an operator token and exit")
     tokens.add_argument("--tenant", default="demo")
     tokens.add_argument("--roles", default="admin", help=f"comma-separated: {', '.join(ROLES)}")
+    tokens.add_argument("--account", help="account_id claim: the billing account a driver acts for")
     tokens.add_argument("--ttl-hours", type=float, default=12.0)
     return parser
 
@@ -114,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.issue_token:
         issuer = TokenIssuer(load_or_create_secret(arguments.state_dir))
         roles = [role.strip() for role in arguments.roles.split(",") if role.strip()]
-        print(issuer.issue(arguments.tenant, roles, ttl_seconds=int(arguments.ttl_hours * 3600)))
+        account = {"account_id": arguments.account} if arguments.account else None
+        ttl = int(arguments.ttl_hours * 3600)
+        print(issuer.issue(arguments.tenant, roles, ttl_seconds=ttl, extra_claims=account))
         return
     extra = dict(item.split("=", 1) for item in arguments.function_env if "=" in item)
     config = PlatformConfig(

@@ -1,7 +1,8 @@
 """Operator bearer tokens: a local stand-in for the Cognito user pool behind the HTTP API's JWT authorizer.
 
 Tokens are HS256-signed with a secret generated on first run. They carry the claims the operator
-Lambda reads: ``tenant_id`` and ``cognito:groups`` (admin, operator, viewer).
+Lambda reads: ``tenant_id``, ``cognito:groups`` (any role of ``shared.domain.tenancy.Role``) and, for a
+driver or fleet manager, ``account_id``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 import jwt
 
+from shared.domain.tenancy import Role
+
 ISSUER = "https://csms.local/idp"
 AUDIENCE = "csms-operator-api"
-ROLES = ("admin", "operator", "viewer")
+ROLES = tuple(role.value for role in Role)
 SECRET_FILE = "jwt-secret"
 TOKEN_FILE = "operator-token"
 DEMO_TENANT = "demo"
