@@ -410,3 +410,16 @@ def test_sites_take_coordinates_validated(env: PlatformUnderTest) -> None:
     status, cleared = call("PATCH", "/v1/sites/s1", ADMIN, {"latitude": None, "longitude": None})
     assert status == 200 and cleared["latitude"] is None and cleared["longitude"] is None
     assert call("GET", "/v1/sites/s1", ADMIN)[1]["latitude"] is None
+
+
+def test_the_driver_api_is_documented_under_its_own_tag(env: PlatformUnderTest) -> None:
+    status, document = call("GET", "/v1/openapi.json", claims=None)
+    assert status == 200
+    driver_paths = {path: operations for path, operations in document["paths"].items() if "/driver/" in path}
+    assert len(driver_paths) == 10, sorted(driver_paths)
+    for operations in driver_paths.values():
+        for operation in operations.values():
+            assert (operation["tags"], operation["x-permission"]) == (["driver"], "drive")
+    assert "402" in document["paths"]["/v1/driver/wallet/top-ups"]["post"]["responses"]
+    site = document["components"]["schemas"]["SiteCreateWithEnergy"]["properties"]
+    assert "latitude" in site and "longitude" in site
