@@ -189,14 +189,18 @@ def _all_sites(platform: Platform, tenant_id: str) -> list[Site]:
             return sites
 
 
-def _site_stations(platform: Platform, tenant_id: str, site_id: str) -> list[Station]:
-    stations: list[Station] = []
+def _stations_by_site(platform: Platform, tenant_id: str, site_ids: set[str]) -> dict[str, list[Station]]:
+    """One pass over the tenant's stations (the table has no site index; a filtered query per site
+    would read them all once per site)."""
+    found: dict[str, list[Station]] = {}
     cursor: str | None = None
     while True:
-        page, cursor = platform.stations.list_for_tenant(tenant_id, _SITE_PAGE, cursor, site_id)
-        stations += page
+        page, cursor = platform.stations.list_for_tenant(tenant_id, _SITE_PAGE, cursor)
+        for station in page:
+            if station.site_id in site_ids:
+                found.setdefault(station.site_id, []).append(station)
         if cursor is None:
-            return sorted(stations, key=lambda station: station.station_id)
+            return {site_id: sorted(items, key=lambda s: s.station_id) for site_id, items in found.items()}
 
 
 def stations_near(
@@ -210,16 +214,18 @@ def stations_near(
 ) -> list[StationForDriver]:
     """The tenant's stations on sites within ``radius_km``, nearest site first, at most ``limit``.
 
-    Reads every site of the tenant (pages of 100) and computes each distance: fine for hundreds of
-    sites. Beyond that, a geohash-prefix index on the sites table would read only the cells around
-    the point."""
+    Reads every site of the tenant (pages of 100) and computes each distance, then, when any site is
+    near, the tenant's stations once: fine for hundreds of sites. Beyond that, a geohash-prefix index
+    on the sites table and a site index on the stations table would read only what is near."""
     account = driver_account(platform, principal)
     now, grace = platform.clock(), _grace(platform)
+    near = sites_within(_all_sites(platform, principal.tenant_id), latitude, longitude, radius_km)
+    if not near:
+        return []
+    by_site = _stations_by_site(platform, principal.tenant_id, {site.site_id for site, _ in near})
     found: list[StationForDriver] = []
-    for site, distance in sites_within(
-        _all_sites(platform, principal.tenant_id), latitude, longitude, radius_km
-    ):
-        for station in _site_stations(platform, principal.tenant_id, site.site_id):
+    for site, distance in near:
+        for station in by_site.get(site.site_id, []):
             found.append(
                 StationForDriver(
                     station,
@@ -490,10 +496,13 @@ def top_up_wallet(
     if provider is None:
         raise ConflictError("card payments are not configured on this platform")
     top_up_id = top_up_id or uuid.uuid4().hex[:16]
+    # The driver's id is its own: the provider's idempotency key and the ledger's transaction are the
+    # account's (':' is in no identifier), so two drivers picking the same id never meet.
+    booked_as = f"{account.billing_account_id}:{top_up_id}"
     outcome = provider.collect(
         PaymentRequest(
             tenant_id=principal.tenant_id,
-            invoice_id=f"topup-{top_up_id}",
+            invoice_id=f"topup:{booked_as}",
             account=account.account(),
             amount=amount,
             currency=wallet.currency,
@@ -506,6 +515,6 @@ def top_up_wallet(
         raise PaymentFailedError(f"payment: {reason} ({code})")
     if outcome.status is PaymentStatus.SUCCEEDED:
         wallet = billing.top_up_wallet(
-            platform, principal, wallet.wallet_id, amount=amount, top_up_id=top_up_id, provider=provider.name
+            platform, principal, wallet.wallet_id, amount=amount, top_up_id=booked_as, provider=provider.name
         )
     return TopUp(top_up_id, amount, outcome.status, outcome.provider_reference, wallet)

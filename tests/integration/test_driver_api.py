@@ -423,3 +423,86 @@ def test_the_driver_api_is_documented_under_its_own_tag(env: PlatformUnderTest) 
     assert "402" in document["paths"]["/v1/driver/wallet/top-ups"]["post"]["responses"]
     site = document["components"]["schemas"]["SiteCreateWithEnergy"]["properties"]
     assert "latitude" in site and "longitude" in site
+
+
+def _top_up(claims: dict[str, Any], body: dict[str, Any], idempotency_key: str) -> tuple[int, Any]:
+    event = http_event("POST", "/v1/driver/wallet/top-ups", body=body, claims=claims)
+    event["headers"]["idempotency-key"] = idempotency_key
+    response = handler(event, lambda_context(OPERATOR_API))
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_two_drivers_choosing_the_same_ids_each_get_their_own_top_up(
+    env: PlatformUnderTest, standin: StandIn
+) -> None:
+    priced_world(env)
+    created(
+        "/v1/billing-accounts",
+        {
+            "billingAccountId": "acct-d3",
+            "type": "PREPAID",
+            "currency": "EUR",
+            "provider": "stripe",
+            "providerCustomerId": "cus_driver3",
+            "providerPaymentMethodId": "pm_card_visa",
+        },
+    )
+    third = {**claims_for("tenant-a", "driver"), "account_id": "acct-d3"}
+    body = {"amount": "10.00", "topUpId": "first"}
+    assert _top_up(DRIVER, body, "key-1")[0] == 201
+    status, answer = _top_up(third, body, "key-1")
+    assert status == 201 and answer["wallet"]["walletId"] == "acct-d3", answer
+    assert standin.created_intents == 2
+    assert {intent["customer"] for intent in standin.intents.values()} == {"cus_driver1", "cus_driver3"}
+    for claims in (DRIVER, third):
+        assert D(call("GET", "/v1/driver/wallet", claims)[1]["balance"]) == D("10.00")
+    # the same driver retrying with its key gets its first answer, and nothing is charged again
+    assert _top_up(DRIVER, body, "key-1")[1]["wallet"]["walletId"] == "acct-d1"
+    assert standin.created_intents == 2
+
+
+def test_a_top_up_the_provider_has_not_settled_is_not_credited(env: PlatformUnderTest) -> None:
+    priced_world(env)
+    created(
+        "/v1/billing-accounts",
+        {
+            "billingAccountId": "acct-slow",
+            "type": "PREPAID",
+            "currency": "EUR",
+            "provider": "stripe",
+            "providerCustomerId": "cus_slow",
+            "providerPaymentMethodId": "pm_processing",
+        },
+    )
+    slow = {**claims_for("tenant-a", "driver"), "account_id": "acct-slow"}
+    status, answer = call("POST", "/v1/driver/wallet/top-ups", slow, {"amount": "10.00"})
+    assert (status, answer["status"], answer["wallet"]["balance"]) == (201, "processing", "0")
+
+
+def test_history_pages_newest_first_over_the_accounts_tokens(env: PlatformUnderTest) -> None:
+    station = priced_world(env)
+    # seven ended sessions a day apart: five of the account's two tokens, two of another driver's
+    for number, token in enumerate(["TAG-D1", "TAG-D1B", "TAG-D2"] * 2 + ["TAG-D1"]):
+        started = f"2026-11-2{number}T08:00:00Z"
+        start = {"connectorId": 1, "idTag": token, "meterStart": 0, "timestamp": started}
+        transaction_id = station.send([2, f"t{number}", "StartTransaction", start])[2]["transactionId"]
+        stop = {
+            "transactionId": transaction_id,
+            "meterStop": 1000,
+            "timestamp": started.replace("T08", "T09"),
+        }
+        station.send([2, f"x{number}", "StopTransaction", stop])
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        status, page = call("GET", "/v1/driver/sessions", query=query)
+        assert status == 200, page
+        seen += [item["startedAt"][:10] for item in page["items"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert seen == ["2026-11-26", "2026-11-24", "2026-11-23", "2026-11-21", "2026-11-20"]
+    assert len(call("GET", "/v1/driver/sessions", OTHER_DRIVER)[1]["items"]) == 2
+    status, body = call("GET", "/v1/driver/sessions", query={"cursor": "garbage"})
+    assert status == 400 and "cursor" in body["message"]
