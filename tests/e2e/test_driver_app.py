@@ -41,6 +41,10 @@ async def _ok(client: OperatorClient, method: str, path: str, body: Any = None, 
     return document
 
 
+def _connector_free(station: dict[str, Any], connector_id: int) -> bool:
+    return any(c["connectorId"] == connector_id and c["available"] for c in station["connectors"])
+
+
 async def _until(client: OperatorClient, path: str, ready: Any, within: float = 30) -> Any:
     body: Any = None
     try:
@@ -120,7 +124,7 @@ async def test_a_driver_finds_starts_follows_stops_and_pays_a_session(
     nearby = await _until(
         driver,
         "/driver/stations?latitude=52.5219&longitude=13.4132&radiusKm=3",
-        lambda body: body["items"] and body["items"][0]["availableConnectors"] == 1,
+        lambda body: body["items"] and _connector_free(body["items"][0], 1),
     )
     (found,) = nearby["items"]
     assert (found["stationId"], found["state"], found["price"]["tariffId"]) == (
@@ -176,3 +180,51 @@ async def test_a_driver_finds_starts_follows_stops_and_pays_a_session(
     assert status == 403
     status, body = await driver.call("GET", "/driver/stations/NOT-THERE")
     assert status == 404 and "NOT-THERE" in body["message"]
+
+
+async def test_a_driver_starts_and_stops_a_201_charger_by_qr_code(
+    platform: LocalPlatform, operator: OperatorClient, chargers: list[SimulatedCharger]
+) -> None:
+    # Given a 2.0.1 station on a mapped site and a driver's account for its token
+    await _ok(
+        operator, "POST", "/sites", {"siteId": SITE, "name": "Depot", "latitude": 1.0, "longitude": 2.0}, 201
+    )
+    await _ok(
+        operator,
+        "POST",
+        "/stations",
+        {"stationId": "E2E-DRIVE-201", "siteId": SITE, "password": DEMO_PASSWORD},
+        201,
+    )
+    await _ok(operator, "POST", "/id-tokens", {"idToken": TAG, "status": "Accepted"}, 201)
+    account = {"billingAccountId": ACCOUNT, "type": "PREPAID", "currency": "EUR", "idTokens": [TAG]}
+    await _ok(operator, "POST", "/billing-accounts", account, 201)
+    driver = OperatorClient(
+        operator.base_url,
+        platform.tokens.issue("demo", ["driver"], extra_claims={"account_id": ACCOUNT}),
+        operator.session,
+    )
+    await start_charger(
+        platform, chargers, "E2E-DRIVE-201", protocol="2.0.1", sessions=0, session_seconds=36000.0,
+        meter_interval_seconds=60.0, time_scale=300.0,
+    )  # fmt: skip
+    await _until(
+        driver, "/driver/stations?latitude=1.001&longitude=2.001&radiusKm=1",
+        lambda body: body["items"] and _connector_free(body["items"][0], 1),
+    )  # fmt: skip
+
+    # When it starts by QR code (EVSE 1), follows and stops
+    start = await _ok(
+        driver, "POST", "/driver/sessions", {"stationId": "E2E-DRIVE-201", "connectorId": 1}, 202
+    )
+    progress = await _until(driver, f"/driver/starts/{start['commandId']}", lambda body: body["sessionId"])
+    session_id = progress["sessionId"]
+    live = await _until(driver, f"/driver/sessions/{session_id}", lambda body: (body["energyWh"] or 0) > 0)
+    assert live["status"] == "Active" and live["powerW"] > 0 and live["cost"] is None  # no tariff here
+    await _ok(driver, "POST", f"/driver/sessions/{session_id}/stop", None, 202)
+
+    # Then the session ends, and is the driver's history
+    ended = await _until(driver, f"/driver/sessions/{session_id}", lambda body: body["status"] == "Completed")
+    assert ended["energyWh"] >= live["energyWh"]
+    history = await _ok(driver, "GET", "/driver/sessions")
+    assert [item["sessionId"] for item in history["items"]] == [session_id]
