@@ -418,21 +418,22 @@ def session_history(
     cursor: str | None,
 ) -> HistoryPage:
     """The sessions of the account's tokens, newest first: one index query per token (``byTokenStart``),
-    merged. The cursor is the last session shown (its start and id)."""
+    merged. A page covers the ``limit`` newest sessions after the cursor (the last one it covered) and
+    shows those with ``status``, so a filtered page may hold fewer, as a DynamoDB filter would."""
     account = driver_account(platform, principal)
     after = _parse_cursor(cursor) if cursor else None
     merged: dict[str, Session] = {}
     for token in account.id_tokens:
+        # A few more than a page: the previous page's last sessions (same start) are read again.
         for session in platform.sessions.for_token(
             principal.tenant_id, token, started_before=after[0] if after else None, limit=limit + 10
         ):
-            if after and (session.started_at, session.session_id) >= after:
-                continue
-            if status is None or session.status is status:
+            if after is None or (session.started_at, session.session_id) < after:
                 merged[session.session_id] = session
     ordered = sorted(merged.values(), key=lambda s: (s.started_at, s.session_id), reverse=True)
-    page = ordered[:limit]
-    return HistoryPage(page, _cursor(page[-1]) if len(ordered) > limit else None)
+    covered = ordered[:limit]
+    shown = [session for session in covered if status is None or session.status is status]
+    return HistoryPage(shown, _cursor(covered[-1]) if len(ordered) > limit else None)
 
 
 @dataclass(frozen=True)

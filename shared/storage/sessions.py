@@ -30,7 +30,8 @@ def token_partition(tenant_id: str, id_token: str) -> str:
 
 
 def _session_item(session: Session) -> dict[str, Any]:
-    """The item, with the sparse index keys set only while the session is active."""
+    """The item, with its token's history key, and the sparse index keys set only while the session is
+    active."""
     document: dict[str, Any] = session.to_document()
     if session.id_token:
         document["tenantToken"] = token_partition(session.tenant_id, session.id_token)

@@ -492,17 +492,29 @@ def test_history_pages_newest_first_over_the_accounts_tokens(env: PlatformUnderT
             "timestamp": started.replace("T08", "T09"),
         }
         station.send([2, f"x{number}", "StopTransaction", stop])
-    seen: list[str] = []
-    cursor: str | None = None
-    while True:
-        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
-        status, page = call("GET", "/v1/driver/sessions", query=query)
-        assert status == 200, page
-        seen += [item["startedAt"][:10] for item in page["items"]]
-        cursor = page["nextCursor"]
-        if cursor is None:
-            break
-    assert seen == ["2026-11-26", "2026-11-24", "2026-11-23", "2026-11-21", "2026-11-20"]
+    # and one still charging, the newest
+    start = {"connectorId": 1, "idTag": "TAG-D1B", "meterStart": 0, "timestamp": "2026-11-28T08:00:00Z"}
+    station.send([2, "t-live", "StartTransaction", start])
+
+    def walk(**query: str) -> list[str]:
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            status, page = call(
+                "GET",
+                "/v1/driver/sessions",
+                query={"limit": "2", **query, **({"cursor": cursor} if cursor else {})},
+            )
+            assert status == 200, page
+            seen += [item["startedAt"][:10] for item in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return seen
+
+    ended = ["2026-11-26", "2026-11-24", "2026-11-23", "2026-11-21", "2026-11-20"]
+    assert walk() == ["2026-11-28", *ended]
+    assert walk(status="Completed") == ended
+    assert walk(status="Active") == ["2026-11-28"]
     assert len(call("GET", "/v1/driver/sessions", OTHER_DRIVER)[1]["items"]) == 2
     status, body = call("GET", "/v1/driver/sessions", query={"cursor": "garbage"})
     assert status == 400 and "cursor" in body["message"]
