@@ -42,6 +42,9 @@ class Permission(StrEnum):
     """Post grid signals (import limits, prices) to a site."""
     ACCOUNTS = "accounts"
     """Read billing accounts and what they own: ID tokens, wallets, invoices, subscriptions."""
+    DRIVE = "drive"
+    """Act as a driver on its own account (``Principal.account_id``): find stations, start, follow and
+    stop its sessions, read its history and receipts, top up its wallet."""
 
 
 class Reach(StrEnum):
@@ -73,7 +76,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.ENERGY_PROVIDER: frozenset({Permission.SITES, Permission.ENERGY, Permission.GRID_SIGNALS}),
     Role.FLEET_MANAGER: frozenset({Permission.SESSIONS, Permission.ACCOUNTS}),
-    Role.DRIVER: frozenset({Permission.SESSIONS, Permission.ACCOUNTS}),
+    Role.DRIVER: frozenset({Permission.SESSIONS, Permission.ACCOUNTS, Permission.DRIVE}),
 }
 
 REACH: dict[Role, Reach] = {
@@ -98,6 +101,7 @@ _REFUSALS: dict[Permission, str] = {
     Permission.WRITE: "this token has no role that may make changes (operator or admin)",
     Permission.REVENUE: "this token has no role that may read revenue (viewer, operator, admin or "
     "property_owner)",
+    Permission.DRIVE: "this token has no driver role",
 }
 
 

@@ -21,6 +21,7 @@ from shared.api.routes import (
     billing_records,
     commands,
     diagnostics,
+    driver,
     energy,
     firmware,
     id_tokens,
@@ -64,6 +65,7 @@ for resource in (
     alerts,
     billing,
     billing_records,
+    driver,
 ):
     app.include_router(resource.router)
 

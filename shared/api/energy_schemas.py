@@ -18,6 +18,8 @@ from shared.api.schemas import (
     NOT_NULL,
     ApiDatetime,
     ApiModel,
+    Latitude,
+    Longitude,
     SiteCreate,
     SiteView,
     StationCreate,
@@ -146,6 +148,8 @@ class SiteUpdate(BillingSiteUpdate, SiteEnergyFields):
     address: str | None = Field(default=None, max_length=500)
     timezone: Annotated[TimeZoneName | SkipJsonSchema[None], NOT_NULL] = None
     max_current_amps: float | None = Field(default=None, gt=0, le=100_000)
+    latitude: Latitude | None = Field(default=None, description="With longitude; null removes both")
+    longitude: Longitude | None = None
 
 
 class CircuitView(ViewModel):

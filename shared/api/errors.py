@@ -24,6 +24,7 @@ from shared.domain.errors import (
     InvalidRequestError,
     NotFoundError,
     PayloadTooLargeError,
+    PaymentFailedError,
 )
 
 STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
@@ -33,6 +34,7 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     ForbiddenError: HTTPStatus.FORBIDDEN,
     InvalidRequestError: HTTPStatus.BAD_REQUEST,
     PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    PaymentFailedError: HTTPStatus.PAYMENT_REQUIRED,
     IdempotencyKeyInUseError: HTTPStatus.CONFLICT,
     IdempotencyKeyReusedError: HTTPStatus.UNPROCESSABLE_ENTITY,
 }

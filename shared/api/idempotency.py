@@ -1,10 +1,11 @@
 """``Idempotency-Key`` on every POST, through powertools' idempotency utility.
 
 A client that retries a POST with the same key gets the first answer again instead of a second
-station, token or command. Keys are scoped per tenant (two tenants may pick the same key); the same
-key with a different request is refused with 422 and a key whose first request is still running
-with 409, as draft-ietf-httpapi-idempotency-key says. Only successful answers are kept: a request that
-failed may be retried with its key. Records live in the IDEMPOTENCY table for 24 hours.
+station, token or command. Keys are scoped per tenant (two tenants may pick the same key), and per
+billing account for an account-scoped caller (a driver); the same key with a different request is
+refused with 422 and a key whose first request is still running with 409, as
+draft-ietf-httpapi-idempotency-key says. Only successful answers are kept: a request that failed may
+be retried with its key. Records live in the IDEMPOTENCY table for 24 hours.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def idempotent_post(
         kept = once(
             request={
                 "tenant": caller.tenant_id,
-                "key": key,
+                # An account-scoped caller (a driver) has keys of its own: another driver of the tenant
+                # picking the same key must not get this one's answer.
+                "key": key if caller.account_id is None else f"account:{caller.account_id}:{key}",
                 "request": {"method": event.http_method, "path": event.path, "body": event.json_body},
             }
         )

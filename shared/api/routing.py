@@ -47,6 +47,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission | None] = {}
 _ERROR_DESCRIPTIONS: dict[HTTPStatus, str] = {
     HTTPStatus.BAD_REQUEST: "Invalid request: the message names the field, errors lists each problem",
     HTTPStatus.UNAUTHORIZED: "No valid bearer token (answered by API Gateway's JWT authorizer)",
+    HTTPStatus.PAYMENT_REQUIRED: "The payment provider declined or failed the payment",
     HTTPStatus.FORBIDDEN: "The token has no tenant, or no role that may do this",
     HTTPStatus.NOT_FOUND: "Not found in the caller's tenant",
     HTTPStatus.CONFLICT: "Conflicts with what is stored, or an Idempotency-Key still in use",

@@ -103,6 +103,10 @@ def _iana_time_zone(name: str) -> str:
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_iana_time_zone)]
 
 
+Latitude = Annotated[float, Field(ge=-90, le=90, description="WGS 84 degrees, -90 to 90")]
+Longitude = Annotated[float, Field(ge=-180, le=180, description="WGS 84 degrees, -180 to 180")]
+
+
 class SiteCreate(ApiModel):
     site_id: str | None = Field(
         default=None, pattern=IDENTIFIER_PATTERN, description="Generated when omitted"
@@ -111,6 +115,8 @@ class SiteCreate(ApiModel):
     address: str | None = Field(default=None, max_length=500)
     timezone: TimeZoneName = "UTC"
     max_current_amps: float | None = Field(default=None, gt=0, le=100_000)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class SiteView(ViewModel):
@@ -119,6 +125,8 @@ class SiteView(ViewModel):
     address: str | None = None
     timezone: str
     max_current_amps: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime | None = None
     tariff_id: str | None = Field(

@@ -47,3 +47,5 @@ class SiteChange(RecordChange):
     address: str | None = None
     timezone: str | None = None
     max_current_amps: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None

@@ -46,3 +46,7 @@ class OutOfRangeError(DomainError):
 
 class PayloadTooLargeError(DomainError):
     """A call would not fit in one API Gateway WebSocket message (128 KB)."""
+
+
+class PaymentFailedError(DomainError):
+    """The payment provider declined or failed a payment the caller asked for (a wallet top-up)."""

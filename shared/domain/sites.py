@@ -13,5 +13,8 @@ class Site(DomainModel):
     timezone: str = "UTC"
     max_current_amps: float | None = None
     """Grid connection limit per phase; the load allocator keeps the site below it."""
+    latitude: float | None = None
+    """WGS 84 degrees, with ``longitude``: where drivers find the site (both or neither)."""
+    longitude: float | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime | None = None

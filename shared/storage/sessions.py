@@ -24,9 +24,17 @@ from shared.storage.dynamo import (
 _VERSION_IS = "version = :expected"
 
 
+def token_partition(tenant_id: str, id_token: str) -> str:
+    """ID tokens are case-insensitive: one partition per token, whatever case the station sent."""
+    return f"{tenant_id}:{id_token.upper()}"
+
+
 def _session_item(session: Session) -> dict[str, Any]:
-    """The item, with the sparse index keys set only while the session is active."""
+    """The item, with its token's history key, and the sparse index keys set only while the session is
+    active."""
     document: dict[str, Any] = session.to_document()
+    if session.id_token:
+        document["tenantToken"] = token_partition(session.tenant_id, session.id_token)
     if session.status is SessionStatus.ACTIVE:
         document["activeStation"] = f"{session.station_id}:{session.registration_id}"
         if session.id_token:
@@ -180,6 +188,26 @@ class SessionRepository:
 
     def active_for_site(self, tenant_id: str, site_id: str) -> list[Session]:
         return self._active("byActiveSite", "activeSite", f"{tenant_id}:{site_id}")
+
+    def for_token(
+        self, tenant_id: str, id_token: str, *, started_before: datetime | None, limit: int
+    ) -> list[Session]:
+        """The token's sessions newest first, started at or before ``started_before`` when given (the
+        caller drops the ones its previous page already showed)."""
+        values: dict[str, Any] = {":token": {"S": token_partition(tenant_id, id_token)}}
+        condition = "tenantToken = :token"
+        if started_before is not None:
+            condition += " AND startedAt <= :before"
+            values[":before"] = {"S": to_iso(started_before)}
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="byTokenStart",
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [Session.model_validate(from_item(item)) for item in response.get("Items", [])]
 
     def list_for_tenant(
         self,

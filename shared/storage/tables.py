@@ -69,6 +69,8 @@ SESSIONS = TableDefinition(
     indexes=(
         IndexDefinition("byTenantStart", KeyAttribute("tenantId"), KeyAttribute("startedAt")),
         IndexDefinition("byStationStart", KeyAttribute("stationId"), KeyAttribute("startedAt")),
+        # A driver's history: the sessions of one of the tenant's ID tokens, newest first.
+        IndexDefinition("byTokenStart", KeyAttribute("tenantToken"), KeyAttribute("startedAt")),
         # Sparse: these keys are set only while a session is active, so each query reads just the
         # active sessions (one item for an EVSE), never a station's history.
         IndexDefinition("byActiveStation", KeyAttribute("activeStation"), KeyAttribute("evseId", "N")),

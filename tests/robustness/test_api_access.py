@@ -100,9 +100,21 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     },
     ("POST", "/v1/sites/<site_id>/measurements"): {"baseLoadKw": [4.5], "solarKw": [6.0, 5.5]},
     ("PATCH", "/v1/sessions/<session_id>/demand"): {"energyWantedKwh": 20},
+    ("POST", "/v1/driver/sessions"): {"stationId": "CP-1", "connectorId": 1},
+    ("POST", "/v1/driver/wallet/top-ups"): {"amount": "5.00"},
 }
 """Request validation runs before the permission check (powertools validates first), as it did when
 each route called require_write itself: a refused role is shown with a request that is valid."""
+
+
+VALID_QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/v1/driver/stations"): {"latitude": "52.52", "longitude": "13.40"},
+}
+"""Required query parameters, validated before the permission check like bodies."""
+
+
+def _query(method: str, path: str) -> dict[str, str] | None:
+    return VALID_QUERIES.get((method, path))
 
 
 def _body(method: str, path: str) -> dict[str, object] | None:
@@ -156,6 +168,7 @@ def test_grants_table() -> None:
     assert roles_holding(Permission.ENERGY) == tenant_wide | {Role.ENERGY_PROVIDER}
     assert roles_holding(Permission.GRID_SIGNALS) == {Role.ADMIN, Role.OPERATOR, Role.ENERGY_PROVIDER}
     assert roles_holding(Permission.ACCOUNTS) == tenant_wide | {Role.FLEET_MANAGER, Role.DRIVER}
+    assert roles_holding(Permission.DRIVE) == {Role.DRIVER}
     assert set(GRANTS) == set(REACH) == set(Role)
     assert {role for role, reach in REACH.items() if reach is Reach.TENANT} == tenant_wide
     assert {Role.PROPERTY_OWNER, Role.ENERGY_PROVIDER} == SITE_SCOPED_ROLES
@@ -169,12 +182,18 @@ def test_site_and_fleet_roles_change_nothing_but_grid_signals() -> None:
     assert writes & GRANTS[Role.ENERGY_PROVIDER] == {Permission.GRID_SIGNALS}
 
 
+def _claims(role: Role) -> dict[str, object]:
+    """A driver's token names its billing account (without one its routes are refused)."""
+    claims = claims_for("tenant-a", role.value)
+    return {**claims, "account_id": "acct-1"} if role is Role.DRIVER else claims
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(AUTHORIZED))
 def test_a_role_without_the_permission_is_refused(env: PlatformUnderTest, method: str, path: str) -> None:
     permission = ROUTE_PERMISSIONS[(method, path)]
     assert permission is not None
     for role in set(Role) - roles_holding(permission):
-        answer = send(method, _concrete(path), body=_body(method, path),
+        answer = send(method, _concrete(path), body=_body(method, path), query=_query(method, path),
                       claims=claims_for("tenant-a", role.value))  # fmt: skip
         assert answer.status == 403, (role, answer.text)
     no_role = send(
@@ -190,8 +209,8 @@ def test_a_role_with_the_permission_gets_past_the_check(
     permission = ROUTE_PERMISSIONS[(method, path)]
     assert permission is not None
     for role in roles_holding(permission):
-        answer = send(method, _concrete(path), body=_body(method, path),
-                      claims=claims_for("tenant-a", role.value))  # fmt: skip
+        answer = send(method, _concrete(path), body=_body(method, path), query=_query(method, path),
+                      claims=_claims(role))  # fmt: skip
         assert answer.status != 403 and answer.status < 500, (role, answer.text)
 
 
@@ -203,7 +222,13 @@ def test_token_without_tenant_is_forbidden_everywhere(env: PlatformUnderTest) ->
     for method, path in AUTHORIZED:
         if method == "GET":
             assert (
-                send(method, _concrete(path), claims={"sub": "x", "cognito:groups": "[admin]"}).status == 403
+                send(
+                    method,
+                    _concrete(path),
+                    query=VALID_QUERIES.get((method, path)),
+                    claims={"sub": "x", "cognito:groups": "[admin]"},
+                ).status
+                == 403
             )
 
 

@@ -40,6 +40,8 @@ def create_site(
         address=body.address,
         timezone=body.timezone,
         max_current_amps=body.max_current_amps,
+        latitude=body.latitude,
+        longitude=body.longitude,
     )
     if energy.wants_load_management(fields):
         try:
@@ -51,6 +53,7 @@ def create_site(
 
 
 _UNSUPPORTED = ("tariff", "open_adr")
+_PLACE = {"latitude", "longitude"}
 
 
 def _energy_fields(body: energy_schemas.SiteEnergyFields) -> dict[str, Any]:
@@ -98,14 +101,16 @@ def _detail(platform: PlatformDependency, site: Site, caller: Caller) -> energy_
 def update_site(
     site_id: SiteIdPath, body: energy_schemas.SiteUpdate, caller: Caller, platform: PlatformDependency
 ) -> energy_schemas.SiteDetail:
-    """Changes the site's load management and its tariff (fields left out unchanged, null removes an
-    optional one); ``tariffId`` prices the site's sessions."""
+    """Changes the site's load management, its tariff and where it is (fields left out unchanged, null
+    removes an optional one); ``tariffId`` prices the site's sessions; ``latitude`` and ``longitude``
+    put it on the drivers' map (both or neither)."""
     site = platform.sites.get(caller.tenant_id, site_id)
     for name in ("name", "address", "timezone", "max_current_amps"):
         if name in body.model_fields_set:
             camel = "maxCurrentAmps" if name == "max_current_amps" else name
             raise InvalidRequestError(f"{camel}: not changeable yet (only the load management fields)")
     fields = _energy_fields(body)
+    site = sites.move_site(platform, caller, site, body.model_dump(include=body.model_fields_set & _PLACE))
     if fields:
         energy.put_site_energy(platform, caller, site_id, fields, site.timezone)
     if "tariff_id" in body.model_fields_set:  # billing: prices the site's sessions (null removes it)
