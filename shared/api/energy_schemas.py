@@ -38,6 +38,7 @@ URL_PATTERN = r"^https?://[\x21-\x7e]{1,500}$"
 MAX_AMPS = 10_000.0
 MAX_KW = 100_000.0
 MAX_STATION_AMPS = 1_000.0
+MAX_MIN_PAUSE_SECONDS = 3_600.0
 MAX_PRICE = 1_000.0
 
 Amps = Annotated[float, Field(gt=0, le=MAX_AMPS)]
@@ -120,6 +121,13 @@ class SiteEnergyFields(ApiModel):
         "allocator), so the limits in force never exceed the site's",
     )
     battery: BatteryBody | None = None
+    min_pause_seconds: Annotated[float | SkipJsonSchema[None], NOT_NULL] = Field(
+        default=None,
+        ge=0,
+        le=MAX_MIN_PAUSE_SECONDS,
+        description="How long a paused car stays paused before it may resume (default 300), so limits "
+        "never flap between pause and resume",
+    )
     objective: Annotated[Objective | SkipJsonSchema[None], NOT_NULL] = Field(
         default=None, description="energy (default): deliver what drivers asked; profit: an explicit choice"
     )
@@ -199,6 +207,7 @@ class SiteEnergyView(ViewModel):
     circuits: list[CircuitView]
     fail_safe_current_amps: float
     battery: BatteryView | None = None
+    min_pause_seconds: float
     objective: Objective
     tou_shaping: bool
     priority_groups: dict[str, float]

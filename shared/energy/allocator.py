@@ -80,6 +80,14 @@ class Tuning:
     """Without the linear program, currents rise by this much per round, to keep phases balanced."""
     fleet_weight: float = 1000.0
     """Added to a fleet vehicle's weight: more than any other car's can reach."""
+    share_step_amps: float = 4.0
+    share_decay: float = 0.9
+    """The linear program values each further ``share_step_amps`` of a car's current at
+    ``share_decay`` times the one before: cars of about the same urgency share the room instead of the
+    most urgent by a hair taking it all. Without it the winner flips as soon as it has charged a little
+    (its laxity grows), and the whole site's current swings from car to car every run."""
+    share_segments: int = 8
+    """At most this many steps per car (the last takes the rest of its range)."""
     tou_deferral_share: float = 0.5
     """Energy objective's time-of-use shaping: a car waits for cheaper periods only if it could
     get all it wants in them at this share of what it can take."""
@@ -465,7 +473,8 @@ def _solve_linear_program(
         return [d.lower for d in demands]
     free = [demands[p] for p in free_positions]
     program = LinearProgram(*modules)
-    program.add_columns([-d.weight for d in free], [d.lower for d in free], [d.upper for d in free])
+    program.add_columns([0.0] * len(free), [d.lower for d in free], [d.upper for d in free])
+    _add_sharing_steps(program, free, tuning)
     column_of = {d.index: k for k, d in enumerate(free)}
     fixed = {d.index: d.lower for d in demands if d.index not in column_of}
     program.add_network_limits(compiled, column_of, fixed, tuning.polygon_sides, offsets)
@@ -485,6 +494,27 @@ def _solve_linear_program(
         d = demands[position]
         currents[position] = min(max(float(solution[k]), d.lower), d.upper)
     return currents
+
+
+def _add_sharing_steps(program: LinearProgram, free: list[_Demand], tuning: Tuning) -> None:
+    """Column k (car k's current) = its lower bound + its steps; the objective values the steps, each
+    worth ``share_decay`` times the one before (a concave, piecewise-linear value of current)."""
+    for k, demand in enumerate(free):
+        span = demand.upper - demand.lower
+        # The first step reaches the car's minimum: less than that is no current at all (rounded to 0),
+        # so steps below it would spread the room into currents no car can take.
+        first_width = min(span, max(tuning.share_step_amps, demand.evse.smallest_nonzero_amps - demand.lower))
+        rest = span - first_width
+        count = 1 + max(0, min(tuning.share_segments - 1, math.ceil(rest / tuning.share_step_amps - 1e-9)))
+        widths = [first_width, *([tuning.share_step_amps] * (count - 2))]
+        if count > 1:
+            widths.append(span - sum(widths))
+        first = program.add_columns(
+            [-demand.weight * tuning.share_decay**j for j in range(count)], [0.0] * count, widths
+        )
+        program.add_row(
+            [k, *range(first, first + count)], [1.0, *([-1.0] * count)], demand.lower, demand.lower
+        )
 
 
 def _fill(demands: list[_Demand], loads: _Loads, order: list[_Demand], step_amps: float = math.inf) -> None:

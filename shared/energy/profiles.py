@@ -374,7 +374,8 @@ class LimitInForce(DomainModel):
     limit_amps: float = Field(ge=0)
     sent_at: UtcDatetime
     paused_since: UtcDatetime | None = None
-    """When its limit went to zero (None while it may charge)."""
+    """When its limit went below the minimum after the car had charged (None while it may charge, and
+    for a car that has waited for room since it arrived: it was never paused, so it may start at once)."""
 
 
 LimitReason = Literal["new", "increase", "decrease", "pause", "resume", "refresh"]
@@ -421,8 +422,8 @@ def decide_limits(
             reason: LimitReason = "pause" if want < PAUSED_BELOW_AMPS else "decrease"
             decisions[evse_id] = LimitDecision(evse_id, want, reason)
         elif want > had + 1e-9 and paused:
-            since = current.paused_since or current.sent_at
-            if (now - since).total_seconds() < rules.min_pause_seconds:
+            since = current.paused_since
+            if since is not None and (now - since).total_seconds() < rules.min_pause_seconds:
                 decisions[evse_id] = LimitDecision(evse_id, None, "min-pause")
             else:
                 decisions[evse_id] = LimitDecision(evse_id, want, "resume")
@@ -502,10 +503,8 @@ def after_sending(
     for evse_id, amps in accepted.items():
         before = in_force.get(evse_id)
         paused_since = None
-        if amps < PAUSED_BELOW_AMPS:
-            paused_since = now
-            if before is not None and before.limit_amps < PAUSED_BELOW_AMPS:
-                paused_since = before.paused_since or before.sent_at
+        if amps < PAUSED_BELOW_AMPS and before is not None:
+            paused_since = before.paused_since if before.limit_amps < PAUSED_BELOW_AMPS else now
         updated[evse_id] = LimitInForce(limit_amps=amps, sent_at=now, paused_since=paused_since)
     return updated
 

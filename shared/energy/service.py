@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -351,7 +351,8 @@ class SiteAllocator:
         allocation = self._allocate(snapshot)
 
         controlled = {k: e for k, e in evses.items() if k not in uncontrolled}
-        decisions, in_force = self._decide(controlled, allocation, snapshot, now)
+        rules = replace(self.settings.rules, min_pause_seconds=config.site.min_pause_seconds)
+        decisions, in_force = self._decide(controlled, allocation, snapshot, now, rules)
         worst = {k: e.worst_amps for k, e in controlled.items()}
         idle = self._idle_evses(partition, online, evses)
         worst.update(idle)
@@ -616,7 +617,12 @@ class SiteAllocator:
         return signals
 
     def _decide(
-        self, evses: Mapping[str, _Evse], allocation: Allocation, snapshot: SiteSnapshot, now: datetime
+        self,
+        evses: Mapping[str, _Evse],
+        allocation: Allocation,
+        snapshot: SiteSnapshot,
+        now: datetime,
+        rules: ProfileRules,
     ) -> tuple[dict[str, LimitDecision], dict[str, float]]:
         desired = {k: round(allocation.currents_amps.get(k, 0.0), 6) for k in evses}
         in_force: dict[str, LimitInForce] = {}
@@ -628,8 +634,10 @@ class SiteAllocator:
             if evse.pending:
                 newest = max(evse.pending, key=lambda c: c.seq)
                 paused_since = None
-                if latest < PAUSED_BELOW_AMPS:
-                    paused_since = limit.paused_since if limit and limit.paused_since else newest.sent_at
+                if latest < PAUSED_BELOW_AMPS and limit is not None:
+                    # pausing now if it may charge, else as paused as it was (never, for a car waiting)
+                    paused = limit.limit_amps < PAUSED_BELOW_AMPS
+                    paused_since = limit.paused_since if paused else newest.sent_at
                 in_force[key] = LimitInForce(
                     limit_amps=latest, sent_at=newest.sent_at, paused_since=paused_since
                 )
@@ -640,7 +648,7 @@ class SiteAllocator:
         def feasible(limits: Mapping[str, float]) -> bool:
             return limits_within(snapshot, allocation, limits)
 
-        decisions = decide_limits(desired, in_force, now, self.settings.rules, steps, feasible)
+        decisions = decide_limits(desired, in_force, now, rules, steps, feasible)
         return decisions, {k: v.limit_amps for k, v in in_force.items()}
 
     def _stage(

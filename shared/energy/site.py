@@ -73,6 +73,9 @@ class BatterySpec(DomainModel):
     max_soc_percent: float = Field(default=100.0, ge=0, le=100)
 
 
+MAX_MIN_PAUSE_SECONDS = 3600.0
+
+
 class EnergySite(DomainModel):
     """A site's electrical side, as ``POST /v1/sites`` (and PATCH) take it."""
 
@@ -89,6 +92,9 @@ class EnergySite(DomainModel):
     """Per station, for when the platform is unreachable (its TxDefaultProfile); a station may
     set its own."""
     battery: BatterySpec | None = None
+    min_pause_seconds: float = Field(default=300.0, ge=0, le=MAX_MIN_PAUSE_SECONDS)
+    """How long a paused car stays paused before it may be resumed: limits never flap between pause
+    and resume (some cars give up charging after a few pause/resume cycles)."""
     objective: Objective = "energy"
     """``energy`` (the default): deliver what drivers asked for, shifted to cheap hours where the
     departures allow. ``profit`` is an operator's explicit choice; each run reports the energy it

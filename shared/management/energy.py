@@ -38,6 +38,7 @@ SITE_FIELDS = (
     "circuits",
     "fail_safe_current_amps",
     "battery",
+    "min_pause_seconds",
     "objective",
     "tou_shaping",
     "priority_groups",

@@ -60,7 +60,12 @@ class OperatorClient:
 @pytest.fixture
 async def platform(tmp_path: Path) -> AsyncIterator[LocalPlatform]:
     clear_warm_container_caches()
-    local = LocalPlatform(PlatformConfig(gateway_port=0, moto_port=0, state_dir=tmp_path / "state"))
+    # Stream batches every 2 s instead of the catalog's 60 s: live draws reach sessions and the
+    # allocator within the test's patience.
+    config = PlatformConfig(
+        gateway_port=0, moto_port=0, state_dir=tmp_path / "state", stream_batching_window_seconds=2.0
+    )
+    local = LocalPlatform(config)
     await local.start()
     try:
         yield local

@@ -1,10 +1,12 @@
 """Issue 14 end to end on the local platform: ten simulated 1.6J chargers (32 A each, real WebSocket
 clients) on a site limited to 48 A per phase. The allocator runs as the stack runs it — early on the
-SessionStarted / SessionStopped / SiteInputsChanged rules, and every minute on the schedule — and sends
-its profiles through the outbound pipeline. From the chargers' side (the profiles each one holds), the
-limits in force never exceed the site's at any poll; the capacity is used; a solar surplus raises them
-by what it allows and a grid signal lowers them; allocations and the load series are readable through
-the API."""
+SessionStarted / SessionStopped / SiteInputsChanged rules and on a large change in a car's draw, and
+every minute on the schedule — and sends its profiles through the outbound pipeline. The simulated cars
+draw what their profiles offer, up to what their battery takes. Through arrivals, departures, a car that
+draws less than offered, a solar surplus and a grid signal, from the chargers' side (the profiles each
+one holds): the limits in force never exceed the site's at any poll; every charging car has at least its
+minimum or is paused; the capacity is used; allocations and the load series are readable through the
+API."""
 
 from __future__ import annotations
 
@@ -23,31 +25,21 @@ pytestmark = [pytest.mark.xdist_group("e2e-energy")]
 
 SITE = "e2e-energy-depot"
 SITE_AMPS, STATION_AMPS, CHARGERS = 48.0, 32.0, 10
+MIN_AMPS = 6.0
+"""The lowest current a car charges at (IEC 61851): a limit below it pauses the car."""
+STAYING = 4
+"""Cars left after the departures: 48 A shared by four is 12 A each, below their 32 A."""
+LOW_DRAW_AMPS = 8.0
+"""What the car that draws less than offered takes once its battery limits it."""
+MIN_PAUSE_SECONDS = 20
+"""A paused car may resume after 20 s here (300 s by default), so the test need not wait five minutes."""
 TAG = "TAG-E2E"
-
-
-def _limit(profile: dict[str, Any]) -> float:
-    return float(profile["charging_schedule"]["charging_schedule_period"][0]["limit"])
+CAR_WATTS = STATION_AMPS * 3 * 230
 
 
 def limit_in_force(charger: SimulatedCharger) -> float:
-    """What connector 1 may draw now (OCPP 1.6 section 3.13): the TxProfile of its transaction, else its
-    TxDefaultProfile, else its maximum; a ChargePointMaxProfile caps either. 0 without a transaction."""
-    transaction = charger.active.get(1)
-    if transaction is None:
-        return 0.0
-    held = list(charger.profiles.values())
-    tx = [
-        p
-        for p in held
-        if p["charging_profile_purpose"] == "TxProfile"
-        and p.get("transaction_id") == transaction.transaction_id
-    ]
-    default = [p for p in held if p["charging_profile_purpose"] == "TxDefaultProfile"]
-    chosen = tx or default
-    limit = _limit(chosen[-1]) if chosen else STATION_AMPS
-    caps = [_limit(p) for p in held if p["charging_profile_purpose"] == "ChargePointMaxProfile"]
-    return min([limit, *caps])
+    """What connector 1 may draw now, as the charger reads its profiles (OCPP 1.6 section 3.13)."""
+    return charger.limit_in_force_a(1)
 
 
 def _iso(moment: datetime) -> str:
@@ -67,7 +59,13 @@ async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
         operator,
         "POST",
         "/sites",
-        {"siteId": SITE, "name": "E2E depot", "gridLimitAmps": SITE_AMPS, "failSafeCurrentAmps": 6},
+        {
+            "siteId": SITE,
+            "name": "E2E depot",
+            "gridLimitAmps": SITE_AMPS,
+            "failSafeCurrentAmps": 6,
+            "minPauseSeconds": MIN_PAUSE_SECONDS,
+        },
     )
     started: list[SimulatedCharger] = []
     for number in range(1, CHARGERS + 1):
@@ -99,6 +97,8 @@ async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
 
     # the chargers are installed: each boots and holds its fail-safe before any car arrives (a
     # charger that never received a profile would let a car draw its maximum until its first one)
+    # ten simulated seconds a second, a meter value every six: no battery fills up to its taper (80 %)
+    # while the test runs, so what a car draws less than offered is only what the test makes it
     for number in range(1, CHARGERS + 1):
         charger = await start_charger(
             platform,
@@ -106,11 +106,17 @@ async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
             f"EN-{number:02d}",
             sessions=0,
             session_seconds=3 * 3600.0,
-            time_scale=60.0,
-            meter_interval_seconds=600.0,
+            time_scale=10.0,
+            meter_interval_seconds=60.0,
+            max_power_w=CAR_WATTS,
         )
         started.append(charger)
         await charger.wait_until(lambda c: c.online and c.boot_status == "Accepted", within=60)
+
+    def at_minimum_or_paused(cars: list[SimulatedCharger]) -> None:
+        for car in cars:
+            limit = limit_in_force(car)
+            assert limit == 0.0 or limit >= MIN_AMPS, (car.settings.station_id, limit)
 
     def holds_fail_safe(charger: SimulatedCharger) -> bool:
         return any(p["charging_profile_purpose"] == "TxDefaultProfile" for p in charger.profiles.values())
@@ -137,9 +143,41 @@ async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
             check()
             await asyncio.sleep(0.2)
     await watch(5.0)
-    for charger in started:
-        limit = limit_in_force(charger)
-        assert limit == 0.0 or limit >= 6.0, (charger.settings.station_id, limit)
+    at_minimum_or_paused(started)
+
+    # departures: the first six leave; what they free goes to the four who stay (the most urgent
+    # first: a paused car among them resumes once its minimum pause is over, if it gets its minimum)
+    leaving, staying = started[: CHARGERS - STAYING], started[CHARGERS - STAYING :]
+    for charger in leaving:
+        await _ok(operator, "POST", f"/stations/{charger.settings.station_id}/remote-stop", {"evseId": 1})
+        await watch(0.5)
+    async with asyncio.timeout(90):
+        while any(1 in c.active for c in leaving) or sum(map(limit_in_force, staying)) < SITE_AMPS - 1:
+            check()
+            await asyncio.sleep(0.2)
+    await watch(3.0)
+    at_minimum_or_paused(staying)
+
+    # a car that draws less than offered: its battery now takes 8 A; the allocator sees it in the meter
+    # values, offers it no more than about that and gives the rest to the other cars
+    low = max(staying, key=limit_in_force)
+    others = [c for c in staying if c is not low]
+    low_before, others_before = limit_in_force(low), sum(map(limit_in_force, others))
+    assert low_before >= LOW_DRAW_AMPS + 4, [limit_in_force(c) for c in staying]
+    low.meters[1].max_power_w = LOW_DRAW_AMPS * 3 * 230
+
+    def shared_out() -> bool:
+        freed = low_before - limit_in_force(low)
+        return freed > 2 and sum(map(limit_in_force, others)) >= others_before + freed - 2
+
+    async with asyncio.timeout(90):
+        while not shared_out():
+            check()
+            await asyncio.sleep(0.2)
+    await watch(3.0)
+    assert limit_in_force(low) <= LOW_DRAW_AMPS + 2, limit_in_force(low)  # offered about what it takes
+    at_minimum_or_paused(staying)
+    assert sum(map(limit_in_force, staying)) >= SITE_AMPS - 2
 
     # a solar surplus: the site meter reports 6.9 kW (10 A per phase) of solar, which the cars may take
     # on top of the grid connection's 48 A

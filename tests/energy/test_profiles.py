@@ -218,6 +218,20 @@ def test_a_paused_evse_is_not_resumed_before_the_minimum_pause() -> None:
     assert (settled["a"].send_amps, settled["a"].reason) == (10, "resume")
 
 
+def test_a_car_that_waited_for_room_since_it_arrived_starts_at_once() -> None:
+    # its first limit was 0 (no room yet): it never charged, so it was never paused
+    waited = after_sending({}, {"a": 0.0}, NOW - timedelta(minutes=1))
+    assert waited["a"].paused_since is None
+    decision = decide_limits({"a": 10}, waited, NOW)["a"]
+    assert (decision.send_amps, decision.reason) == (10, "resume")
+    # whereas a car paused after charging waits out the minimum pause, also through a second pause
+    charged = after_sending({}, {"a": 10.0}, NOW - timedelta(minutes=3))
+    paused = after_sending(charged, {"a": 0.0}, NOW - timedelta(minutes=2))
+    paused = after_sending(paused, {"a": 0.0}, NOW - timedelta(minutes=1))
+    assert paused["a"].paused_since == NOW - timedelta(minutes=2)
+    assert decide_limits({"a": 10}, paused, NOW)["a"].reason == "min-pause"
+
+
 def test_an_unchanged_limit_is_refreshed_before_its_profile_expires() -> None:
     decisions = decide_limits({"a": 16}, {"a": held(16, minutes_ago=8)}, NOW)
 

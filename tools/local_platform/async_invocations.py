@@ -99,6 +99,10 @@ class AsyncInvocations:
             self.outcomes["succeeded"] += 1
             return
 
+    def send_dead_letter(self, function_name: str, body: str) -> None:
+        """Parks ``body`` in the function's DLQ (a stream mapping's on-failure destination)."""
+        self._sqs.send_message(QueueUrl=self.provision_dead_letter_queue(function_name), MessageBody=body)
+
     def _dead_letter(self, function_name: str, event: dict[str, Any], error: Exception) -> None:
         code = error.error_type if isinstance(error, FunctionError) else "Runtime.ImportModuleError"
         self._sqs.send_message(

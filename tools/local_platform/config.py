@@ -58,5 +58,7 @@ class PlatformConfig:
     history_budget_bytes: int = DEFAULT_BUDGET_BYTES
     """Item bytes kept in the history tables before the oldest are evicted (0: never)."""
     ttl_sweep_seconds: float = 60.0
+    stream_batching_window_seconds: float | None = None
+    """Overrides every DynamoDB stream mapping's batching window (tests; None: the catalog's)."""
     async_retry_delays: tuple[float, float] = (1.0, 2.0)
     """Seconds before each retry of a failed asynchronous invocation (AWS: about 60 and 120)."""

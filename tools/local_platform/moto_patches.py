@@ -38,3 +38,24 @@ def serialize_dynamodb_writes() -> None:
 
             setattr(DynamoDBBackend, name, locked)
         _applied = True
+
+
+def trim_stream(table_name: str, through_sequence_number: int) -> None:
+    """Drops the stream records of ``table_name`` up to ``through_sequence_number`` from moto's shard
+    (every account and region of this process's moto). moto numbers a record by its position in the
+    shard's list plus the shard's starting number, so moving that number by what is dropped keeps every
+    later record's number. Under the write lock: a write appending meanwhile would number from a list
+    being cut."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    with _lock:
+        for account in dynamodb_backends.values():
+            for backend in account.values():
+                table = backend.tables.get(table_name)
+                shard = getattr(table, "stream_shard", None) if table is not None else None
+                if shard is None:
+                    continue
+                dropped = min(through_sequence_number - shard.starting_sequence_number + 1, len(shard.items))
+                if dropped > 0:
+                    del shard.items[:dropped]
+                    shard.starting_sequence_number += dropped

@@ -48,10 +48,12 @@ from tools.local_platform.grants import Resources
 from tools.local_platform.http_api import OperatorHttpApi
 from tools.local_platform.lambda_runtime import Handler, LambdaRuntime
 from tools.local_platform.management_api import ManagementApi
+from tools.local_platform.moto_patches import trim_stream
 from tools.local_platform.operator_tokens import TokenIssuer, load_or_create_secret, write_demo_token
 from tools.local_platform.scheduler import LocalScheduler
 from tools.local_platform.static_site import add_routes as add_dashboard_routes
 from tools.local_platform.step_functions import EXECUTE_STATE_MACHINES, LocalWorkflows, WorkflowRunner
+from tools.local_platform.stream_sources import StreamEventSources
 from tools.local_platform.websocket_gateway import WebSocketGateway
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ class LocalPlatform:
         self.invocations: AsyncInvocations | None = None
         self.event_rules: EventRuleDelivery | None = None
         self.scheduler: LocalScheduler | None = None
+        self.streams: StreamEventSources | None = None
         self.sweeper: RetentionSweeper | None = None
 
     @property
@@ -235,6 +238,17 @@ class LocalPlatform:
         self.scheduler.provision(events)
 
         settings = default_settings()
+        self.streams = StreamEventSources(
+            self.functions,
+            self.runtime,
+            client("dynamodb", moto_url, config.region),
+            client("dynamodbstreams", moto_url, config.region),
+            settings.table_name,
+            self.invocations,
+            batching_window_seconds=config.stream_batching_window_seconds,
+            trim_consumed=trim_stream,
+        )
+        self.streams.provision()
         self.sweeper = RetentionSweeper(
             client("dynamodb", moto_url, config.region),
             self.ledger,
@@ -243,10 +257,11 @@ class LocalPlatform:
         )
 
     def _start_deliveries(self) -> None:
-        assert self.invocations and self.event_rules and self.scheduler and self.sweeper
+        assert self.invocations and self.event_rules and self.scheduler and self.sweeper and self.streams
         self.invocations.bind(asyncio.get_running_loop())
         self.event_rules.start()
         self.scheduler.start()
+        self.streams.start()
         self.sweeper.start()
 
     async def stop(self) -> None:
@@ -256,6 +271,8 @@ class LocalPlatform:
         await self._gateway.drain()
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self.streams is not None:
+            await self.streams.stop()
         if self.event_rules is not None:
             self.event_rules.stop()
         if self.invocations is not None:

@@ -49,7 +49,7 @@ from websockets.typing import Subprotocol
 from tools.simulator.base import ChargerBase, ConnectionLostError, ReceivedCall
 from tools.simulator.call_log import CallLogging
 from tools.simulator.configuration import ConfigurationKeys
-from tools.simulator.meter import ConnectorMeter, EvBattery, utc_timestamp
+from tools.simulator.meter import NOMINAL_VOLTAGE, ConnectorMeter, EvBattery, utc_timestamp
 from tools.simulator.settings import ChargerSettings
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,14 @@ class _OcppSession(CallLogging, ChargePoint):
         purpose = cs_charging_profiles["charging_profile_purpose"]
         if purpose == "TxProfile" and connector_id not in self._owner.active:
             return result.SetChargingProfile(status=ChargingProfileStatus.rejected)
+        # One with the same purpose and stack level on the connector is replaced (OCPP 1.6 section 5.16)
+        for key, held in list(self._owner.profiles.items()):
+            if (
+                key[0] == connector_id
+                and held["charging_profile_purpose"] == purpose
+                and held["stack_level"] == cs_charging_profiles["stack_level"]
+            ):
+                del self._owner.profiles[key]
         self._owner.profiles[(connector_id, cs_charging_profiles["charging_profile_id"])] = (
             cs_charging_profiles
         )
@@ -434,6 +442,37 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
             self.spawn(self._set_status(reserved[0], ChargePointStatus.available))
         return True
 
+    def limit_in_force_a(self, connector_id: int) -> float:
+        """What the connector may draw now (OCPP 1.6 section 3.13.2): the TxProfile of its transaction,
+        else its TxDefaultProfile (the connector's over the station's), else the charger's maximum; a
+        ChargePointMaxProfile caps either. 0 without a transaction. Only a schedule's first period is
+        read: the CSMS's profiles here start now."""
+        transaction = self.active.get(connector_id)
+        if transaction is None:
+            return 0.0
+
+        def limit(profile: dict[str, Any]) -> float:
+            return float(profile["charging_schedule"]["charging_schedule_period"][0]["limit"])
+
+        def held(purpose: str, connectors: tuple[int, ...]) -> list[dict[str, Any]]:
+            return [
+                profile
+                for (connector, _), profile in sorted(self.profiles.items(), key=lambda item: item[0][0])
+                if connector in connectors and profile["charging_profile_purpose"] == purpose
+            ]
+
+        own = [
+            profile
+            for profile in held("TxProfile", (connector_id,))
+            if profile.get("transaction_id") in (None, transaction.transaction_id)
+        ]
+        chosen = own or held("TxDefaultProfile", (connector_id,)) or held("TxDefaultProfile", (0,))
+        # the highest stack level of the chosen purpose wins
+        in_force = max(chosen, key=lambda p: p["stack_level"]) if chosen else None
+        maximum = round(self.settings.max_power_w / 3 / 230, 1)
+        caps = [limit(p) for p in held("ChargePointMaxProfile", (0,))]
+        return min([limit(in_force) if in_force else maximum, *caps])
+
     def composite_limit_a(self, connector_id: int) -> float:
         """The lowest first-period limit of the profiles on the connector or the station (A)."""
         limits = [
@@ -568,7 +607,8 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
             step = min(interval, settings.session_seconds - simulated_elapsed)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(transaction.stop_requested.wait(), settings.real_seconds(step))
-            meter.advance(transaction.battery, step)
+            offered_w = self.limit_in_force_a(transaction.connector_id) * 3 * NOMINAL_VOLTAGE
+            meter.advance(transaction.battery, step, offered_w)
             simulated_elapsed += step
             if transaction.stop_requested.is_set():
                 break
@@ -593,6 +633,10 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
         )
         for _ in range(max(1, settings.stop_transaction_deliveries)):
             await self.call(stop)
+        # a TxProfile ends with its transaction (OCPP 1.6 section 3.13.1)
+        for key, held in list(self.profiles.items()):
+            if key[0] == transaction.connector_id and held["charging_profile_purpose"] == "TxProfile":
+                del self.profiles[key]
         completed = CompletedTransaction(
             transaction.transaction_id,
             transaction.connector_id,

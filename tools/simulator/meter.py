@@ -45,12 +45,15 @@ class ConnectorMeter:
     def register(self) -> int:
         return int(self.register_wh)
 
-    def advance(self, battery: EvBattery | None, seconds: float) -> None:
+    def advance(self, battery: EvBattery | None, seconds: float, offered_w: float | None = None) -> None:
+        """``seconds`` of charging: the EV takes what its battery accepts of the lower of what the
+        charger can give (``max_power_w``) and what its charging profile offers (``offered_w``)."""
         self.voltages = {phase: NOMINAL_VOLTAGE + random.uniform(-3.0, 3.0) for phase in PHASES}
         if battery is None:
             self.power_w = 0.0
             return
-        self.power_w = battery.acceptance_w(self.max_power_w) * random.uniform(0.97, 1.0)
+        available_w = self.max_power_w if offered_w is None else min(self.max_power_w, offered_w)
+        self.power_w = battery.acceptance_w(available_w) * random.uniform(0.97, 1.0)
         energy_wh = self.power_w * seconds / 3600
         self.register_wh += energy_wh
         battery.charge(energy_wh)
