@@ -27,8 +27,11 @@ function tickFormat(series) {
   return span < 30 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
 }
 
-/** A line chart over time: series [{label, points: [{x: Date ms, y}], axis: "left"|"right", color}]. */
-export function TimeChart({ series, leftTitle, rightTitle, label }) {
+/**
+ * A line chart over time: series [{label, points: [{x: Date ms, y}], axis: "left"|"right", color,
+ * dash?: [on, off], stepped?: bool}]; a null y is a gap. range {min, max} (Date ms) fixes the time axis.
+ */
+export function TimeChart({ series, leftTitle, rightTitle, label, range = null }) {
   const canvas = useRef(null);
   const chart = useRef(null);
   const latest = useRef(series);
@@ -48,10 +51,15 @@ export function TimeChart({ series, leftTitle, rightTitle, label }) {
           backgroundColor: entry.color,
           pointRadius: 0,
           borderWidth: 2,
-          tension: 0.2,
+          borderDash: entry.dash || [],
+          stepped: entry.stepped ? "before" : false,
+          tension: entry.stepped ? 0 : 0.2,
+          spanGaps: false,
         }));
         if (chart.current) {
           chart.current.data.datasets = datasets;
+          chart.current.options.scales.x.min = range?.min;
+          chart.current.options.scales.x.max = range?.max;
           chart.current.update("none");
           return;
         }
@@ -66,11 +74,14 @@ export function TimeChart({ series, leftTitle, rightTitle, label }) {
             scales: {
               x: {
                 type: "linear",
+                min: range?.min,
+                max: range?.max,
                 ticks: { callback: (value) => new Date(value).toLocaleTimeString([], tickFormat(latest.current)) },
               },
               left: { type: "linear", position: "left", title: { display: true, text: leftTitle }, beginAtZero: true },
               right: {
                 type: "linear",
+                display: Boolean(rightTitle),
                 position: "right",
                 title: { display: Boolean(rightTitle), text: rightTitle },
                 beginAtZero: true,

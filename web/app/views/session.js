@@ -8,6 +8,7 @@ import { Badge } from "../components/status.js";
 import { ErrorNotice, Notice } from "../components/notice.js";
 import { TimeChart } from "../components/chart.js";
 import { dateTime, duration, kWh } from "../components/format.js";
+import { ACCOUNT_ROLES } from "../roles.js";
 
 const ENERGY = "Energy.Active.Import.Register";
 const POWER = "Power.Active.Import";
@@ -116,4 +117,4 @@ function Session({ params, user }) {
   `;
 }
 
-export const view = { path: "/sessions/:sessionId", title: "Session", component: Session };
+export const view = { path: "/sessions/:sessionId", title: "Session", roles: ACCOUNT_ROLES, component: Session };

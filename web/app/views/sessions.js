@@ -8,6 +8,7 @@ import { DataTable } from "../components/table.js";
 import { Badge } from "../components/status.js";
 import { ErrorNotice } from "../components/notice.js";
 import { dateTime, duration, kWh } from "../components/format.js";
+import { ACCOUNT_ROLES } from "../roles.js";
 
 const PAGE_SIZES = [10, 25, 50, 100];
 const REFRESH_MS = 10000;
@@ -117,4 +118,4 @@ function Sessions({ query }) {
   `;
 }
 
-export const view = { path: "/sessions", title: "Sessions", nav: { label: "Sessions", order: 20 }, component: Sessions };
+export const view = { path: "/sessions", title: "Sessions", nav: { label: "Sessions", order: 20 }, roles: ACCOUNT_ROLES, component: Sessions };
