@@ -88,7 +88,8 @@ function LoadChart({ site, day, setDay }) {
     </div>
     ${load.error
       ? html`<${ErrorNotice} error=${load.error} />`
-      : html`<${TimeChart} label="Site load over the day" series=${series} leftTitle="kW" range=${range} />`}
+      : html`<${TimeChart} label="Site load over the day" series=${series} leftTitle="kW" range=${range}
+          timeZone=${site.timezone} tickStepMs=${3 * 3600 * 1000} pointRadius=${2} />`}
     ${latest &&
     html`<p class="muted" data-testid="latest-period">
       Latest period (${time(latest.start)}): limit ${kW(latest.limitKw)}, allocated ${kW(latest.allocatedKw)},
@@ -115,7 +116,8 @@ function Allocations({ siteId }) {
   });
   const [chosen, setChosen] = useState(null);
   const items = runs.data?.items || [];
-  const run = items.find((candidate) => candidate.runId === chosen) || items[0];
+  // Unless one is picked, the latest run that allocated something (a run with no car explains nothing).
+  const run = items.find((candidate) => candidate.runId === chosen) || items.find((r) => r.evses.length) || items[0];
   const runColumns = [
     { key: "at", label: "At", render: (r) => dateTime(r.at) },
     { key: "trigger", label: "Trigger" },
