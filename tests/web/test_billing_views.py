@@ -27,7 +27,9 @@ def wait_api(tenant: Tenant, path: str, ready: Any, within: float = 30.0) -> Any
         time.sleep(0.25)
 
 
-def two_priced_sites(tenant: Tenant, name_a: str = "Harbour depot", name_b: str = "Mall garage") -> dict[str, str]:
+def two_priced_sites(
+    tenant: Tenant, name_a: str = "Harbour depot", name_b: str = "Mall garage"
+) -> dict[str, str]:
     """Sites A (host-a takes 20 %, the platform 5 %) and B (host-b takes 30 %), one station on each priced
     at 0.30 EUR/kWh, a prepaid fleet account holding both drivers' tokens, and one finished, paid
     session on each site."""
@@ -54,7 +56,12 @@ def two_priced_sites(tenant: Tenant, name_a: str = "Harbour depot", name_b: str 
     account = tenant.call(
         "POST",
         "/billing-accounts",
-        {"billingAccountId": "fleet-1", "type": "PREPAID", "currency": "EUR", "idTokens": list(tags.values())},
+        {
+            "billingAccountId": "fleet-1",
+            "type": "PREPAID",
+            "currency": "EUR",
+            "idTokens": list(tags.values()),
+        },
     )
     tenant.call("POST", f"/wallets/{account['walletId']}/top-ups", {"amount": "100.00", "topUpId": "first"})
     chargers = []
@@ -108,7 +115,9 @@ def test_revenue_per_site_and_stakeholder_over_a_period(page: Page, base_url: st
     # And a period before any session has none
     page.get_by_role("button", name="Last month").click()
     expect(page.get_by_role("button", name="Last month")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("table[aria-label='Revenue per site']").get_by_text("No revenue in this period.")).to_be_visible()
+    expect(
+        page.locator("table[aria-label='Revenue per site']").get_by_text("No revenue in this period.")
+    ).to_be_visible()
 
 
 def test_invoices_list_and_a_receipt(page: Page, base_url: str, tenant: Tenant) -> None:
@@ -184,21 +193,45 @@ def test_each_portal_shows_its_role_only_its_views(page: Page, base_url: str, te
         "driver": ("Sessions", ["Sessions", "Invoices"]),
         "viewer": (
             "Network overview",
-            ["Overview", "Sessions", "Sites", "Revenue", "Alerts", "Firmware", "Pending", "Drivers", "Invoices"],
+            [
+                "Overview",
+                "Sessions",
+                "Sites",
+                "Revenue",
+                "Alerts",
+                "Firmware",
+                "Pending",
+                "Drivers",
+                "Invoices",
+            ],
         ),
         "operator": (
             "Network overview",
-            ["Overview", "Sessions", "Sites", "Revenue", "Alerts", "Firmware", "Add station", "Pending",
-             "Drivers", "Invoices"],
-        ),  # fmt: skip
+            [
+                "Overview",
+                "Sessions",
+                "Sites",
+                "Revenue",
+                "Alerts",
+                "Firmware",
+                "Add station",
+                "Pending",
+                "Drivers",
+                "Invoices",
+            ],
+        ),
     }
     for role, (landing, links) in portals.items():
         sign_out(page)
-        sign_in(page, base_url, tenant.issue_token([role], site_ids=[], account_id="fleet-1"), landing=landing)
+        sign_in(
+            page, base_url, tenant.issue_token([role], site_ids=[], account_id="fleet-1"), landing=landing
+        )
         expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(links)
     # A page outside the role's views is not there for it, whatever the address says
     sign_out(page)
-    sign_in(page, base_url, tenant.issue_token(["driver"], account_id="driver-1"), "/alerts", landing="Sessions")
+    sign_in(
+        page, base_url, tenant.issue_token(["driver"], account_id="driver-1"), "/alerts", landing="Sessions"
+    )
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
 
 
@@ -218,7 +251,9 @@ def test_a_fleet_manager_s_drivers_page_shows_its_account_and_tokens(
         expect(page.locator(".error-message").first).to_have_text(account["body"]["message"])
     tokens = api_as(tenant, token, "/id-tokens")
     if tokens["status"] == 200:
-        expect(page.locator("table[aria-label='ID tokens'] tbody tr")).to_have_count(len(tokens["body"]["items"]))
+        expect(page.locator("table[aria-label='ID tokens'] tbody tr")).to_have_count(
+            len(tokens["body"]["items"])
+        )
     else:
         expect(page.get_by_text("The API did not list the ID tokens.")).to_be_visible()
 

@@ -140,5 +140,7 @@ def test_markup_on_the_site_firmware_and_alert_pages_renders_as_text(
     alerts = [a for a in tenant.call("GET", "/alerts")["items"] if a["kind"] == "ConnectorFaulted"]
     assert alerts[0]["details"]["info"] == FIRMWARE  # what the charger reported reached the alert
     expect(alert.locator("td[data-label='Message']")).to_have_text(alerts[0]["message"])
-    expect(alert.locator("td[data-label='Details']")).to_have_text(json.dumps(alerts[0]["details"], separators=(",", ":")))
+    expect(alert.locator("td[data-label='Details']")).to_have_text(
+        json.dumps(alerts[0]["details"], separators=(",", ":"))
+    )
     nothing_ran(page)

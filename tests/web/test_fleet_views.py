@@ -102,12 +102,16 @@ def test_a_campaign_is_started_paused_and_resumed_from_the_dashboard(
     expect(page.locator("dl.facts dd").first).to_contain_text("completed", timeout=60_000)
     expect(page.locator("dd[data-state='installed']")).to_have_text("3")
     for station_id in station_ids:
-        state = page.locator(f"table[aria-label='Campaign stations'] tr[data-key='{station_id}'] td[data-label='State']")
+        state = page.locator(
+            f"table[aria-label='Campaign stations'] tr[data-key='{station_id}'] td[data-label='State']"
+        )
         expect(state).to_have_text("installed")
     expect(actions.get_by_role("button")).to_have_count(0)
 
 
-def test_a_campaign_action_the_api_refuses_shows_its_message(page: Page, base_url: str, tenant: Tenant) -> None:
+def test_a_campaign_action_the_api_refuses_shows_its_message(
+    page: Page, base_url: str, tenant: Tenant
+) -> None:
     sign_in(page, base_url, tenant.token, "/firmware/fc-0000000000000000")
     expect(page.locator(".error-message")).to_contain_text("not found")
 
@@ -147,7 +151,9 @@ def test_a_faulted_connector_raises_an_alert_that_is_acknowledged_from_the_dashb
     page.get_by_role("group", name="Alert status").get_by_role("button", name="acknowledged").click()
     expect(faulted.locator("td[data-label='Acknowledged']")).to_contain_text("by")
     (acknowledged,) = [
-        a for a in tenant.call("GET", "/alerts?status=acknowledged")["items"] if a["kind"] == "ConnectorFaulted"
+        a
+        for a in tenant.call("GET", "/alerts?status=acknowledged")["items"]
+        if a["kind"] == "ConnectorFaulted"
     ]
     assert acknowledged["alertId"] == api_alert["alertId"] and acknowledged["acknowledgedBy"]
 

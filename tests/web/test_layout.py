@@ -176,7 +176,9 @@ def test_every_page_fits_a_phone_and_screenshots_are_taken(
                 expect(page.locator("table[aria-label='Grid signals'] tbody tr")).to_have_count(1)
             page_does_not_scroll_sideways(page)
             if keep:
-                page.screenshot(path=screenshot_dir / f"{name}-{size_name}.png", full_page=size_name == "desktop")
+                page.screenshot(
+                    path=screenshot_dir / f"{name}-{size_name}.png", full_page=size_name == "desktop"
+                )
         # The onboarding result: the snippet and the QR code of a station registered there and then
         page.goto(f"{base_url}/#/onboarding/new")
         form = page.get_by_role("form", name="Add station")
@@ -184,7 +186,9 @@ def test_every_page_fits_a_phone_and_screenshots_are_taken(
         form.get_by_role("button", name="Register station").click()
         expect(page.locator("svg.qr")).to_be_visible()
         page_does_not_scroll_sideways(page)
-        page.screenshot(path=screenshot_dir / f"add-station-{size_name}.png", full_page=size_name == "desktop")
+        page.screenshot(
+            path=screenshot_dir / f"add-station-{size_name}.png", full_page=size_name == "desktop"
+        )
         context.close()
     kept = sum(keep for _, _, keep in pages.values())
     assert len(list(screenshot_dir.glob("*.png"))) == 1 + 2 * (kept + 1)

@@ -18,7 +18,28 @@ from tests.web.conftest import Tenant, sign_in
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("web")]
 
 # ISO/IEC 18004 table 7: data capacity in byte mode at error correction level M, versions 1 to 20.
-BYTES_AT_LEVEL_M = [14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560, 624, 666]
+BYTES_AT_LEVEL_M = [
+    14,
+    26,
+    42,
+    62,
+    84,
+    106,
+    122,
+    152,
+    180,
+    213,
+    251,
+    287,
+    331,
+    362,
+    412,
+    450,
+    504,
+    560,
+    624,
+    666,
+]
 
 
 def smallest_version(payload: str) -> int:
@@ -100,7 +121,9 @@ def test_a_station_with_its_own_password_is_not_shown_one_and_the_api_s_409_is(
 def test_a_viewer_has_no_add_station_page(page: Page, base_url: str, tenant: Tenant) -> None:
     sign_in(page, base_url, tenant.issue_token(["viewer"]), "/onboarding/new")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Add station")).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Add station")).to_have_count(
+        0
+    )
 
 
 # --- pending approval: against the contract; fails until the backend lands -------------------------
@@ -126,7 +149,9 @@ def test_an_unregistered_charger_waits_for_approval_and_is_approved_onto_a_site(
     # Then the registration's settings are shown as for an added station, and it is registered
     expect(page.get_by_text(f"Station {station_id} approved and registered.")).to_be_visible()
     assert field(page, "basicAuthUser") == station_id
-    expect(page.get_by_role("img", name=f"QR code of the connection settings of {station_id}")).to_be_visible()
+    expect(
+        page.get_by_role("img", name=f"QR code of the connection settings of {station_id}")
+    ).to_be_visible()
     expect(pending).to_have_count(0)
     assert tenant.call("GET", f"/stations/{station_id}")["siteId"] == f"{tenant.name}-depot"
 
