@@ -36,7 +36,7 @@ cp "$work/qrcode-generator-$QRCODE/package/dist/qrcode_UTF8.mjs" qrcode-utf8.js
         printf '\n'
     done
     # qrcode-generator ships no LICENSE file: its licence is the notice at the top of its source.
-    printf '== qrcode-generator-%s (MIT, the notice in dist/qrcode.mjs) ==\n' "$QRCODE"
+    printf '== qrcode-generator-%s ==\nMIT: the package has no LICENSE file; its notice, from dist/qrcode.mjs:\n\n' "$QRCODE"
     sed -n '1,16p' "$work/qrcode-generator-$QRCODE/package/dist/qrcode.mjs"
     printf '\nThe MIT licence that notice names, with its copyright line:\n\n'
     cat <<'MIT'
