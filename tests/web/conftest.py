@@ -49,6 +49,10 @@ ID_TAG = "TAG-WEB"
 # The overview polls every 5 s; a change must show within two polls plus the page's own start.
 LIVE_TIMEOUT_MS = 15_000
 
+# A running firmware campaign looks for stations to start every second (not every minute), so the
+# campaign pages show progress within a test.
+FAST_CAMPAIGNS = {"FIRMWARE_CAMPAIGN_TICK_SECONDS": "1", "FIRMWARE_RETRY_SECONDS": "1"}
+
 T = TypeVar("T")
 expect.set_options(timeout=LIVE_TIMEOUT_MS)
 
@@ -59,7 +63,11 @@ class BackgroundPlatform:
     def __init__(self, state_dir: Path) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="local-platform", daemon=True)
-        self.platform = LocalPlatform(PlatformConfig(gateway_port=0, moto_port=0, state_dir=state_dir))
+        self.platform = LocalPlatform(
+            PlatformConfig(
+                gateway_port=0, moto_port=0, state_dir=state_dir, function_environment=FAST_CAMPAIGNS
+            )
+        )
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
@@ -127,8 +135,11 @@ class Tenant:
         return self.issue_token(["admin"])
 
     def issue_token(self, roles: list[str], ttl_seconds: int = 3600, **claims: Any) -> str:
+        """A token of this tenant. The roles go in as the ``cognito:groups`` claim: the local issuer
+        knows only admin, operator and viewer, and the portal roles (property_owner, energy_provider,
+        fleet_manager, driver) are what the API reads from that claim all the same."""
         return self.background.platform.tokens.issue(
-            self.name, roles, ttl_seconds=ttl_seconds, extra_claims=claims or None
+            self.name, [], ttl_seconds=ttl_seconds, extra_claims={"cognito:groups": roles, **claims}
         )
 
     def station_id(self, stem: str) -> str:
@@ -232,9 +243,12 @@ def base_url(local_platform: BackgroundPlatform) -> str:
     return local_platform.base_url
 
 
-def sign_in(page: Page, base_url: str, token: str, route: str = "") -> None:
-    """The link `make run` prints, optionally followed by a page."""
+def sign_in(
+    page: Page, base_url: str, token: str, route: str = "", landing: str = "Network overview"
+) -> None:
+    """The link `make run` prints, optionally followed by a page; ``landing`` is the heading of the
+    role's home page (a portal role has no network overview)."""
     page.goto(f"{base_url}/#token={token}")
-    page.get_by_role("heading", name="Network overview").wait_for()
+    page.get_by_role("heading", name=landing, exact=True).wait_for()
     if route:
         page.goto(f"{base_url}/#{route}")

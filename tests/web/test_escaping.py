@@ -4,6 +4,8 @@ what operators type (site names): each carries markup here, and each must show a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ocpp.v16 import call
 from playwright.sync_api import Page, expect
@@ -82,3 +84,63 @@ def test_the_app_has_no_html_sinks() -> None:
     ]
     assert found == []
     assert sorted(path.name for path in app.rglob("*.js"))  # the scan saw the modules
+
+
+def test_markup_on_the_site_firmware_and_alert_pages_renders_as_text(
+    page: Page, base_url: str, tenant: Tenant
+) -> None:
+    from tests.web.test_fleet_views import register_firmware
+
+    # Given a managed site named with a script, a grid signal whose source is markup, a campaign of a
+    # firmware whose version is markup, and an alert raised by a connector whose info is markup
+    site_id = f"{tenant.name}-depot"
+    tenant.call("POST", "/sites", {"siteId": site_id, "name": SITE_NAME, "gridLimitAmps": 32})
+    tenant.call(
+        "POST",
+        f"/sites/{site_id}/grid-signals",
+        {"kind": "importLimit", "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2026-01-01T01:00:00Z",
+         "value": 10, "source": DATA},
+    )  # fmt: skip
+    station_id = tenant.register_station("XSS", siteId=site_id)
+    charger = tenant.start_charger(station_id)
+    tenant.wait_for(charger, lambda c: c.online and c.boot_status == "Accepted")
+    firmware_id = register_firmware(tenant, version=MODEL)
+    campaign = tenant.call(
+        "POST", "/firmware-campaigns", {"firmwareId": firmware_id, "target": {"stationIds": [station_id]}}
+    )
+    tenant.on_charger_loop(
+        charger.call(
+            call.StatusNotification(
+                connector_id=1, error_code="GroundFailure", status="Faulted", info=FIRMWARE[:50]
+            )
+        )
+    )
+
+    # Then the sites list, the site page and its signals show them literally
+    sign_in(page, base_url, tenant.token, "/sites")
+    expect(page.locator(f"tr[data-key='{site_id}'] td[data-label='Site']")).to_have_text(SITE_NAME)
+    nothing_ran(page)
+    page.get_by_role("link", name=SITE_NAME).click()
+    expect(page.get_by_role("heading", name=SITE_NAME)).to_be_visible()
+    expect(page.locator("table[aria-label='Grid signals'] td[data-label='Source']")).to_have_text(DATA)
+    nothing_ran(page)
+
+    # And the campaign list and page show the firmware version literally
+    page.goto(f"{base_url}/#/firmware")
+    listed = page.locator(f"tr[data-key='{campaign['campaignId']}']")
+    expect(listed.locator("td[data-label='Firmware']")).to_have_text(MODEL)
+    listed.get_by_role("link").click()
+    expect(page.locator("dl.facts")).to_contain_text(f"{MODEL} ({firmware_id})")
+    nothing_ran(page)
+
+    # And the alert shows what the charger reported as text
+    page.goto(f"{base_url}/#/alerts")
+    alert = page.locator("table[aria-label='Alerts'] tbody tr", has_text="ConnectorFaulted")
+    expect(alert).to_have_count(1)
+    alerts = [a for a in tenant.call("GET", "/alerts")["items"] if a["kind"] == "ConnectorFaulted"]
+    assert alerts[0]["details"]["info"] == FIRMWARE  # what the charger reported reached the alert
+    expect(alert.locator("td[data-label='Message']")).to_have_text(alerts[0]["message"])
+    expect(alert.locator("td[data-label='Details']")).to_have_text(
+        json.dumps(alerts[0]["details"], separators=(",", ":"))
+    )
+    nothing_ran(page)

@@ -24,14 +24,28 @@ export function decodeClaims(token) {
   return claims;
 }
 
-/** Roles arrive as a list, or (through API Gateway) as "[admin operator]"; both are read. */
-export function rolesOf(claims) {
-  for (const name of ["cognito:groups", "roles"]) {
+/** A list claim arrives as a list, or (through API Gateway) as "[admin operator]"; both are read. */
+function listClaim(claims, names) {
+  for (const name of names) {
     const value = claims[name];
     if (Array.isArray(value)) return value.map(String);
     if (typeof value === "string") return value.replace(/^\[|\]$/g, "").split(/[\s,]+/).filter(Boolean);
   }
-  return [];
+  return null;
+}
+
+export function rolesOf(claims) {
+  return listClaim(claims, ["cognito:groups", "roles"]) || [];
+}
+
+/** The sites a site-scoped token (property owner, energy provider) names; null when it names none. */
+export function siteIdsOf(claims) {
+  return listClaim(claims, ["site_ids", "custom:site_ids"]);
+}
+
+/** The billing account an account-scoped token (fleet manager, driver) acts for. */
+export function accountOf(claims) {
+  return claims.account_id || claims["custom:account_id"] || null;
 }
 
 export function tenantOf(claims) {

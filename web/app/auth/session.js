@@ -1,6 +1,6 @@
 // Who is signed in: the bearer token for the API, kept in sessionStorage (this tab only, gone when
 // it closes), and the message the sign-in page shows after an expiry or a refused token.
-import { TokenError, decodeClaims, isExpired, rolesOf, tenantOf } from "./jwt.js";
+import { TokenError, accountOf, decodeClaims, isExpired, rolesOf, siteIdsOf, tenantOf } from "./jwt.js";
 
 const TOKEN_KEY = "csms.token";
 const MESSAGE_KEY = "csms.signin-message";
@@ -28,6 +28,8 @@ function userFrom(token) {
     claims,
     roles,
     tenant: tenantOf(claims),
+    siteIds: siteIdsOf(claims),
+    accountId: accountOf(claims),
     subject: claims.email || claims["cognito:username"] || claims.sub || "",
     canWrite: roles.some((role) => WRITE_ROLES.includes(role)),
     expiresAt: typeof claims.exp === "number" ? new Date(claims.exp * 1000) : null,

@@ -20,15 +20,20 @@ export function loadChartLibrary() {
   return chartLibrary;
 }
 
-/** Seconds on the time axis when the whole curve spans less than half an hour. */
-function tickFormat(series) {
+/** Seconds on the time axis when the whole curve spans less than half an hour; in `timeZone` if given. */
+function tickFormat(series, timeZone) {
   const times = series.flatMap((entry) => entry.points.map((point) => point.x));
   const span = times.length ? Math.max(...times) - Math.min(...times) : 0;
-  return span < 30 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
+  const format = span < 30 * 60 * 1000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
+  return timeZone ? { ...format, timeZone } : format;
 }
 
-/** A line chart over time: series [{label, points: [{x: Date ms, y}], axis: "left"|"right", color}]. */
-export function TimeChart({ series, leftTitle, rightTitle, label }) {
+/**
+ * A line chart over time: series [{label, points: [{x: Date ms, y}], axis: "left"|"right", color,
+ * dash?: [on, off], stepped?: bool}]; a null y is a gap. range {min, max} (Date ms) fixes the time axis,
+ * tickStepMs spaces its ticks from range.min, timeZone labels them (the site's hours, not the browser's).
+ */
+export function TimeChart({ series, leftTitle, rightTitle, label, range = null, timeZone = null, tickStepMs = null, pointRadius = 0 }) {
   const canvas = useRef(null);
   const chart = useRef(null);
   const latest = useRef(series);
@@ -46,12 +51,17 @@ export function TimeChart({ series, leftTitle, rightTitle, label }) {
           yAxisID: entry.axis === "right" ? "right" : "left",
           borderColor: entry.color,
           backgroundColor: entry.color,
-          pointRadius: 0,
+          pointRadius,
           borderWidth: 2,
-          tension: 0.2,
+          borderDash: entry.dash || [],
+          stepped: entry.stepped ? "before" : false,
+          tension: entry.stepped ? 0 : 0.2,
+          spanGaps: false,
         }));
         if (chart.current) {
           chart.current.data.datasets = datasets;
+          chart.current.options.scales.x.min = range?.min;
+          chart.current.options.scales.x.max = range?.max;
           chart.current.update("none");
           return;
         }
@@ -66,11 +76,23 @@ export function TimeChart({ series, leftTitle, rightTitle, label }) {
             scales: {
               x: {
                 type: "linear",
-                ticks: { callback: (value) => new Date(value).toLocaleTimeString([], tickFormat(latest.current)) },
+                min: range?.min,
+                max: range?.max,
+                // Ticks from the range's start (a site's midnight), not from multiples of the step.
+                afterBuildTicks: (scale) => {
+                  if (!tickStepMs || !range) return;
+                  const ticks = [];
+                  for (let value = range.min; value <= range.max; value += tickStepMs) ticks.push({ value });
+                  scale.ticks = ticks;
+                },
+                ticks: {
+                  callback: (value) => new Date(value).toLocaleTimeString([], tickFormat(latest.current, timeZone)),
+                },
               },
               left: { type: "linear", position: "left", title: { display: true, text: leftTitle }, beginAtZero: true },
               right: {
                 type: "linear",
+                display: Boolean(rightTitle),
                 position: "right",
                 title: { display: Boolean(rightTitle), text: rightTitle },
                 beginAtZero: true,
@@ -78,7 +100,11 @@ export function TimeChart({ series, leftTitle, rightTitle, label }) {
               },
             },
             plugins: {
-              tooltip: { callbacks: { title: (items) => (items.length ? new Date(items[0].parsed.x).toLocaleString() : "") } },
+              tooltip: {
+                callbacks: {
+                  title: (items) => (items.length ? new Date(items[0].parsed.x).toLocaleString([], timeZone ? { timeZone } : {}) : ""),
+                },
+              },
             },
           },
         });

@@ -7,6 +7,7 @@ import { DataTable } from "../components/table.js";
 import { Badge, STATES, stationState } from "../components/status.js";
 import { ErrorNotice, Notice } from "../components/notice.js";
 import { ago, time } from "../components/format.js";
+import { OPERATIONS } from "../roles.js";
 
 export const REFRESH_MS = 5000;
 const SITES_REFRESH_MS = 60000;
@@ -101,4 +102,4 @@ function Overview() {
   `;
 }
 
-export const view = { path: "/", title: "Overview", nav: { label: "Overview", order: 10 }, component: Overview };
+export const view = { path: "/", title: "Overview", nav: { label: "Overview", order: 10 }, roles: OPERATIONS, component: Overview };

@@ -8,6 +8,7 @@ import { Badge } from "../components/status.js";
 import { ErrorNotice, Notice } from "../components/notice.js";
 import { TimeChart } from "../components/chart.js";
 import { dateTime, duration, kWh } from "../components/format.js";
+import { ACCOUNT_ROLES, OPERATIONS, hasRole } from "../roles.js";
 
 const ENERGY = "Energy.Active.Import.Register";
 const POWER = "Power.Active.Import";
@@ -74,7 +75,8 @@ function Session({ params, user }) {
   };
   const facts = [
     ["Status", html`<${Badge} value=${session.status} />${session.orphan ? " (stop without a start)" : ""}`],
-    ["Station", html`<a href=${href(`/stations/${segment(session.stationId)}`)}>${session.stationId}</a>`],
+    // A fleet manager or driver has no station pages: the id, not a link to "not found".
+    ["Station", hasRole(user, OPERATIONS) ? html`<a href=${href(`/stations/${segment(session.stationId)}`)}>${session.stationId}</a>` : session.stationId],
     ["EVSE / connector", `${session.evseId} / ${session.connectorId}`],
     ["Transaction", session.transactionId],
     ["ID token", `${session.idToken || "—"}${session.idTokenStatus ? ` (${session.idTokenStatus})` : ""}`],
@@ -116,4 +118,4 @@ function Session({ params, user }) {
   `;
 }
 
-export const view = { path: "/sessions/:sessionId", title: "Session", component: Session };
+export const view = { path: "/sessions/:sessionId", title: "Session", roles: ACCOUNT_ROLES, component: Session };

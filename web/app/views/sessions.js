@@ -8,6 +8,7 @@ import { DataTable } from "../components/table.js";
 import { Badge } from "../components/status.js";
 import { ErrorNotice } from "../components/notice.js";
 import { dateTime, duration, kWh } from "../components/format.js";
+import { ACCOUNT_ROLES, OPERATIONS, hasRole } from "../roles.js";
 
 const PAGE_SIZES = [10, 25, 50, 100];
 const REFRESH_MS = 10000;
@@ -58,7 +59,8 @@ function Filters({ query }) {
   `;
 }
 
-function Sessions({ query }) {
+function Sessions({ query, user }) {
+  const seesStations = hasRole(user, OPERATIONS);
   const limit = pageLimit(query.limit);
   const filters = { stationId: query.stationId, status: query.status, from: isoOrNull(query.from), to: isoOrNull(query.to) };
   const key = JSON.stringify({ ...filters, limit });
@@ -82,7 +84,11 @@ function Sessions({ query }) {
 
   const columns = [
     { key: "startedAt", label: "Started", render: (s) => html`<a href=${href(`/sessions/${segment(s.sessionId)}`)}>${dateTime(s.startedAt)}</a>` },
-    { key: "stationId", label: "Station", render: (s) => html`<a href=${href(`/stations/${segment(s.stationId)}`)}>${s.stationId}</a>` },
+    {
+      key: "stationId",
+      label: "Station",
+      render: (s) => (seesStations ? html`<a href=${href(`/stations/${segment(s.stationId)}`)}>${s.stationId}</a>` : s.stationId),
+    },
     { key: "evseId", label: "EVSE", num: true },
     { key: "status", label: "Status", render: (s) => html`<${Badge} value=${s.status} />` },
     { key: "idToken", label: "ID token" },
@@ -117,4 +123,4 @@ function Sessions({ query }) {
   `;
 }
 
-export const view = { path: "/sessions", title: "Sessions", nav: { label: "Sessions", order: 20 }, component: Sessions };
+export const view = { path: "/sessions", title: "Sessions", nav: { label: "Sessions", order: 20 }, roles: ACCOUNT_ROLES, component: Sessions };

@@ -8,6 +8,7 @@ import { DataTable } from "../components/table.js";
 import { Badge, stationState } from "../components/status.js";
 import { ErrorNotice, Notice } from "../components/notice.js";
 import { ago, dateTime, duration, json, kWh } from "../components/format.js";
+import { OPERATIONS } from "../roles.js";
 
 const REFRESH_MS = 5000;
 const PENDING_REFRESH_MS = 1000;
@@ -243,4 +244,4 @@ function Station({ params, user }) {
   `;
 }
 
-export const view = { path: "/stations/:stationId", title: "Station", component: Station };
+export const view = { path: "/stations/:stationId", title: "Station", roles: OPERATIONS, component: Station };
