@@ -126,7 +126,12 @@ def test_a_viewer_has_no_add_station_page(page: Page, base_url: str, tenant: Ten
     )
 
 
-# --- pending approval: against the contract; fails until the backend lands -------------------------
+# --- pending approval -------------------------------------------------------------------------------
+
+
+def enrollment_secret(tenant: Tenant) -> str:
+    """The tenant allows unregistered stations to wait for approval: they present this secret."""
+    return str(tenant.call("POST", "/settings/onboarding/enrollment-secret", {})["enrollmentSecret"])
 
 
 def test_an_unregistered_charger_waits_for_approval_and_is_approved_onto_a_site(
@@ -134,8 +139,8 @@ def test_an_unregistered_charger_waits_for_approval_and_is_approved_onto_a_site(
 ) -> None:
     tenant.call("POST", "/sites", {"siteId": f"{tenant.name}-depot", "name": "Harbour depot"})
     station_id = tenant.station_id("UNKNOWN-1")
-    # Given a charger that connects without being registered
-    tenant.start_charger(station_id, vendor="Acme", model="AC-7")
+    # Given a charger that connects without being registered, with its tenant's enrollment secret
+    tenant.start_charger(station_id, vendor="Acme", model="AC-7", password=enrollment_secret(tenant))
 
     # Then it lands in the pending list with what it said about itself
     sign_in(page, base_url, tenant.token, "/onboarding/pending")
@@ -160,7 +165,7 @@ def test_an_unregistered_charger_is_rejected_from_the_pending_list(
     page: Page, base_url: str, tenant: Tenant
 ) -> None:
     station_id = tenant.station_id("UNKNOWN-2")
-    tenant.start_charger(station_id)
+    tenant.start_charger(station_id, password=enrollment_secret(tenant))
     sign_in(page, base_url, tenant.token, "/onboarding/pending")
     pending = page.locator(f"table[aria-label='Pending stations'] tr[data-key='{station_id}']")
     page.on("dialog", lambda dialog: dialog.accept())
