@@ -9,6 +9,7 @@ fail against the local platform (the routes answer 404)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -172,3 +173,26 @@ def test_an_unregistered_charger_is_rejected_from_the_pending_list(
     pending.get_by_role("button", name="Reject").click()
     expect(page.get_by_text(f"{station_id} rejected.")).to_be_visible()
     expect(pending).to_have_count(0)
+
+
+def test_enrollment_is_issued_from_the_dashboard_and_a_charger_with_it_waits(
+    page: Page, base_url: str, tenant: Tenant
+) -> None:
+    # Given an operator who turns enrollment on from the pending page
+    sign_in(page, base_url, tenant.token, "/onboarding/pending")
+    enrollment = page.locator("section[aria-label='Enrollment']")
+    expect(enrollment).to_contain_text("Enrollment is off")
+    enrollment.get_by_role("button", name="Issue secret").click()
+    secret = enrollment.locator("[data-field='enrollmentSecret']")
+    expect(secret).to_have_text(re.compile(r"\S{16,}"))
+    expect(enrollment).to_contain_text("wait here for approval")
+
+    # When a charger connects unregistered with the secret shown, then it waits in the list
+    station_id = tenant.station_id("UNKNOWN-3")
+    tenant.start_charger(station_id, password=secret.inner_text())
+    expect(page.locator(f"table[aria-label='Pending stations'] tr[data-key='{station_id}']")).to_have_count(1)
+
+    # and turning enrollment off says so
+    page.on("dialog", lambda dialog: dialog.accept())
+    enrollment.get_by_role("button", name="Turn off").click()
+    expect(enrollment).to_contain_text("Enrollment is off")

@@ -70,6 +70,52 @@ function AddStation() {
   `;
 }
 
+// The tenant's enrollment secret: while it holds one, an unregistered charger presenting it (Basic auth,
+// user = its station id) waits in the list below instead of being refused.
+function Enrollment({ user }) {
+  const settings = usePoll(() => api("/settings/onboarding"), { deps: [] });
+  const [issued, setIssued] = useState(null);
+  const [error, setError] = useState(null);
+  const change = async (method) => {
+    if (method === "DELETE" && !confirm("Turn enrollment off? Unregistered chargers are refused again.")) return;
+    setError(null);
+    setIssued(null);
+    try {
+      const answer = await api("/settings/onboarding/enrollment-secret", { method, body: method === "POST" ? {} : undefined });
+      if (method === "POST") setIssued(answer);
+      settings.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  const current = settings.data;
+  return html`
+    <section class="card" aria-label="Enrollment">
+      <h2>Enrollment</h2>
+      ${current &&
+      html`<p>${current.pendingApproval
+        ? html`Unregistered chargers that present the enrollment secret (issued ${dateTime(current.enrollmentSecretCreatedAt)}) wait here for approval.`
+        : "Enrollment is off: unregistered chargers are refused."}
+        At most ${current.pendingLimit} wait; one not seen for ${current.pendingRetentionHours} h leaves the list; a rejected one
+        is refused for ${current.rejectionHoldHours} h.</p>`}
+      ${user.canWrite &&
+      html`<div class="toolbar">
+        <button type="button" onClick=${() => change("POST")}>${current?.pendingApproval ? "Rotate secret" : "Issue secret"}</button>
+        ${current?.pendingApproval && html`<button type="button" class="danger" onClick=${() => change("DELETE")}>Turn off</button>`}
+      </div>`}
+      ${issued &&
+      html`<${Notice} kind="warning">Shown only now: give it to the installers, the platform keeps only a digest.<//>
+        <dl class="facts">
+          <dt>URL</dt><dd><code>${`${issued.ocppUrl}/<station id>`}</code></dd>
+          <dt>Subprotocols</dt><dd><code>${issued.subprotocols.join(", ")}</code></dd>
+          <dt>User</dt><dd>the station id</dd>
+          <dt>Password</dt><dd><code data-field="enrollmentSecret">${issued.enrollmentSecret}</code></dd>
+        </dl>`}
+      <${ErrorNotice} error=${settings.error || error} />
+    </section>
+  `;
+}
+
 function Pending({ user }) {
   const sites = useSites();
   const pending = usePoll(() => listAll("/stations/pending", { maxPages: 5 }), { intervalMs: PENDING_REFRESH_MS });
@@ -125,7 +171,8 @@ function Pending({ user }) {
   return html`
     <h1>Pending approval</h1>
     <p class="muted">Stations that connected without being registered. Approving registers one (on the site chosen) and shows
-      the settings to give it; rejecting refuses it from then on.</p>
+      the settings to give it; rejecting takes it off the list and refuses it for a while.</p>
+    <${Enrollment} user=${user} />
     <${ErrorNotice} error=${pending.error} />
     ${result?.error && html`<${ErrorNotice} error=${result.error} />`}
     ${result?.rejected && html`<${Notice} kind="success">${result.rejected} rejected.<//>`}
