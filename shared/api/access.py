@@ -89,6 +89,12 @@ REACH: dict[Role, Reach] = {
     Role.DRIVER: Reach.ACCOUNT,
 }
 
+SELF_SCOPED: frozenset[Permission] = frozenset({Permission.DRIVE})
+"""Permissions whose routes check every record against the caller's account themselves (the driver
+app, shared/management/driver.py: another account's session or start is a 404, a station is any of
+the tenant's public network). Their path parameters skip ``InScope.require_path``, whose site and
+account rules would hide the tenant's stations from a driver."""
+
 SITE_SCOPED_ROLES: frozenset[Role] = frozenset(role for role, reach in REACH.items() if reach is Reach.SITES)
 """Roles whose view of data is limited to the sites in the token (``Principal.site_ids``)."""
 ACCOUNT_SCOPED_ROLES: frozenset[Role] = frozenset(

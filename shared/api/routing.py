@@ -5,7 +5,8 @@ registers the route on its resource's powertools Router with
 
 - the permission check as the route's first middleware (the only place a role is checked): it
   resolves the caller's ``Scope`` under the permission (which the route takes as ``CallerScope``)
-  and, for a caller limited to sites or an account, refuses a path naming a record outside it (404),
+  and, for a caller limited to sites or an account, refuses a path naming a record outside it (404;
+  a ``SELF_SCOPED`` permission's routes check their records themselves),
 - ``Idempotency-Key`` handling on every POST,
 - OpenAPI responses (finished in shared/api/openapi.py) that say what the route answers: its
   success, and every error status with the ``ErrorBody`` schema (400 for invalid input, 401/403 for
@@ -27,7 +28,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.request import Request
 from pydantic import BaseModel
 
-from shared.api.access import Permission, reach_by_role, scope_of
+from shared.api.access import SELF_SCOPED, Permission, reach_by_role, scope_of
 from shared.api.dependencies import SCOPE_CONTEXT_KEY, Caller, PlatformDependency
 from shared.api.idempotency import idempotent_post
 from shared.api.schemas import ErrorBody
@@ -66,7 +67,7 @@ def _permission_check(permission: Permission) -> Callable[..., Response[Any]]:
         request: Request,
     ) -> Response[Any]:
         scope = scope_of(caller, permission)
-        if not scope.whole_tenant:
+        if not scope.whole_tenant and permission not in SELF_SCOPED:
             # After validation the route's arguments hold its query parameters too: only the path's.
             arguments = request.path_parameters
             named = {name: str(arguments[name]) for name in path_parameter_names(request.route)}

@@ -5,7 +5,9 @@ permission check) lets it see.
   the route runs, by ``InScope.require_path``, called from the permission check: a record outside
   the scope is "not found", worded as for one that does not exist (no existence oracle). A path
   parameter without a rule here is refused the same way for a scoped caller, so a new route cannot
-  hand a site- or account-scoped role a record nobody decided it may see.
+  hand a site- or account-scoped role a record nobody decided it may see. The routes of a
+  ``SELF_SCOPED`` permission (shared/api/access.py: the driver app) skip these rules and check their
+  records against the caller's account themselves.
 - Lists keep only what is inside the scope (``InScope.keep`` and the predicates), in the management
   function that lists.
 

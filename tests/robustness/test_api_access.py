@@ -14,6 +14,7 @@ from shared.api.access import (
     ACCOUNT_SCOPED_ROLES,
     GRANTS,
     REACH,
+    SELF_SCOPED,
     SITE_SCOPED_ROLES,
     Permission,
     Reach,
@@ -173,6 +174,8 @@ def test_grants_table() -> None:
     assert {role for role, reach in REACH.items() if reach is Reach.TENANT} == tenant_wide
     assert {Role.PROPERTY_OWNER, Role.ENERGY_PROVIDER} == SITE_SCOPED_ROLES
     assert {Role.FLEET_MANAGER, Role.DRIVER} == ACCOUNT_SCOPED_ROLES
+    # only the driver app checks its records itself (by the driver's account), not by the path rules
+    assert {Permission.DRIVE} == SELF_SCOPED
 
 
 def test_site_and_fleet_roles_change_nothing_but_grid_signals() -> None:
