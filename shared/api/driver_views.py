@@ -9,7 +9,7 @@ from shared.api import driver_schemas as schemas
 from shared.billing.directory import AccountProfile
 from shared.domain.commands import Command
 from shared.domain.sessions import Session, SessionStatus
-from shared.management.driver import LiveSession, Receipt, StartProgress, StationForDriver, TopUp
+from shared.management.driver import LiveSession, Receipt, StartProgress, StationForDriver, TopUp, start_token
 
 
 def account_view(account: AccountProfile) -> schemas.DriverAccountView:
@@ -47,13 +47,13 @@ def station_view(found: StationForDriver) -> schemas.DriverStationView:
 
 def start_view(command: Command, now: datetime, session: Session | None = None) -> schemas.StartView:
     payload = command.payload
-    token = payload.get("idTag") or (payload.get("idToken") or {}).get("idToken")
+    token = start_token(command)
     connector = payload.get("connectorId", payload.get("evseId"))
     return schemas.StartView(
         command_id=command.command_id,
         station_id=command.station_id,
         connector_id=connector if isinstance(connector, int) else None,
-        id_token=str(token) if token else None,
+        id_token=token,
         status=command.effective_status(now),
         session_id=session.session_id if session else None,
         created_at=command.created_at,

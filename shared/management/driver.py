@@ -306,14 +306,27 @@ class StartProgress:
     session: Session | None
 
 
+START_ACTIONS = ("RemoteStartTransaction", "RequestStartTransaction")
+
+
+def start_token(command: Command) -> str | None:
+    """The ID token a remote start was sent with (1.6 ``idTag``, 2.0.1 ``idToken.idToken``); None for a
+    command that is no protocol's remote start (an operator's start stored unsent keeps its own shape)."""
+    if command.action not in START_ACTIONS:
+        return None
+    payload = command.payload
+    token = payload.get("idTag")
+    if token is None and isinstance(payload.get("idToken"), dict):
+        token = payload["idToken"].get("idToken")
+    return str(token) if isinstance(token, str) and token else None
+
+
 def start_progress(platform: Platform, principal: Principal, command_id: str) -> StartProgress:
     """A start the driver asked for: the command's outcome and, once the station began it, the session."""
     account = driver_account(platform, principal)
     command = platform.commands.get_for_tenant(principal.tenant_id, command_id)
-    token = command.payload.get("idTag") or (command.payload.get("idToken") or {}).get("idToken")
-    if command.action not in ("RemoteStartTransaction", "RequestStartTransaction") or not owns_token(
-        account, str(token) if token else None
-    ):
+    token = start_token(command)
+    if token is None or not owns_token(account, token):
         raise NotFoundError(f"start {command_id} not found")
     try:
         session = station_control.session_started_by(platform, principal, command_id)

@@ -518,3 +518,13 @@ def test_history_pages_newest_first_over_the_accounts_tokens(env: PlatformUnderT
     assert len(call("GET", "/v1/driver/sessions", OTHER_DRIVER)[1]["items"]) == 2
     status, body = call("GET", "/v1/driver/sessions", query={"cursor": "garbage"})
     assert status == 400 and "cursor" in body["message"]
+
+
+def test_an_operators_start_stored_unsent_is_no_start_the_driver_follows(env: PlatformUnderTest) -> None:
+    # an operator's remote start to a station that is offline is stored in the neutral shape
+    priced_world(env)
+    created("/v1/stations", {"stationId": "CP-OFF", "siteId": "berlin"})
+    status, command = call("POST", "/v1/stations/CP-OFF/remote-start", ADMIN, {"idToken": "TAG-D1"})
+    assert status == 202, command
+    status, body = call("GET", f"/v1/driver/starts/{command['commandId']}")
+    assert status == 404, body
