@@ -81,7 +81,7 @@ class Tuning:
     fleet_weight: float = 1000.0
     """Added to a fleet vehicle's weight: more than any other car's can reach."""
     share_step_amps: float = 4.0
-    share_decay: float = 0.9
+    share_decay: float = 0.99
     """The linear program values each further ``share_step_amps`` of a car's current at
     ``share_decay`` times the one before: cars of about the same urgency share the room instead of the
     most urgent by a hair taking it all. Without it the winner flips as soon as it has charged a little

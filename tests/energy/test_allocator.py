@@ -69,6 +69,33 @@ def test_the_car_leaving_first_gets_the_current(tuning: Tuning) -> None:
 
 
 @pytest.mark.parametrize("tuning", PATHS)
+def test_cars_of_about_the_same_urgency_share_the_room(tuning: Tuning) -> None:
+    # Given four cars wanting 20 kWh by about the same departure (a minute apart) on a 48 A circuit
+    sessions = [
+        a_session(f"e{n}", estimated_departure=NOW + timedelta(hours=8, minutes=n), is_charging=True)
+        for n in range(4)
+    ]
+    snapshot = a_snapshot(one_circuit_site(48, count=4), sessions)
+
+    currents = allocate(snapshot, tuning).currents_amps
+
+    # Then each gets about a quarter: none takes the room because it leaves a minute sooner (the
+    # winner would change as soon as it had charged a little more, and the site's current with it)
+    assert sum(currents.values()) == pytest.approx(48, abs=0.01)
+    assert max(currents.values()) - min(currents.values()) <= 4.0 + 1e-6, currents
+
+
+@needs_highs
+def test_a_much_more_urgent_car_still_comes_first() -> None:
+    sessions = [
+        a_session("e0", estimated_departure=NOW + timedelta(hours=1), energy_wanted_kwh=6.0),
+        a_session("e1", estimated_departure=NOW + timedelta(hours=10)),
+    ]
+    currents = allocate(a_snapshot(one_circuit_site(32), sessions)).currents_amps
+    assert currents["e0"] == pytest.approx(32) and currents["e1"] == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("tuning", PATHS)
 def test_never_offers_a_current_between_zero_and_the_minimum(tuning: Tuning) -> None:
     # Given 10 A of room for two cars whose chargers cannot go below 6 A
     snapshot = a_snapshot(one_circuit_site(10, min_current_amps=6), [a_session("e0"), a_session("e1")])
