@@ -373,6 +373,9 @@ class LimitInForce(DomainModel):
 
     limit_amps: float = Field(ge=0)
     sent_at: UtcDatetime
+    accepted_at: UtcDatetime | None = None
+    """When the charger's acceptance was handled: a car follows its limit only once the charger has it,
+    which under load can be well after ``sent_at``."""
     paused_since: UtcDatetime | None = None
     """When its limit went below the minimum after the car had charged (None while it may charge, and
     for a car that has waited for room since it arrived: it was never paused, so it may start at once)."""

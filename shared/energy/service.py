@@ -496,7 +496,11 @@ class SiteAllocator:
         live = evse.session.live
         if limit is None or drawn is None or live is None:
             return finding
-        if (live.at - limit.sent_at).total_seconds() < settings.follow_grace_seconds:
+        if evse.pending:
+            # a limit is in flight: the car may already follow it, so its draw says nothing about this one
+            return finding
+        followed_from = max(limit.sent_at, limit.accepted_at or limit.sent_at)
+        if (live.at - followed_from).total_seconds() < settings.follow_grace_seconds:
             return finding
         self._learn_ceiling(evse, limit.limit_amps, drawn)
         allowed = limit.limit_amps + max(1.0, 0.05 * limit.limit_amps)
@@ -1032,9 +1036,10 @@ class SiteAllocator:
             if outcome == "accepted":
                 if record.seq > state.accepted_seq:
                     before = {record.evse_key: state.limit} if state.limit is not None else {}
-                    state.limit = after_sending(before, {record.evse_key: record.amps}, record.sent_at)[
+                    limit = after_sending(before, {record.evse_key: record.amps}, record.sent_at)[
                         record.evse_key
                     ]
+                    state.limit = limit.model_copy(update={"accepted_at": now})
                     state.accepted_seq = record.seq
                 if state.finding is not None and state.finding.kind == "rejected-profile":
                     state.finding = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -151,7 +152,7 @@ async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
     for charger in leaving:
         await _ok(operator, "POST", f"/stations/{charger.settings.station_id}/remote-stop", {"evseId": 1})
         await watch(0.5)
-    async with asyncio.timeout(90):
+    async with asyncio.timeout(150):  # a loaded 2-core CI runs every early run in turn
         while any(1 in c.active for c in leaving) or sum(map(limit_in_force, staying)) < SITE_AMPS - 1:
             check()
             await asyncio.sleep(0.2)
@@ -160,24 +161,30 @@ async def test_ten_chargers_on_a_48_a_site_never_exceed_it(
 
     # a car that draws less than offered: its battery now takes 8 A; the allocator sees it in the meter
     # values, offers it no more than about that and gives the rest to the other cars
+    async def until(condition: Callable[[], bool], seconds: float = 150.0) -> None:
+        """Waits for what the allocator reaches within a few runs, checking the limit meanwhile (a
+        loaded 2-core CI runs every early run and every answer in turn)."""
+        async with asyncio.timeout(seconds):
+            while not condition():
+                check()
+                await asyncio.sleep(0.2)
+
+    await until(lambda: max(map(limit_in_force, staying)) >= LOW_DRAW_AMPS + 4)
     low = max(staying, key=limit_in_force)
     others = [c for c in staying if c is not low]
     low_before, others_before = limit_in_force(low), sum(map(limit_in_force, others))
-    assert low_before >= LOW_DRAW_AMPS + 4, [limit_in_force(c) for c in staying]
     low.meters[1].max_power_w = LOW_DRAW_AMPS * 3 * 230
 
     def shared_out() -> bool:
+        # offered about what it takes, and what it freed went to the others
         freed = low_before - limit_in_force(low)
-        return freed > 2 and sum(map(limit_in_force, others)) >= others_before + freed - 2
+        taken = sum(map(limit_in_force, others)) >= others_before + freed - 2
+        return limit_in_force(low) <= LOW_DRAW_AMPS + 2 and taken
 
-    async with asyncio.timeout(90):
-        while not shared_out():
-            check()
-            await asyncio.sleep(0.2)
+    await until(shared_out)
     await watch(3.0)
-    assert limit_in_force(low) <= LOW_DRAW_AMPS + 2, limit_in_force(low)  # offered about what it takes
     at_minimum_or_paused(staying)
-    assert sum(map(limit_in_force, staying)) >= SITE_AMPS - 2
+    await until(lambda: sum(map(limit_in_force, staying)) >= SITE_AMPS - 2)
 
     # a solar surplus: the site meter reports 6.9 kW (10 A per phase) of solar, which the cars may take
     # on top of the grid connection's 48 A
