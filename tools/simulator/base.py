@@ -246,6 +246,12 @@ class ChargerBase(ABC, Generic[SessionT]):
             self._socket = None
             log.info("%s: disconnected (%s)", self.settings.station_id, socket.close_code)
 
+    async def closed_within(self, seconds: float) -> bool:
+        """Waits ``seconds`` unless the connection closes first; whether it closed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._session_closed.wait(), seconds)
+        return self._session_closed.is_set()
+
     async def _after_boot_and_flush(self) -> None:
         await self._back_online()
         await self._after_boot()

@@ -381,7 +381,8 @@ class SimulatedCharger(ChargerBase[_OcppSession]):
                 self.configuration.set_value("HeartbeatInterval", str(int(interval)))
                 return True
             # Pending or Rejected: the CSMS says when to ask again (OCPP 1.6 §4.2).
-            await asyncio.sleep(self.settings.heartbeat_seconds or interval)
+            if await self.closed_within(self.settings.heartbeat_seconds or interval):
+                return False  # the CSMS closed the socket while it waited (an approval, say): reconnect
         return False
 
     async def reset(self, reset_type: str) -> None:

@@ -520,7 +520,8 @@ class SimulatedCharger201(ChargerBase[_Session201]):
                 self.boot_reason = "PowerUp"
                 return True
             # Pending or Rejected: ask again after the interval the CSMS gave (B02.FR.04, B03.FR.03).
-            await asyncio.sleep(self.settings.heartbeat_seconds or interval)
+            if await self.closed_within(self.settings.heartbeat_seconds or interval):
+                return False  # the CSMS closed the socket while it waited (an approval, say): reconnect
         return False
 
     async def _back_online(self) -> None:
