@@ -106,8 +106,9 @@ class OnboardingRepository:
             return None
         return PendingStation.model_validate(document)
 
-    def count_pending(self, tenant_id: str, now: datetime) -> int:
-        request: dict[str, Any] = {
+    def _live_pending_query(self, tenant_id: str, now: datetime) -> dict[str, Any]:
+        """The tenant's pending entries that have not expired (DynamoDB's TTL deletes them late)."""
+        return {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "FilterExpression": _NOT_EXPIRED,
@@ -116,8 +117,10 @@ class OnboardingRepository:
                 ":prefix": {"S": _PENDING},
                 ":now": {"N": str(_epoch(now))},
             },
-            "Select": "COUNT",
         }
+
+    def count_pending(self, tenant_id: str, now: datetime) -> int:
+        request = {**self._live_pending_query(tenant_id, now), "Select": "COUNT"}
         count = 0
         while True:
             response = self._client.query(**request)
@@ -160,17 +163,7 @@ class OnboardingRepository:
         start = decode_cursor(cursor)
         if start is not None and start.get("pk") != _tenant_key(tenant_id):
             raise InvalidRequestError("cursor does not belong to this query")
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "FilterExpression": _NOT_EXPIRED,
-            "ExpressionAttributeValues": {
-                ":pk": _tenant_key(tenant_id),
-                ":prefix": {"S": _PENDING},
-                ":now": {"N": str(_epoch(now))},
-            },
-            "Limit": limit,
-        }
+        request = {**self._live_pending_query(tenant_id, now), "Limit": limit}
         found: list[PendingStation] = []
         while True:
             items, next_cursor = query_page(self._client, request, cursor)
