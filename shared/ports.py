@@ -332,7 +332,9 @@ class ObjectStorage(Protocol):
 class CommandSender(Protocol):
     """The outbound pipeline as the load allocator uses it (``shared.ocpp.outbound.OutboundCommands``)."""
 
-    def send_intent(self, tenant_id: str, station_id: str, intent: Callable[[Any], Any]) -> Command: ...
+    def send_intent(
+        self, tenant_id: str, station_id: str, intent: Callable[[Any], Any], *, command_id: str | None = None
+    ) -> Command: ...
 
 
 class EnergyStore(Protocol):

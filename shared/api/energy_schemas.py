@@ -382,6 +382,10 @@ class EvseOutcomeView(ViewModel):
     allocated_amps: float
     in_force_amps: float | None = Field(default=None, description="Before the run (the most it may hold)")
     sent_amps: float | None = None
+    drawn_amps: float | None = Field(default=None, description="The car's draw the run saw (highest phase)")
+    car_ceiling_amps: float | None = Field(
+        default=None, description="The most the car took while offered more: it is offered about that"
+    )
     reason: str
     command_id: str | None = None
     answer: str | None = Field(default=None, description="What the charger answered, once it did")

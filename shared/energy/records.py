@@ -278,6 +278,10 @@ class EvseOutcome(DomainModel):
     in_force_amps: float | None = None
     """The limit in force before the run (worst case while an answer was outstanding)."""
     sent_amps: float | None = None
+    drawn_amps: float | None = None
+    """The car's draw (highest phase) the run saw, if a recent reading was on record."""
+    car_ceiling_amps: float | None = None
+    """What the car was seen to take at most while offered more (the allocator offers it about that)."""
     reason: str
     """new, increase, decrease, pause, resume, refresh; below-threshold, min-pause, unchanged,
     within-slack; held (an increase waiting for decreases to be accepted); uncontrolled; offline."""

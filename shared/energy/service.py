@@ -183,6 +183,8 @@ class _Evse:
     base_amps: float
     """What holds without any TxProfile accepted: its fail-safe when the station accepted its boot
     profiles before this session began, else its maximum."""
+    new_session: bool = False
+    """Its stored state is of no session or of an earlier one: this run starts the session's state."""
 
     @property
     def latest_amps(self) -> float | None:
@@ -362,6 +364,9 @@ class SiteAllocator:
         )
         held = [*held, *held_defaults]
         send = [*first, *then]
+        for key in send:
+            if controlled[key].new_session:
+                self._claim_evse(tenant_id, site_id, controlled[key])
         profiles = profiles_for(
             allocation,
             {k: decisions[k] for k in send},
@@ -374,7 +379,7 @@ class SiteAllocator:
         )
         run_id = uuid.uuid4().hex[:12]
         run_key = run_record_key(now, run_id)
-        commands: dict[str, Command] = {}
+        commands: dict[str, ProfileCommand] = {}
         sent: dict[str, float] = {}
         for profile in profiles:
             key = evse_key(profile.station_id, profile.evse_id)
@@ -443,12 +448,11 @@ class SiteAllocator:
             state, version = partition.evses.get(
                 key, (EvseState(station_id=session.station_id, evse_id=session.evse_id), 0)
             )
-            changed = False
-            if state.session_id != session.session_id:
+            new_session = state.session_id != session.session_id
+            if new_session:
                 state = EvseState(
                     station_id=session.station_id, evse_id=session.evse_id, session_id=session.session_id
                 )
-                changed = True
             pending = [
                 c
                 for c in partition.commands
@@ -464,8 +468,9 @@ class SiteAllocator:
                 session=session,
                 state=state,
                 version=version,
-                changed=changed,
+                changed=new_session,
                 pending=pending,
+                new_session=new_session,
                 base_amps=self._base_amps(config.site, partition, placement, session),
             )
         return evses
@@ -780,18 +785,14 @@ class SiteAllocator:
         now: datetime,
     ) -> dict[str, float]:
         placements = {p.station_id: p for p in partition.placements}
-        records = []
         sent: dict[str, float] = {}
         for station_id, (amps, stage) in sorted(sends.items()):
             placement = placements[station_id]
             profile = default_profile(
                 placement, config.site, _capabilities(partition, station_id), amps, self.settings.rules
             )
-            command = self._try_send(config.tenant_id, station_id, _set_profile(profile))
-            if command is None:
-                continue
             record = self._command_record(
-                config, online[station_id], command, "default", now, amps, _default_seq(partition, station_id)
+                config, online[station_id], "default", now, amps, _default_seq(partition, station_id)
             ).model_copy(
                 update={
                     "run_key": run_key,
@@ -799,11 +800,10 @@ class SiteAllocator:
                     "rerun_on_accept": rerun and stage == "first",
                 }
             )
-            records.append(record)
+            if not self._send_recorded(record, _set_profile(profile)):
+                continue
             partition.commands.append(record)
             sent[station_id] = amps
-        if records:
-            self._energy.put_commands(records)
         return sent
 
     # --- sending ----------------------------------------------------------------------------------
@@ -820,18 +820,10 @@ class SiteAllocator:
         *,
         rerun: bool,
         now: datetime,
-    ) -> Command | None:
-        try:
-            command = self._outbound.send_intent(tenant_id, profile.station_id, _set_profile(profile))
-        except Exception:
-            # Nothing left: what is in force stays, and the worst case never counted on it.
-            logger.exception(
-                "profile not sent", extra={"stationId": profile.station_id, "evseId": profile.evse_id}
-            )
-            return None
+    ) -> ProfileCommand | None:
         seq = max([evse.state.accepted_seq, *(c.seq for c in evse.pending)]) + 1
         record = ProfileCommand(
-            command_id=command.command_id,
+            command_id=str(uuid.uuid4()),
             tenant_id=tenant_id,
             site_id=site_id,
             station_id=profile.station_id,
@@ -846,10 +838,10 @@ class SiteAllocator:
             sent_at=now,
             expires_at=_epoch(now) + self.settings.command_record_seconds,
         )
-        # Written at once: the answer's event looks for it (and retries briefly when it is first).
-        self._energy.put_commands([record])
+        if not self._send_recorded(record, _set_profile(profile)):
+            return None  # nothing left: what is in force stays, and the worst case never counted on it
         evse.pending.append(record)
-        return command
+        return record
 
     def _ensure_boot_profiles(
         self, config: SiteEnergy, partition: SitePartition, station: Station, now: datetime
@@ -903,11 +895,9 @@ class SiteAllocator:
             return None
         records = []
         if ask:
-            command = self._try_send(
-                config.tenant_id, station.station_id, lambda m: m.request_charging_capabilities()
-            )
-            if command is not None:
-                records.append(self._command_record(config, station, command, "configuration", now))
+            asking = self._command_record(config, station, "configuration", now)
+            if self._send_recorded(asking, lambda m: m.request_charging_capabilities()):
+                records.append(asking)
         capabilities = state.capabilities or ChargerCapabilities()
         # The default the site allowed it last (a reconnect keeps it); 0 for a station no run has
         # decided on yet: the next run gives it its fail-safe where the site has room.
@@ -922,30 +912,25 @@ class SiteAllocator:
             + 1
         )
         for profile in boot_profiles(placement, config.site, capabilities, now, self.settings.rules, default):
-            command = self._try_send(config.tenant_id, station.station_id, _set_profile(profile))
-            if command is not None:
-                if profile.purpose == ProfilePurpose.TX_DEFAULT:
-                    fail_safe = fail_safe_current(placement, config.site)
-                    record = self._command_record(
-                        config, station, command, "boot", now, min(default, fail_safe), default_seq
-                    )
-                    # Below its fail-safe: once in force, a run gives it back where the site has room.
-                    records.append(record.model_copy(update={"rerun_on_accept": default < fail_safe}))
-                else:
-                    records.append(
-                        self._command_record(config, station, command, "boot", now, profile.limit_now)
-                    )
-        if records:
-            self._energy.put_commands(records)
-            if sent is not None:
-                sent.extend(records)
+            if profile.purpose == ProfilePurpose.TX_DEFAULT:
+                fail_safe = fail_safe_current(placement, config.site)
+                record = self._command_record(
+                    config, station, "boot", now, min(default, fail_safe), default_seq
+                )
+                # Below its fail-safe: once in force, a run gives it back where the site has room.
+                record = record.model_copy(update={"rerun_on_accept": default < fail_safe})
+            else:
+                record = self._command_record(config, station, "boot", now, profile.limit_now)
+            if self._send_recorded(record, _set_profile(profile)):
+                records.append(record)
+        if sent is not None:
+            sent.extend(records)
         return claimed, new_version
 
     def _command_record(
         self,
         config: SiteEnergy,
         station: Station,
-        command: Command,
         kind: str,
         now: datetime,
         amps: float | None = None,
@@ -953,7 +938,7 @@ class SiteAllocator:
     ) -> ProfileCommand:
         """``default_seq``: a TxDefaultProfile (a boot one, or ``kind`` default) and its order."""
         return ProfileCommand(
-            command_id=command.command_id,
+            command_id=str(uuid.uuid4()),
             tenant_id=config.tenant_id,
             site_id=config.site_id,
             station_id=station.station_id,
@@ -966,31 +951,32 @@ class SiteAllocator:
             expires_at=_epoch(now) + self.settings.command_record_seconds,
         )
 
-    def _try_send(self, tenant_id: str, station_id: str, intent: Callable[[Any], Any]) -> Command | None:
+    def _send_recorded(self, record: ProfileCommand, intent: Callable[[Any], Any]) -> bool:
+        """Writes the call's record, then sends the call under the record's id: its answer, however
+        quick, finds the record (an answer that found none would be dropped, and the limit it
+        accepted missing from every later worst case). Whether it was sent; a call that could not be
+        leaves no record."""
+        self._energy.put_commands([record])
         try:
-            return self._outbound.send_intent(tenant_id, station_id, intent)
+            self._outbound.send_intent(
+                record.tenant_id, record.station_id, intent, command_id=record.command_id
+            )
         except Exception:
-            logger.exception("smart charging call not sent", extra={"stationId": station_id})
-            return None
+            logger.exception("smart charging call not sent", extra={"stationId": record.station_id})
+            self._energy.delete_command(record)
+            return False
+        return True
 
     # --- answers ----------------------------------------------------------------------------------
 
-    def on_command_completed(self, event: CommandCompleted, *, attempts: int = 4) -> str:
+    def on_command_completed(self, event: CommandCompleted) -> str:
         if event.action not in SMART_CHARGING_ACTIONS:
             return "not a smart charging call"
         station = self._stations.get(event.station_id)
         if station is None or station.tenant_id != event.tenant_id or station.site_id is None:
             return "station not on a site"
-        record = None
-        for attempt in range(attempts):
-            record = self._find_command(event.tenant_id, station.site_id, event.command_id)
-            if (
-                record is not None
-                or self._energy.get_placement(event.tenant_id, station.site_id, event.station_id) is None
-            ):
-                break
-            # The run writes the record right after the call left; its answer may be quicker.
-            time.sleep(0.15 * (attempt + 1))
+        # The run writes its record before the call leaves (``_send_recorded``): one read tells.
+        record = self._find_command(event.tenant_id, station.site_id, event.command_id)
         if record is None:
             return "not the allocator's"
         return self.apply_answer(record, event.status, event.response)
@@ -1267,6 +1253,22 @@ class SiteAllocator:
 
     # --- records ----------------------------------------------------------------------------------
 
+    def _claim_evse(self, tenant_id: str, site_id: str, evse: _Evse) -> None:
+        """Stores a new session's state before its first profile leaves: the charger's answer may come
+        before the run ends, and an answer finding no record of its session would be dropped (the
+        limit it accepted then unknown to every later run's worst case)."""
+        for _ in range(5):
+            try:
+                evse.version = self._energy.put_evse(tenant_id, site_id, evse.state, evse.version)
+            except VersionConflictError:
+                # a late answer of the session before changed the old record meanwhile: replace it
+                found = self._energy.get_evse(tenant_id, site_id, evse.key)
+                evse.version = found[1] if found is not None else 0
+                continue
+            evse.new_session, evse.changed = False, False
+            return
+        logger.warning("evse state not claimed for its new session", extra={"evse": evse.key})
+
     def _save_evse(self, tenant_id: str, site_id: str, evse: _Evse) -> None:
         try:
             evse.version = self._energy.put_evse(tenant_id, site_id, evse.state, evse.version)
@@ -1308,7 +1310,7 @@ class SiteAllocator:
         decisions: Mapping[str, LimitDecision],
         worst: Mapping[str, float],
         sent: Mapping[str, float],
-        commands: Mapping[str, Command],
+        commands: Mapping[str, ProfileCommand],
         held: Sequence[str],
         uncontrolled: Mapping[str, Finding],
         offline: Sequence[str],
@@ -1336,6 +1338,8 @@ class SiteAllocator:
                     allocated_amps=round(allocation.currents_amps.get(key, 0.0), 3),
                     in_force_amps=round(evse.worst_amps, 3),
                     sent_amps=sent.get(key),
+                    drawn_amps=_drawn_amps(evse.session, now, self.settings.live_max_age_seconds)[0],
+                    car_ceiling_amps=evse.state.car_ceiling_amps,
                     reason=reason,
                     command_id=command.command_id if command else None,
                 )

@@ -88,15 +88,22 @@ class OutboundCommands:
         return self._send(station, OutboundCall(action, payload), task_token)
 
     def send_intent(
-        self, tenant_id: str, station_id: str, intent: Intent, task_token: str | None = None
+        self,
+        tenant_id: str,
+        station_id: str,
+        intent: Intent,
+        task_token: str | None = None,
+        *,
+        command_id: str | None = None,
     ) -> Command:
-        """A neutral intent (remote start, reset, ...), mapped by the station's protocol."""
+        """A neutral intent (remote start, reset, ...), mapped by the station's protocol. ``command_id``:
+        the caller's own (a new UUID), for a caller that records the call before it leaves."""
         station = self._stations.get_for_tenant(tenant_id, station_id)
         protocol = station.protocol
         if protocol is None:
             # Never connected: its protocol is unknown, and nothing could be sent anyway.
-            return self._record_offline(station, intent(_NEUTRAL_MAPPERS), task_token)
-        return self._send(station, intent(plugin_for(protocol).mappers), task_token)
+            return self._record_offline(station, intent(_NEUTRAL_MAPPERS), task_token, command_id)
+        return self._send(station, intent(plugin_for(protocol).mappers), task_token, command_id)
 
     def check_intent(self, tenant_id: str, station_id: str, intent: Intent) -> None:
         """Raises what ``send_intent`` would (the protocol cannot express it, the payload is invalid),
@@ -119,16 +126,18 @@ class OutboundCommands:
             _check_call(plugin, call)  # all valid before any is sent
         return [self._send(station, call, None) for call in calls]
 
-    def _send(self, station: Station, call: OutboundCall, task_token: str | None) -> Command:
+    def _send(
+        self, station: Station, call: OutboundCall, task_token: str | None, command_id: str | None = None
+    ) -> Command:
         protocol = station.protocol
         if protocol is None:
             _check_in_some_protocol(call)
-            return self._record_offline(station, call, task_token)
+            return self._record_offline(station, call, task_token, command_id)
         plugin = plugin_for(protocol)
         _check_call(plugin, call)
         _check_registration(plugin, station, call)
         now = self._clock()
-        command = self._new_command(station, call, protocol, task_token)
+        command = self._new_command(station, call, protocol, task_token, command_id)
         if station.connection is None:
             command = command.model_copy(update={"status": CommandStatus.OFFLINE, "completed_at": now})
             self._commands.create(command)
@@ -217,12 +226,17 @@ class OutboundCommands:
                 connection_id = None
 
     def _new_command(
-        self, station: Station, call: OutboundCall, protocol: str | None, task_token: str | None
+        self,
+        station: Station,
+        call: OutboundCall,
+        protocol: str | None,
+        task_token: str | None,
+        command_id: str | None = None,
     ) -> Command:
         now = self._clock()
         retention = self._settings.command_retention_days * 24 * 3600
         return Command(
-            command_id=str(uuid.uuid4()),
+            command_id=command_id or str(uuid.uuid4()),
             tenant_id=station.tenant_id,
             station_id=station.station_id,
             registration_id=station.registration_id,
@@ -235,8 +249,10 @@ class OutboundCommands:
             task_token=task_token,
         )
 
-    def _record_offline(self, station: Station, call: OutboundCall, task_token: str | None) -> Command:
-        command = self._new_command(station, call, None, task_token).model_copy(
+    def _record_offline(
+        self, station: Station, call: OutboundCall, task_token: str | None, command_id: str | None = None
+    ) -> Command:
+        command = self._new_command(station, call, None, task_token, command_id).model_copy(
             update={"status": CommandStatus.OFFLINE, "completed_at": self._clock()}
         )
         self._commands.create(command)

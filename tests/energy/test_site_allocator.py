@@ -301,3 +301,37 @@ def test_what_the_ev_asked_for_is_its_demand(env: PlatformUnderTest, chargers: l
     assert full.limit_in_force() == 0.0
     assert sum(c.limit_in_force() or 0.0 for c in others) > sum(before[c.station_id] for c in others)
     assert sum(c.limit_in_force() or 0.0 for c in chargers) <= SITE_LIMIT_AMPS + 1e-6
+
+
+def test_answers_that_arrive_while_the_run_is_still_sending_are_kept(
+    env: PlatformUnderTest, chargers: list[Charger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chargers that answer each call at once, before the run that sent it has finished (a quick
+    charger, a slow run): every limit a charger accepted is on record, so later runs count it."""
+    allocator = env.platform.site_allocator
+    by_connection = {c.connection_id: c for c in chargers}
+    post = env.connections.post_frame
+
+    def answered_at_once(connection_id: str, frame: str) -> None:
+        post(connection_id, frame)
+        by_connection[connection_id].answer_all()
+        deliver_answers(env, allocator)
+
+    monkeypatch.setattr(env.connections, "post_frame", answered_at_once)
+    for charger in chargers:
+        charger.start()
+    for _ in range(3):
+        allocator.run_site(TENANT, SITE, "test")
+        env.clock.advance(30)
+
+    for charger in chargers:
+        held = charger.limit_in_force()
+        assert held is not None
+        found = env.platform.energy.get_evse(TENANT, SITE, f"{charger.station_id}/1")
+        assert found is not None
+        limit = found[0].limit
+        assert limit is not None and limit.accepted_at is not None, charger.station_id
+        assert limit.limit_amps == pytest.approx(held), charger.station_id
+        station = env.platform.energy.get_station_state(TENANT, SITE, charger.station_id)
+        assert station is not None and station[0].boot_profiles_accepted_at is not None
+    assert in_force_sum(chargers) <= SITE_LIMIT_AMPS + 1e-6
