@@ -40,7 +40,9 @@ def register_firmware(tenant: Tenant, version: str = NEW_VERSION) -> str:
     return str(registered["firmwareId"])
 
 
-def a_campaign(tenant: Tenant, stations: int = 3, version: str = NEW_VERSION) -> tuple[str, list[str]]:
+def a_campaign(
+    tenant: Tenant, stations: int = 3, version: str = NEW_VERSION, wave_growth: float = 2.0
+) -> tuple[str, list[str]]:
     """Chargers on 1.0.0 that install what they are sent, and a campaign (not started) over them."""
     station_ids = [tenant.register_station(f"FW-{n}") for n in range(1, stations + 1)]
     for station_id in station_ids:
@@ -58,6 +60,7 @@ def a_campaign(tenant: Tenant, stations: int = 3, version: str = NEW_VERSION) ->
             "canarySize": 1,
             "maxConcurrent": 2,
             "stationTimeoutSeconds": 60,
+            "waveGrowth": wave_growth,
         },
     )
     return str(created["campaignId"]), station_ids
@@ -66,7 +69,9 @@ def a_campaign(tenant: Tenant, stations: int = 3, version: str = NEW_VERSION) ->
 def test_a_campaign_is_started_paused_and_resumed_from_the_dashboard(
     page: Page, base_url: str, tenant: Tenant
 ) -> None:
-    campaign_id, station_ids = a_campaign(tenant)
+    # waves of one station each: a pause while one installs always leaves a wave to hold back (with a
+    # last wave of two, both could finish before the pause lands, and the campaign reads completed)
+    campaign_id, station_ids = a_campaign(tenant, wave_growth=1.0)
 
     # Given the campaign in the list, not started
     sign_in(page, base_url, tenant.token, "/firmware")
@@ -92,7 +97,9 @@ def test_a_campaign_is_started_paused_and_resumed_from_the_dashboard(
     expect(page.locator("dd[data-state='installed']")).not_to_have_text("0", timeout=40_000)
 
     # When it is paused, it says so and offers resume; resumed, it runs to the end
-    if tenant.call("GET", f"/firmware-campaigns/{campaign_id}")["status"] == "running":
+    # (a station still pending: one pausing holds back; the guard only skips a pause that comes late)
+    campaign = tenant.call("GET", f"/firmware-campaigns/{campaign_id}")
+    if campaign["status"] == "running" and campaign["counts"]["pending"] > 0:
         actions.get_by_role("button", name="Pause").click()
         expect(page.get_by_text("Campaign pause accepted.")).to_be_visible()
         expect(page.locator("dl.facts dd").first).to_contain_text("paused")

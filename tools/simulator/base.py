@@ -135,7 +135,15 @@ class ChargerBase(ABC, Generic[SessionT]):
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._runner
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Again: a boot answered while the socket closed may have spawned a task meanwhile (one that
+        # would wait for the charger to be online again, forever).
+        for _ in range(5):
+            tasks = list(self._tasks)
+            if not tasks:
+                break
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def wait_until(self, condition: Callable[[Any], bool], within: float = 10.0) -> None:
         """Polls ``condition``; state changes come from the charger's own tasks and the CSMS."""
