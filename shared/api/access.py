@@ -42,6 +42,8 @@ class Permission(StrEnum):
     """Post grid signals (import limits, prices) to a site."""
     ACCOUNTS = "accounts"
     """Read billing accounts and what they own: ID tokens, wallets, invoices, subscriptions."""
+    VEHICLES = "vehicles"
+    """Register, change and remove the vehicles of a billing account (a fleet's cars)."""
     DRIVE = "drive"
     """Act as a driver on its own account (``Principal.account_id``): find stations, start, follow and
     stop its sessions, read its history and receipts, top up its wallet."""
@@ -68,14 +70,14 @@ _READER = frozenset(
 )
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: _READER | {Permission.WRITE, Permission.GRID_SIGNALS},
-    Role.OPERATOR: _READER | {Permission.WRITE, Permission.GRID_SIGNALS},
+    Role.ADMIN: _READER | {Permission.WRITE, Permission.GRID_SIGNALS, Permission.VEHICLES},
+    Role.OPERATOR: _READER | {Permission.WRITE, Permission.GRID_SIGNALS, Permission.VEHICLES},
     Role.VIEWER: _READER,
     Role.PROPERTY_OWNER: frozenset(
         {Permission.SITES, Permission.STATIONS, Permission.SESSIONS, Permission.REVENUE}
     ),
     Role.ENERGY_PROVIDER: frozenset({Permission.SITES, Permission.ENERGY, Permission.GRID_SIGNALS}),
-    Role.FLEET_MANAGER: frozenset({Permission.SESSIONS, Permission.ACCOUNTS}),
+    Role.FLEET_MANAGER: frozenset({Permission.SESSIONS, Permission.ACCOUNTS, Permission.VEHICLES}),
     Role.DRIVER: frozenset({Permission.SESSIONS, Permission.ACCOUNTS, Permission.DRIVE}),
 }
 

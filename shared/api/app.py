@@ -32,6 +32,7 @@ from shared.api.routes import (
     station_control,
     station_data,
     stations,
+    vehicles,
 )
 from shared.settings import get_settings
 
@@ -65,6 +66,7 @@ for resource in (
     alerts,
     billing,
     billing_records,
+    vehicles,
     driver,
 ):
     app.include_router(resource.router)

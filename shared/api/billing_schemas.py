@@ -425,3 +425,54 @@ class RedriveView(ViewModel):
 class WebhookAnswer(ViewModel):
     event_id: str
     handled: str
+
+
+# ---- a fleet's vehicles -----------------------------------------------------------------------
+
+
+class VehicleCreate(ApiModel):
+    vehicle_id: Identifier | None = Field(default=None, description="Generated when omitted")
+    name: str = Field(min_length=1, max_length=100)
+    registration: str | None = Field(default=None, min_length=1, max_length=20, description="Licence plate")
+    make: str | None = Field(default=None, min_length=1, max_length=50)
+    model: str | None = Field(default=None, min_length=1, max_length=50)
+    battery_kwh: float | None = Field(default=None, gt=0, le=500)
+    max_current_amps: float | None = Field(
+        default=None, gt=0, le=1_000, description="The most current its on-board charger takes per phase"
+    )
+    id_tokens: list[Annotated[str, Field(pattern=ID_TOKEN_PATTERN)]] = Field(
+        default_factory=list, max_length=20, description="ID tokens of the account it charges with"
+    )
+
+
+class VehicleUpdate(ApiModel):
+    """Only the fields given change; null clears an optional one."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    registration: str | None = Field(default=None, min_length=1, max_length=20)
+    make: str | None = Field(default=None, min_length=1, max_length=50)
+    model: str | None = Field(default=None, min_length=1, max_length=50)
+    battery_kwh: float | None = Field(default=None, gt=0, le=500)
+    max_current_amps: float | None = Field(default=None, gt=0, le=1_000)
+    id_tokens: list[Annotated[str, Field(pattern=ID_TOKEN_PATTERN)]] | None = Field(
+        default=None, max_length=20
+    )
+
+
+class VehicleView(ViewModel):
+    vehicle_id: str
+    billing_account_id: str
+    name: str
+    registration: str | None = None
+    make: str | None = None
+    model: str | None = None
+    battery_kwh: float | None = None
+    max_current_amps: float | None = None
+    id_tokens: list[str]
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class VehicleList(ViewModel):
+    items: list[VehicleView]
+    next_cursor: str | None = None

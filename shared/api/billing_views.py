@@ -16,6 +16,7 @@ from shared.billing.reports import RevenueReport
 from shared.billing.resolver import AssignmentScope, TariffAssignment
 from shared.billing.subscriptions import Plan, Subscription
 from shared.billing.tariffs import Tariff
+from shared.billing.vehicles import Vehicle
 from shared.billing.wallets import Wallet
 from shared.management.billing import WalletMovementRecord
 
@@ -132,3 +133,7 @@ dl{{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}}dd{{margin
 <th class=n>{e(str(invoice.total_incl_vat))}</th></tr></tfoot></table>
 </body></html>
 """
+
+
+def vehicle_view(vehicle: Vehicle) -> schemas.VehicleView:
+    return schemas.VehicleView.model_validate(vehicle.to_document())

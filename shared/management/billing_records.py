@@ -14,7 +14,7 @@ from shared.billing.cdrs import Cdr
 from shared.billing.invoices import Invoice, InvoiceStatus
 from shared.billing.payments.port import PaymentOutcome, PaymentStatus
 from shared.billing.platform import alert_key
-from shared.billing.reports import RevenueReport, revenue_report
+from shared.billing.reports import RevenueReport, Stakeholder, revenue_report
 from shared.billing.tasks import (
     BillingInputError,
     ParkInvoiceInput,
@@ -138,7 +138,8 @@ def revenue(
     sites_in_scope: frozenset[str] | None,
 ) -> RevenueReport:
     """Per site and stakeholder, booked in [start, end). ``sites_in_scope``: what the caller may see
-    (a property owner's sites); None: every site."""
+    (a property owner's sites), and then only the hosts' lines (its own share: what the operator and
+    the platform earn there is the operator's business); None: every site and stakeholder."""
     if end <= start:
         raise InvalidRequestError("query field 'to': must be after 'from'")
     if (end - start).days > MAX_REPORT_DAYS:
@@ -147,7 +148,11 @@ def revenue(
     if site_id is not None:
         sites = frozenset({site_id}) & sites if sites is not None else frozenset({site_id})
     transactions = platform.billing.ledger.revenue_between(principal.tenant_id, start, end)
-    return revenue_report(transactions, sites=sites)
+    report = revenue_report(transactions, sites=sites)
+    if sites_in_scope is None:
+        return report
+    hosts = [line for line in report.lines if line.stakeholder is Stakeholder.HOST]
+    return report.model_copy(update={"lines": hosts})
 
 
 # ---- what billing parked ----------------------------------------------------------------------

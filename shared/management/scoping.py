@@ -116,6 +116,7 @@ _PATH_RULES: dict[str, tuple[str, Callable[[InScope, str], bool]]] = {
     "session_id": ("session", InScope._session_in_scope),
     "id_token": ("id token", InScope.id_token),
     "billing_account_id": ("billing account", InScope.account),
+    "vehicle_id": ("vehicle", lambda _, __: True),  # the path's billing_account_id decides
     "wallet_id": ("wallet", InScope._wallet_of_account),
     "invoice_id": ("invoice", InScope._invoice_of_account),
     "subscription_id": ("subscription", InScope._subscription_of_account),

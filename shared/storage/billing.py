@@ -25,6 +25,7 @@ from shared.billing.ports import ConcurrentUpdateError
 from shared.billing.resolver import AssignmentScope, TariffAssignment
 from shared.billing.subscriptions import Plan, Subscription
 from shared.billing.tariffs import Tariff
+from shared.billing.vehicles import Vehicle
 from shared.billing.wallets import BillingAccount, Wallet, WalletChange
 from shared.domain.base import DomainModel, to_iso
 from shared.domain.errors import AlreadyExistsError, NotFoundError
@@ -204,6 +205,10 @@ def _token_key(id_token: str) -> str:
     return f"token#{id_token.upper()}"
 
 
+def _vehicle_key(vehicle: Vehicle) -> str:
+    return f"vehicle#{vehicle.billing_account_id}#{vehicle.vehicle_id}"
+
+
 class BillingAccountRepository(_TenantRecords):
     """Billing accounts, the ID tokens they pay for, wallets and subscriptions.
 
@@ -291,6 +296,22 @@ class BillingAccountRepository(_TenantRecords):
     def billing_account_for_token(self, tenant_id: str, id_token: str | None) -> BillingAccount | None:
         profile = self._profile_for_token(tenant_id, id_token)
         return profile.account() if profile else None
+
+    # --- a fleet's vehicles
+    def put_vehicle(self, vehicle: Vehicle, *, create: bool = False) -> bool:
+        """``create``: only if no vehicle of that id is in the account (False when one is)."""
+        return self._put(vehicle.tenant_id, _vehicle_key(vehicle), vehicle, create=create)
+
+    def vehicle(self, tenant_id: str, billing_account_id: str, vehicle_id: str) -> Vehicle | None:
+        return self._get(tenant_id, f"vehicle#{billing_account_id}#{vehicle_id}", Vehicle)
+
+    def list_vehicles(
+        self, tenant_id: str, billing_account_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Vehicle], str | None]:
+        return self._list(tenant_id, f"vehicle#{billing_account_id}#", Vehicle, limit, cursor)
+
+    def delete_vehicle(self, tenant_id: str, billing_account_id: str, vehicle_id: str) -> bool:
+        return self._delete(tenant_id, f"vehicle#{billing_account_id}#{vehicle_id}")
 
     # --- wallets
     def wallet(self, tenant_id: str, wallet_id: str) -> Wallet | None:

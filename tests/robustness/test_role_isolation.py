@@ -57,9 +57,9 @@ BERLIN = {"latitude": 52.52, "longitude": 13.40}
 ONE, TWO, BRAVO = "one", "two", "bravo"
 
 ACCOUNT_MARKERS: dict[str, tuple[str, ...]] = {
-    ONE: ("TAG-FLEET", "ACC-FLEET", "INV-FLEET", "SUB-FLEET"),
-    TWO: ("TAG-DRIVER", "ACC-DRIVER", "INV-DRIVER", "SUB-DRIVER"),
-    BRAVO: ("TAG-BRAVO", "ACC-BRAVO", "INV-BRAVO", "SUB-BRAVO"),
+    ONE: ("TAG-FLEET", "ACC-FLEET", "INV-FLEET", "SUB-FLEET", "VEH-FLEET"),
+    TWO: ("TAG-DRIVER", "ACC-DRIVER", "INV-DRIVER", "SUB-DRIVER", "VEH-DRIVER"),
+    BRAVO: ("TAG-BRAVO", "ACC-BRAVO", "INV-BRAVO", "SUB-BRAVO", "VEH-BRAVO"),
 }
 """Ids of what one lane's billing account owns."""
 LANE_MARKERS: dict[str, tuple[str, ...]] = {
@@ -82,6 +82,7 @@ LANE_PARAMETERS = frozenset(
         "wallet_id",
         "invoice_id",
         "subscription_id",
+        "vehicle_id",
     }
 )
 """Path parameters naming a record of one lane."""
@@ -220,6 +221,8 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/v1/billing/default-tariff"): {"tariffId": None},
     ("POST", "/v1/billing-accounts"): {"type": "PREPAID", "currency": "EUR"},
+    ("POST", "/v1/billing-accounts/{billing_account_id}/vehicles"): {"name": "New van"},
+    ("PATCH", "/v1/billing-accounts/{billing_account_id}/vehicles/{vehicle_id}"): {"batteryKwh": 60},
     ("POST", "/v1/plans"): {"name": "Plan", "currency": "EUR", "monthlyFee": "5.00"},
     ("POST", "/v1/subscriptions"): {
         "billingAccountId": "{billing_account_id}",
@@ -278,6 +281,9 @@ def _seed_lane(env: PlatformUnderTest, tenant: str, lane: str, suffix: str, toke
     _ok(send("POST", "/v1/id-tokens", body={"idToken": token}, claims=admin), 201)
     body = {"billingAccountId": account, "type": "PREPAID", "currency": "EUR", "idTokens": [token]}
     _ok(send("POST", "/v1/billing-accounts", body=body, claims=admin), 201)
+    vehicle = f"VEH-{token.removeprefix('TAG-')}"
+    body = {"vehicleId": vehicle, "name": vehicle, "idTokens": [token]}
+    _ok(send("POST", f"/v1/billing-accounts/{account}/vehicles", body=body, claims=admin), 201)
     registration = env.platform.stations.get(station)
     assert registration is not None
     session_id = f"{station}:{registration.registration_id}:1"
@@ -308,6 +314,9 @@ def _seed_lane(env: PlatformUnderTest, tenant: str, lane: str, suffix: str, toke
         ),
         201,
     )
+    # the site's host gets a share: a property owner's revenue report is its hosts' lines only
+    split = {"hostSharePercent": "10", "hostId": f"host-{suffix.lower()}"}
+    _ok(send("PATCH", f"/v1/sites/{site}/revenue-split", body=split, claims=admin), 200)
     invoice_id = f"INV-{token.removeprefix('TAG-')}-1"
     line = InvoiceLine(
         description="Charging",
@@ -371,6 +380,7 @@ def _seed_lane(env: PlatformUnderTest, tenant: str, lane: str, suffix: str, toke
         "invoice_id": invoice_id,
         "subscription_id": subscription_id,
         "command_id": start.command_id,
+        "vehicle_id": vehicle,
     }
 
 
@@ -710,6 +720,8 @@ def write_violations(world: World, caller: Caller) -> list[str]:
     # What the caller's own writes may not change: tenant B, and the other lane's account.
     untouchable = (TENANT_B, *ACCOUNT_MARKERS[TWO if caller.lane == ONE else ONE])
     before = records_naming(*untouchable)
+    # deletes last: a write after one would find its record gone (a vehicle's PATCH after its DELETE)
+    allowed.sort(key=lambda write: write[0] == "DELETE")
     for method, path, operation, lane in allowed:
         request = _request(method, path, operation, world.lanes[lane])
         answer = request.send(method, caller)

@@ -164,13 +164,23 @@ def test_a_property_owner_sees_its_own_site_only(page: Page, base_url: str, tena
     expect(page.locator(".error-message")).to_have_text(refused["body"]["message"])
     expect(page.locator("main")).not_to_contain_text("Other owner's garage")
 
-    # And the revenue page lists site A only (the API scopes the report to the token's sites)
+    # And the revenue page lists site A only, and of it the owner's share only: the API scopes the
+    # report to the token's sites and to the hosts' lines (what the operator and the platform earn
+    # there is not the owner's to read)
+    own = api_as(tenant, token, "/revenue")["body"]
+    assert [entry["siteId"] for entry in own["sites"]] == [sites["a"]]
+    assert own["lines"] and {line["stakeholder"] for line in own["lines"]} == {"host"}
+    (host_line,) = own["lines"]
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Revenue").click()
-    expect(row(page, "Revenue per site", f"{sites['a']}|EUR")).to_be_visible()
+    site_a = row(page, "Revenue per site", f"{sites['a']}|EUR")
+    expect(site_a).to_be_visible()
     expect(page.locator("table[aria-label='Revenue per site'] tbody tr")).to_have_count(1)
+    expect(site_a.locator("td[data-label='Your share']")).to_have_text(f"€{D(host_line['amount']):.2f}")
+    expect(site_a.locator("td[data-label='Operator']")).to_have_count(0)
+    expect(page.locator("table[aria-label='Revenue per stakeholder'] tbody tr")).to_have_count(1)
     expect(page.locator("main")).not_to_contain_text(sites["b"])
     expect(page.locator("main")).not_to_contain_text("host-b")
-    expect(page.get_by_text("Your sites only.")).to_be_visible()
+    expect(page.get_by_text("Your sites and your share only.")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
@@ -241,8 +251,21 @@ def test_a_fleet_manager_s_drivers_page_shows_its_account_and_tokens(
     sites = two_priced_sites(tenant)
     wallet = tenant.call("GET", f"/wallets/{sites['wallet']}")
     token = tenant.issue_token(["fleet_manager"], account_id="fleet-1")
+    # the fleet manager registers a van of its own through the API (its token may)
+    van = {"vehicleId": "van-1", "name": "<b>Van</b> 1", "registration": "B-EV 1", "idTokens": ["TAG-A"]}
+    registered = tenant.api.fetch(
+        "/v1/billing-accounts/fleet-1/vehicles",
+        method="POST",
+        data=van,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert registered.status == 201, registered.text()
     sign_in(page, base_url, token, "/drivers", landing="Sessions")
     expect(page.get_by_role("heading", name="Drivers")).to_be_visible()
+    vehicle = row(page, "Vehicles", "van-1")
+    expect(vehicle.locator("td[data-label='Vehicle']")).to_have_text("<b>Van</b> 1")  # text, not markup
+    expect(vehicle.locator("td[data-label='Plate']")).to_have_text("B-EV 1")
+    expect(vehicle.locator("td[data-label='ID tokens']")).to_contain_text("TAG-A")
     # What the API answers this token: the account and its wallet, or its refusal (shown as sent)
     account = api_as(tenant, token, "/billing-accounts/fleet-1")
     if account["status"] == 200:

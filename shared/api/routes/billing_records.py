@@ -149,7 +149,7 @@ def revenue(
     site_id: SiteIdQuery = None,
 ) -> schemas.RevenueReportView:
     """What the operator, each site's host and the platform earned per site in [from, to), refunds
-    netted. A property owner's token sees only its own sites."""
+    netted. A property owner's token sees only its own sites, and of them only the hosts' share."""
     start, end = _period(platform, start, end)
     report = billing_records.revenue(
         platform,

@@ -1,5 +1,5 @@
 // Drivers: the ID tokens the token may see (a fleet manager: its account's), and for an
-// account-scoped token the account itself and its wallet.
+// account-scoped token the account itself, its wallet and its vehicles.
 import { html } from "../lib.js";
 import { api, listAll, segment } from "../api.js";
 import { usePoll } from "../components/poll.js";
@@ -33,6 +33,27 @@ function Account({ accountId }) {
   </section>`;
 }
 
+function Vehicles({ accountId }) {
+  const vehicles = usePoll(() => listAll(`/billing-accounts/${segment(accountId)}/vehicles`, { maxPages: 10 }), {
+    intervalMs: 60000,
+    deps: [accountId],
+  });
+  const columns = [
+    { key: "name", label: "Vehicle" },
+    { key: "registration", label: "Plate", render: (v) => v.registration || "—" },
+    { key: "model", label: "Make / model", value: (v) => [v.make, v.model].filter(Boolean).join(" "), render: (v) => [v.make, v.model].filter(Boolean).join(" ") || "—" },
+    { key: "batteryKwh", label: "Battery", num: true, render: (v) => (v.batteryKwh == null ? "—" : `${v.batteryKwh} kWh`) },
+    { key: "maxCurrentAmps", label: "Max current", num: true, render: (v) => (v.maxCurrentAmps == null ? "—" : `${v.maxCurrentAmps} A`) },
+    { key: "idTokens", label: "ID tokens", value: (v) => v.idTokens.join(", "), render: (v) => v.idTokens.map((t) => html`<code>${t}</code> `) },
+  ];
+  return html`<section class="card"><h2>Vehicles</h2>
+    <${ErrorNotice} error=${vehicles.error} />
+    <${DataTable} label="Vehicles" columns=${columns} rows=${vehicles.data?.items || []} rowKey=${(v) => v.vehicleId}
+      initialSort=${{ key: "name", direction: "asc" }} pageSize=${25}
+      empty=${vehicles.loading ? "Loading…" : vehicles.error ? "The API did not list the vehicles." : "No vehicles."} />
+  </section>`;
+}
+
 function Drivers({ user }) {
   const tokens = usePoll(() => listAll("/id-tokens", { maxPages: 10 }), { intervalMs: 30000 });
   const columns = [
@@ -47,6 +68,7 @@ function Drivers({ user }) {
   return html`
     <h1>Drivers</h1>
     ${user.accountId && html`<${Account} accountId=${user.accountId} />`}
+    ${user.accountId && html`<${Vehicles} accountId=${user.accountId} />`}
     <${ErrorNotice} error=${tokens.error} />
     <section class="card"><h2>ID tokens</h2>
       <${DataTable} label="ID tokens" columns=${columns} rows=${tokens.data?.items || []} rowKey=${(t) => t.idToken}

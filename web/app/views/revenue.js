@@ -82,12 +82,14 @@ function Revenue({ query, user }) {
   const siteLink = (id) => html`<a href=${href(`/sites/${segment(id)}`)}>${names[id] || id}</a>`;
   const lines = report.data?.lines || [];
 
+  // A property owner's report has its own share only (the hosts' lines): no operator or platform column.
+  const ownerOnly = hasRole(user, [PROPERTY_OWNER]) && !hasRole(user, OPERATIONS);
   const siteColumns = [
     { key: "siteId", label: "Site", value: (s) => names[s.siteId] || s.siteId, render: (s) => siteLink(s.siteId) },
     { key: "net", label: "Net revenue", num: true, value: (s) => Number(s.net), render: (s) => money(s.net, s.currency) },
-    ...["operator", "host", "platform"].map((stakeholder) => ({
+    ...(ownerOnly ? ["host"] : ["operator", "host", "platform"]).map((stakeholder) => ({
       key: stakeholder,
-      label: stakeholder[0].toUpperCase() + stakeholder.slice(1),
+      label: ownerOnly ? "Your share" : stakeholder[0].toUpperCase() + stakeholder.slice(1),
       num: true,
       value: (s) => Number(lines.find((l) => l.siteId === s.siteId && l.stakeholder === stakeholder && l.currency === s.currency)?.amount ?? 0),
       render: (s) => {
@@ -109,7 +111,7 @@ function Revenue({ query, user }) {
     { key: "party", label: "Party" },
     { key: "amount", label: "Amount", num: true, value: (l) => Number(l.amount), render: (l) => money(l.amount, l.currency) },
   ];
-  const scopeNote = hasRole(user, [PROPERTY_OWNER]) && !hasRole(user, OPERATIONS) ? "Your sites only." : "";
+  const scopeNote = ownerOnly ? "Your sites and your share only." : "";
   return html`
     <h1>Revenue</h1>
     <section class="card">
