@@ -103,6 +103,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/v1/sessions/<session_id>/demand"): {"energyWantedKwh": 20},
     ("POST", "/v1/driver/sessions"): {"stationId": "CP-1", "connectorId": 1},
     ("POST", "/v1/driver/wallet/top-ups"): {"amount": "5.00"},
+    ("POST", "/v1/billing-accounts/<billing_account_id>/vehicles"): {"name": "Van 1"},
 }
 """Request validation runs before the permission check (powertools validates first), as it did when
 each route called require_write itself: a refused role is shown with a request that is valid."""
@@ -178,10 +179,12 @@ def test_grants_table() -> None:
     assert {Permission.DRIVE} == SELF_SCOPED
 
 
-def test_site_and_fleet_roles_change_nothing_but_grid_signals() -> None:
-    # a property owner and a fleet manager write nothing; an energy provider only grid signals
+def test_site_and_fleet_roles_write_only_their_own_kind_of_record() -> None:
+    # a property owner writes nothing, a fleet manager only its vehicles, an energy provider only
+    # grid signals
     writes = {permission for (method, _), permission in ROUTE_PERMISSIONS.items() if method != "GET"}
-    assert not writes & (GRANTS[Role.PROPERTY_OWNER] | GRANTS[Role.FLEET_MANAGER])
+    assert not writes & GRANTS[Role.PROPERTY_OWNER]
+    assert writes & GRANTS[Role.FLEET_MANAGER] == {Permission.VEHICLES}
     assert writes & GRANTS[Role.ENERGY_PROVIDER] == {Permission.GRID_SIGNALS}
 
 
