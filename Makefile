@@ -9,7 +9,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test install lint bench bench-workflows bench-fleet bench-energy bench-energy-baselines synth clean
+.PHONY: run test install lint bench bench-workflows bench-fleet bench-allocator bench-energy bench-energy-baselines synth clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: $(LOCAL_STAMP)
 	$(VENV)/bin/csms-local $(ARGS)
 
 # mypy covers everything that runs in .venv; bench/energy needs the bench-only .venv-bench.
-TYPED := shared functions tools infra app.py tests bench/ocpp_throughput.py bench/workflow_cost.py
+TYPED := shared functions tools infra app.py tests bench/ocpp_throughput.py bench/workflow_cost.py bench/allocator_cost.py
 
 test: lint
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -61,6 +61,11 @@ bench-workflows: $(STAMP)
 # latency percentiles, peak memory. BENCH_ARGS="--chargers 200" for a quicker run.
 bench-fleet: $(STAMP)
 	$(PY) -m bench.fleet $(BENCH_ARGS)
+
+# The allocator in operation on moto (bench/results/allocator-cost.json; about 15 minutes): a site run's
+# time with its I/O at 10, 100 and 1,000 EVSEs, DynamoDB requests, posts and profiles per EVSE-hour.
+bench-allocator: $(STAMP)
+	$(PY) -m bench.allocator_cost $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .local

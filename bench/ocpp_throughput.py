@@ -155,21 +155,28 @@ def _process_ms(code: str, runs: int) -> float:
     return statistics.median(timings)
 
 
+def bare_interpreter_ms(runs: int) -> float:
+    return _process_ms("pass", runs)
+
+
+def cold_start(module: str, first_use: tuple[str, ...], runs: int, bare_ms: float) -> dict[str, float]:
+    """Whole-process import of a handler module, alone and with what its first event imports, over a
+    bare interpreter's start (median of ``runs``)."""
+    total = _process_ms(f"import {module}", runs)
+    first = _process_ms("; ".join(f"import {name}" for name in (module, *first_use)), runs)
+    return {
+        "importMs": round(total, 1),
+        "overBareMs": round(total - bare_ms, 1),
+        "withFirstUseImportsOverBareMs": round(first - bare_ms, 1),
+    }
+
+
 def cold_starts(runs: int) -> dict[str, Any]:
-    """Whole-process import of each handler module against a bare interpreter (median of ``runs``):
-    what a cold start costs before the first event, on this machine."""
-    bare = _process_ms("pass", runs)
-    figures = {}
-    for module in HANDLERS:
-        total = _process_ms(f"import {module}", runs)
-        first = _process_ms(
-            "; ".join(f"import {name}" for name in (module, *FIRST_USE.get(module, ()))), runs
-        )
-        figures[module.split(".")[1]] = {
-            "importMs": round(total, 1),
-            "overBareMs": round(total - bare, 1),
-            "withFirstUseImportsOverBareMs": round(first - bare, 1),
-        }
+    """Each handler's cold start before its first event, on this machine."""
+    bare = bare_interpreter_ms(runs)
+    figures = {
+        module.split(".")[1]: cold_start(module, FIRST_USE.get(module, ()), runs, bare) for module in HANDLERS
+    }
     return {"bareInterpreterMs": round(bare, 1), "runs": runs, "handlers": figures}
 
 

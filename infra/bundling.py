@@ -46,7 +46,9 @@ def optional_dependencies(
     return [requirement for extra in extras for requirement in groups[extra]]
 
 
-def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
+def pip_install_command(target: Path, requirements: list[str], *, dry_run: bool = False) -> list[str]:
+    """What fills an asset with the Lambda platform's wheels; ``dry_run`` only resolves them (index
+    metadata, no download): whether the asset can be built at all."""
     return [
         sys.executable,
         "-m",
@@ -54,6 +56,7 @@ def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
         "install",
         "--quiet",
         "--disable-pip-version-check",
+        *(("--dry-run", "--ignore-installed") if dry_run else ()),
         "--platform",
         LAMBDA_PIP_PLATFORM,
         "--implementation",
@@ -65,6 +68,11 @@ def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
         str(target),
         *requirements,
     ]
+
+
+def asset_requirements(extras: tuple[str, ...]) -> list[str]:
+    """What a code asset installs: the runtime dependencies and its optional groups."""
+    return [*runtime_dependencies(), *optional_dependencies(extras)]
 
 
 @jsii.implements(ILocalBundling)
@@ -82,8 +90,7 @@ class LocalPythonBundler:
         output = Path(output_dir)
         if self._install_dependencies:
             # Dependencies first, so the project's own packages win any name clash.
-            requirements = [*runtime_dependencies(), *optional_dependencies(self._extras)]
-            subprocess.run(pip_install_command(output, requirements), check=True)
+            subprocess.run(pip_install_command(output, asset_requirements(self._extras)), check=True)
         for package in CODE_ASSET_PACKAGES:
             source = self._project_root / package
             if source.is_dir():

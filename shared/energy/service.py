@@ -303,13 +303,16 @@ class SiteAllocator:
             if not self._energy.acquire_lease(tenant_id, site_id, holder, time.time(), seconds):
                 return None
         result: RunResult | None = None
+        released = False
         try:
             for round_number in range(self.settings.max_rounds):
                 result = self._run_once(tenant_id, site_id, trigger if round_number == 0 else "rerun")
-                if self._energy.release_lease(tenant_id, site_id, holder):
+                released = self._energy.release_lease(tenant_id, site_id, holder)
+                if released:
                     return result
         finally:
-            self._energy.release_lease(tenant_id, site_id, holder, force=True)
+            if not released:  # a failed run, or reruns beyond max_rounds: let go all the same
+                self._energy.release_lease(tenant_id, site_id, holder, force=True)
         return result
 
     def _run_once(self, tenant_id: str, site_id: str, trigger: str) -> RunResult | None:

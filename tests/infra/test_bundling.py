@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from infra.bundling import PROJECT_ROOT, LocalPythonBundler, pip_install_command, runtime_dependencies
+from infra.bundling import (
+    PROJECT_ROOT,
+    LocalPythonBundler,
+    asset_requirements,
+    pip_install_command,
+    runtime_dependencies,
+)
+from shared.catalog import FUNCTIONS
 
 # One xdist worker runs the whole suite, so the stack is synthesized once (see conftest).
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
@@ -26,6 +34,17 @@ def test_pip_fetches_python_3_11_arm64_wheels_only(tmp_path: Path) -> None:
     assert "--only-binary=:all:" in command
     assert command[command.index("--target") + 1] == str(tmp_path)
     assert command[-1] == "pydantic==2.14.3"
+
+
+@pytest.mark.parametrize("extras", sorted({spec.bundle_extras for spec in FUNCTIONS}))
+def test_every_code_asset_resolves_to_wheels_for_the_lambda_runtime(
+    tmp_path: Path, extras: tuple[str, ...]
+) -> None:
+    # the stack's tests synthesize without dependencies; this is what `make synth` will ask pip for
+    # (from the package index: pip resolves from its metadata without downloading the wheels)
+    command = pip_install_command(tmp_path / "asset", asset_requirements(extras), dry_run=True)
+    resolved = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resolved.returncode == 0, resolved.stderr[-2000:]
 
 
 def test_code_only_bundle_copies_the_packages_without_caches(tmp_path: Path) -> None:
