@@ -161,6 +161,10 @@ class StationEnergyState(DomainModel):
     counts)."""
     default_seq: int = 0
     """The ``seq`` of that TxDefaultProfile: an older answer arriving late never replaces it."""
+    default_refused_amps: float | None = None
+    """A TxDefaultProfile limit the station refused (rejected, not supported): not sent again to it
+    before ``default_refused_at`` plus the allocator's ``rejected_retry_seconds``."""
+    default_refused_at: UtcDatetime | None = None
 
 
 ProfileCommandKind = Literal["tx", "boot", "default", "configuration"]

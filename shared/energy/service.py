@@ -363,7 +363,7 @@ class SiteAllocator:
         worst.update(idle)
         first, then, held = self._stage(decisions, in_force, worst, controlled, snapshot, allocation)
         defaults, held_defaults = self._station_defaults(
-            config, partition, online, controlled, idle, worst, snapshot, allocation
+            config, partition, online, controlled, idle, worst, snapshot, allocation, now
         )
         held = [*held, *held_defaults]
         send = [*first, *then]
@@ -719,6 +719,7 @@ class SiteAllocator:
         worst: dict[str, float],
         snapshot: SiteSnapshot,
         allocation: Allocation,
+        now: datetime,
     ) -> tuple[dict[str, tuple[float, str]], list[str]]:
         """The TxDefaultProfiles to send (station id to its limit and stage): each online station's
         fail-safe where the site has room for it besides the allocation, else 0
@@ -750,7 +751,7 @@ class SiteAllocator:
             station_id = placement.station_id
             target = targets[station_id]
             latest = _default_latest(partition, station_id)
-            if abs(target - latest) < 1e-9:
+            if abs(target - latest) < 1e-9 or self._refused_lately(partition, station_id, target, now):
                 continue
             if target < latest:
                 sends[station_id] = (target, "first")
@@ -776,6 +777,14 @@ class SiteAllocator:
             else:
                 held.append(f"{station_id}/default")
         return sends, held
+
+    def _refused_lately(self, partition: SitePartition, station_id: str, amps: float, now: datetime) -> bool:
+        found = partition.stations.get(station_id)
+        state = found[0] if found else None
+        if state is None or state.default_refused_at is None or state.default_refused_amps is None:
+            return False
+        since = (now - state.default_refused_at).total_seconds()
+        return abs(state.default_refused_amps - amps) < 1e-9 and since < self.settings.rejected_retry_seconds
 
     def _send_defaults(
         self,
@@ -998,7 +1007,7 @@ class SiteAllocator:
             self._answer_boot(record, outcome, now)
             rerun = record.tx_default and record.rerun_on_accept and outcome == "accepted"
         elif record.kind == "default":
-            self._answer_default(record, outcome)
+            self._answer_default(record, outcome, now)
             rerun = record.rerun_on_accept
         else:
             self._answer_configuration(record, status, response, now)
@@ -1078,7 +1087,7 @@ class SiteAllocator:
             if state.boot_profiles_connection_id != record.connection_id:
                 return
             if record.tx_default:
-                _record_default(state, record, outcome)
+                _record_default(state, record, outcome, now)
             if outcome == "accepted":
                 others = self._energy.pending_boot_commands(
                     record.tenant_id, record.site_id, record.station_id, record.command_id
@@ -1108,13 +1117,13 @@ class SiteAllocator:
                 continue
             return
 
-    def _answer_default(self, record: ProfileCommand, outcome: str) -> None:
+    def _answer_default(self, record: ProfileCommand, outcome: str, now: datetime) -> None:
         for _ in range(5):
             found = self._energy.get_station_state(record.tenant_id, record.site_id, record.station_id)
             if found is None:
                 return
             state, version = found
-            if not _record_default(state, record, outcome):
+            if not _record_default(state, record, outcome, now):
                 return
             try:
                 self._energy.put_station_state(record.tenant_id, record.site_id, state, version)
@@ -1516,12 +1525,17 @@ def _default_seq(partition: SitePartition, station_id: str) -> int:
     return max([accepted, *(c.seq for c in _pending_defaults(partition, station_id))]) + 1
 
 
-def _record_default(state: StationEnergyState, record: ProfileCommand, outcome: str) -> bool:
+def _record_default(state: StationEnergyState, record: ProfileCommand, outcome: str, now: datetime) -> bool:
     """Applies a TxDefaultProfile's answer to the station's state; whether it changed."""
     if record.amps is None or (record.seq <= state.default_seq and outcome == "accepted"):
         return False
     if outcome == "accepted":
         state.default_amps, state.default_seq = record.amps, record.seq
+        state.default_refused_amps = state.default_refused_at = None
+        return True
+    if outcome in ("rejected", "not_supported"):
+        # the one in force stays (and counts); sending the same limit every run would only be refused
+        state.default_refused_amps, state.default_refused_at = record.amps, now
         return True
     if outcome == "timeout" and state.default_amps is not None:
         # Either may be in force: count the higher (none on record counts the fail-safe, the highest).

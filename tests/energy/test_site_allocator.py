@@ -335,3 +335,45 @@ def test_answers_that_arrive_while_the_run_is_still_sending_are_kept(
         station = env.platform.energy.get_station_state(TENANT, SITE, charger.station_id)
         assert station is not None and station[0].boot_profiles_accepted_at is not None
     assert in_force_sum(chargers) <= SITE_LIMIT_AMPS + 1e-6
+
+
+def _tx_defaults_sent(charger: Charger) -> list[float]:
+    return [
+        float(call[3]["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"])
+        for call in charger.calls()
+        if call[2] == "SetChargingProfile"
+        and call[3]["csChargingProfiles"]["chargingProfilePurpose"] == "TxDefaultProfile"
+    ]
+
+
+def test_a_refused_tx_default_is_retried_after_a_while_not_every_run(
+    env: PlatformUnderTest, chargers: list[Charger]
+) -> None:
+    # Given three charging cars on their fail-safe TxDefaultProfiles (6 A, accepted at boot)
+    allocator = env.platform.site_allocator
+    for charger in chargers:
+        charger.start()
+    for _ in range(2):
+        allocator.run_site(TENANT, SITE, "test")
+        settle(env, chargers, allocator)
+    leaving = chargers[2]
+    assert _tx_defaults_sent(leaving)[-1] == 6.0
+
+    # When one car leaves, the site has no room for its station's fail-safe besides the others, and
+    # the station refuses the lower TxDefaultProfile it is sent (a firmware that takes one at boot only)
+    stop = {"transactionId": leaving.transaction_id, "meterStop": 10, "timestamp": "2026-11-27T09:00:00Z"}
+    leaving.send([2, "t9", "StopTransaction", stop])
+    sent_before = len(_tx_defaults_sent(leaving))
+    for _ in range(5):
+        env.clock.advance(60)
+        allocator.run_site(TENANT, SITE, "schedule")
+        for charger in chargers:
+            charger.answer_all("Rejected" if charger is leaving else "Accepted")
+        deliver_answers(env, allocator)
+
+    # Then it was sent once, not once a run; its 6 A still count, and the limit is asked again later
+    assert _tx_defaults_sent(leaving)[sent_before:] == [0.0]
+    assert sum(c.limit_in_force() or 0.0 for c in chargers[:2]) + 6.0 <= SITE_LIMIT_AMPS + 1e-6
+    env.clock.advance(allocator.settings.rejected_retry_seconds)
+    allocator.run_site(TENANT, SITE, "schedule")
+    assert _tx_defaults_sent(leaving)[sent_before:] == [0.0, 0.0]
