@@ -309,6 +309,8 @@ ALLOCATOR = FunctionSpec(
         COMMANDS: "write",
         # ... and holds the station's outbound lane (one call in flight), with what answers change.
         STATION_DATA: "write",
+        # A fleet vehicle's session (its ID token's account and vehicles): prioritized, the car's limit.
+        BILLING_ACCOUNTS: "read",
     },
     manages_connections=True,
     publishes_events=True,  # CommandCompleted of calls that could not be posted

@@ -38,6 +38,8 @@ from shared.domain.stations import (
 )
 
 if TYPE_CHECKING:
+    from shared.billing.vehicles import Vehicle
+
     # Energy types only for annotations: the charger-facing functions import this module at every cold
     # start and never need the allocator's models.
     from shared.energy.records import (
@@ -448,3 +450,9 @@ class AllocationRunStore(Protocol):
 
 class StationBatchReader(Protocol):
     def get_many(self, station_ids: Sequence[str]) -> dict[str, Station]: ...
+
+
+class VehicleFinder(Protocol):
+    """A fleet's registered vehicles by the ID token they charge with (``shared.storage.billing``)."""
+
+    def vehicle_charging_with(self, tenant_id: str, id_token: str) -> Vehicle | None: ...

@@ -387,6 +387,7 @@ class Platform:
                 stale_command_seconds=settings.command_timeout_seconds + 120.0,
             ),
             self.clock,
+            vehicles=self.billing.accounts,
         )
 
 

@@ -370,6 +370,9 @@ class SessionDemandView(ViewModel):
     fleet: bool
     priority_group: str | None = None
     vehicle_max_current_amps: float | None = None
+    vehicle_id: str | None = Field(
+        default=None, description="The fleet's registered vehicle whose ID token started the session"
+    )
     updated_at: UtcDatetime
 
 

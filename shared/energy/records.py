@@ -204,6 +204,10 @@ class ProfileCommand(DomainModel):
 # --- inputs --------------------------------------------------------------------------------------
 
 
+DEMAND_RETENTION_SECONDS = 7 * 24 * 3600
+"""A session's demand record outlives any session (DynamoDB TTL)."""
+
+
 class SessionDemandRecord(DomainModel):
     """What a driver or fleet said about one session (``PATCH /v1/sessions/{id}/demand``)."""
 
@@ -214,6 +218,8 @@ class SessionDemandRecord(DomainModel):
     fleet: bool = False
     priority_group: str | None = Field(default=None, max_length=64)
     vehicle_max_current_amps: float | None = Field(default=None, gt=0, le=1_000)
+    vehicle_id: str | None = None
+    """The fleet's registered vehicle the session's ID token belongs to (set at its start)."""
     updated_at: UtcDatetime
     expires_at: int
 

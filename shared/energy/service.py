@@ -70,6 +70,7 @@ from shared.energy.profiles import (
     to_transport,
 )
 from shared.energy.records import (
+    DEMAND_RETENTION_SECONDS,
     Alert,
     AllocationRun,
     EvseOutcome,
@@ -77,6 +78,7 @@ from shared.energy.records import (
     LoadPoint,
     ProfileCommand,
     RunInputs,
+    SessionDemandRecord,
     SiteEnergy,
     SiteHistory,
     SitePartition,
@@ -101,6 +103,7 @@ from shared.ports import (
     EnergyStore,
     EventPublisher,
     StationBatchReader,
+    VehicleFinder,
     VersionConflictError,
 )
 
@@ -227,6 +230,7 @@ class SiteAllocator:
         settings: AllocatorSettings = AllocatorSettings(),
         clock: Callable[[], datetime] = utc_now,
         allocate_site: Callable[[SiteSnapshot], Allocation] = allocate,
+        vehicles: VehicleFinder | None = None,
     ) -> None:
         self._energy = energy
         self._runs = runs
@@ -239,6 +243,7 @@ class SiteAllocator:
         self.settings = settings
         self._clock = clock
         self._allocate = allocate_site
+        self._vehicles = vehicles
 
     # --- triggers ---------------------------------------------------------------------------------
 
@@ -272,6 +277,7 @@ class SiteAllocator:
             return self._run_for(stopped.session.tenant_id, stopped.session.site_id, "session-stopped")
         if detail_type == SessionStarted.detail_type:
             started = SessionStarted.model_validate(detail)
+            self._describe_fleet_vehicle(started.session)
             return self._run_for(started.session.tenant_id, started.session.site_id, "session-started")
         if detail_type == SessionDrawChanged.detail_type:
             changed = SessionDrawChanged.model_validate(detail)
@@ -283,6 +289,28 @@ class SiteAllocator:
             inputs = SiteInputsChanged.model_validate(detail)
             return self._run_for(inputs.tenant_id, inputs.site_id, f"inputs:{inputs.reason}")
         return f"ignored {detail_type}"
+
+    def _describe_fleet_vehicle(self, session: Session) -> None:
+        """A session charging with a registered vehicle's ID token is the fleet's (prioritized) and
+        limited to the car's own maximum current from its first run, unless someone described the
+        session already."""
+        if self._vehicles is None or session.id_token is None or session.site_id is None:
+            return
+        vehicle = self._vehicles.vehicle_charging_with(session.tenant_id, session.id_token)
+        if vehicle is None or self._energy.get_site(session.tenant_id, session.site_id) is None:
+            return
+        if self._energy.get_demand(session.tenant_id, session.site_id, session.session_id) is not None:
+            return
+        now = self._clock()
+        demand = SessionDemandRecord(
+            session_id=session.session_id,
+            fleet=True,
+            vehicle_max_current_amps=vehicle.max_current_amps,
+            vehicle_id=vehicle.vehicle_id,
+            updated_at=now,
+            expires_at=_epoch(now) + DEMAND_RETENTION_SECONDS,
+        )
+        self._energy.put_demand(session.tenant_id, session.site_id, demand)
 
     def _run_for(self, tenant_id: str, site_id: str | None, trigger: str) -> str:
         if site_id is None:

@@ -60,7 +60,6 @@ PLACEMENT_FIELDS = (
 DEMAND_FIELDS = ("energy_wanted_kwh", "departure_at", "fleet", "priority_group", "vehicle_max_current_amps")
 MAX_LOAD_PERIODS = 2_000
 SIGNAL_RETENTION_SECONDS = 7 * 24 * 3600
-DEMAND_RETENTION_SECONDS = 7 * 24 * 3600
 """A demand is deleted when its session stops; this expiry only catches a stop the platform missed."""
 MEASUREMENT_CLOCK_SKEW_SECONDS = 300.0
 """A meter's clock may run this far ahead of ours; a reading further in the future is refused."""
@@ -349,7 +348,7 @@ def put_session_demand(
     """What the driver or fleet says about a session: energy wanted for the whole session, departure,
     fleet and priority group, the car's own current limit. Fields left out are unchanged, None removes
     one. (The session's site, the demand); the allocator runs the site early."""
-    from shared.energy.records import SessionDemandRecord
+    from shared.energy.records import DEMAND_RETENTION_SECONDS, SessionDemandRecord
 
     tenant_id = principal.tenant_id
     session, site_id = _managed_session(platform, tenant_id, session_id)

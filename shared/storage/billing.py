@@ -310,6 +310,18 @@ class BillingAccountRepository(_TenantRecords):
     ) -> tuple[list[Vehicle], str | None]:
         return self._list(tenant_id, f"vehicle#{billing_account_id}#", Vehicle, limit, cursor)
 
+    def vehicle_charging_with(self, tenant_id: str, id_token: str) -> Vehicle | None:
+        """The vehicle of the token's account that charges with it, if one is registered."""
+        link = self._get(tenant_id, _token_key(id_token), _TokenLink)
+        if link is None:
+            return None
+        token, cursor = id_token.upper(), None
+        while True:
+            vehicles, cursor = self.list_vehicles(tenant_id, link.billing_account_id, 100, cursor)
+            found = next((v for v in vehicles if token in v.id_tokens), None)
+            if found is not None or cursor is None:
+                return found
+
     def delete_vehicle(self, tenant_id: str, billing_account_id: str, vehicle_id: str) -> bool:
         return self._delete(tenant_id, f"vehicle#{billing_account_id}#{vehicle_id}")
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from shared.domain.events import CommandCompleted
+from shared.billing.wallets import AccountType
+from shared.domain.events import CommandCompleted, SessionStarted
 from shared.domain.sessions import ChargingNeeds
+from shared.domain.tenancy import Principal, Role
 from shared.energy.models import Allocation, SiteSnapshot
-from shared.energy.records import SiteEnergy
+from shared.energy.records import SessionDemandRecord, SiteEnergy
 from shared.energy.service import SiteAllocator
 from shared.energy.site import EnergySite, StationPlacement
 from shared.gateway import websocket
 from shared.gateway.passwords import hash_password
+from shared.management.billing import create_account
+from shared.management.vehicles import create_vehicle
 from tests.builders import T0, PlatformUnderTest, a_station, an_id_token, platform_on_moto
 from tests.events import authorizer_event, connect_event, disconnect_event, message_event
 
@@ -377,3 +382,62 @@ def test_a_refused_tx_default_is_retried_after_a_while_not_every_run(
     env.clock.advance(allocator.settings.rejected_retry_seconds)
     allocator.run_site(TENANT, SITE, "schedule")
     assert _tx_defaults_sent(leaving)[sent_before:] == [0.0, 0.0]
+
+
+@pytest.fixture
+def fleet_van(env: PlatformUnderTest) -> None:
+    """The fleet's van, registered with the ID token it charges with and its 10 A on-board charger."""
+    admin = Principal(tenant_id=TENANT, subject="admin", roles=frozenset({Role.ADMIN}))
+    create_account(
+        env.platform, admin, billing_account_id="fleet-1", type=AccountType.POSTPAID, currency="EUR",
+        id_tokens=["TAG-1"], driver_groups=[], provider=None, provider_customer_id=None,
+        provider_payment_method_id=None, overdraft_limit=Decimal(0),
+    )  # fmt: skip
+    van = {"vehicle_id": "van-1", "name": "Van 1", "max_current_amps": 10.0, "id_tokens": ["tag-1"]}
+    create_vehicle(env.platform, admin, "fleet-1", van)
+
+
+def _deliver_session_started(env: PlatformUnderTest) -> str:
+    started = [e for e in env.events.events if isinstance(e, SessionStarted)]
+    assert len(started) == 1
+    env.platform.site_allocator.handle_event(
+        started[0].detail_type, started[0].model_dump(mode="json", by_alias=True)
+    )
+    return started[0].session.session_id
+
+
+@pytest.mark.usefixtures("fleet_van")
+def test_a_fleet_vehicle_is_prioritized_and_offered_no_more_than_it_takes(
+    env: PlatformUnderTest, chargers: list[Charger]
+) -> None:
+    # When the van starts charging on one station (the session-started event reaches the allocator)
+    allocator = env.platform.site_allocator
+    van = chargers[0]
+    van.start()
+    session_id = _deliver_session_started(env)
+    settle(env, chargers, allocator)
+    allocator.run_site(TENANT, SITE, "test")
+    settle(env, chargers, allocator)
+
+    # Then its session is the fleet's, with the van's own limit, and it is never offered more
+    demand = env.platform.energy.get_demand(TENANT, SITE, session_id)
+    assert demand is not None and demand.fleet and demand.vehicle_id == "van-1"
+    assert demand.vehicle_max_current_amps == 10.0
+    limit = van.limit_in_force()
+    assert limit is not None and limit <= 10.0 + 1e-6
+
+
+@pytest.mark.usefixtures("fleet_van")
+def test_a_session_someone_described_keeps_what_was_said(
+    env: PlatformUnderTest, chargers: list[Charger]
+) -> None:
+    chargers[0].start()
+    session = env.platform.sessions.active_for_site(TENANT, SITE)[0]
+    said = SessionDemandRecord(
+        session_id=session.session_id, energy_wanted_kwh=12, updated_at=T0, expires_at=0
+    )
+    env.platform.energy.put_demand(TENANT, SITE, said)
+
+    _deliver_session_started(env)
+
+    assert env.platform.energy.get_demand(TENANT, SITE, session.session_id) == said

@@ -146,6 +146,7 @@ def _demand_view(site_id: str, record: Any) -> schemas.SessionDemandView:
         fleet=record.fleet,
         priority_group=record.priority_group,
         vehicle_max_current_amps=record.vehicle_max_current_amps,
+        vehicle_id=record.vehicle_id,
         updated_at=record.updated_at,
     )
 
