@@ -378,7 +378,9 @@ class EnergyStore(Protocol):
 
     def put_commands(self, commands: Sequence[ProfileCommand]) -> None: ...
 
-    def get_command(self, tenant_id: str, site_id: str, command_id: str) -> ProfileCommand | None: ...
+    def get_command(
+        self, tenant_id: str, site_id: str, station_id: str, command_id: str
+    ) -> ProfileCommand | None: ...
 
     def pending_boot_commands(
         self, tenant_id: str, site_id: str, station_id: str, excluding: str

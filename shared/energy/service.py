@@ -1016,13 +1016,12 @@ class SiteAllocator:
         if station is None or station.tenant_id != event.tenant_id or station.site_id is None:
             return "station not on a site"
         # The run writes its record before the call leaves (``_send_recorded``): one read tells.
-        record = self._find_command(event.tenant_id, station.site_id, event.command_id)
+        record = self._energy.get_command(
+            event.tenant_id, station.site_id, event.station_id, event.command_id
+        )
         if record is None:
             return "not the allocator's"
         return self.apply_answer(record, event.status, event.response)
-
-    def _find_command(self, tenant_id: str, site_id: str, command_id: str) -> ProfileCommand | None:
-        return self._energy.get_command(tenant_id, site_id, command_id)
 
     def apply_answer(
         self, record: ProfileCommand, status: CommandStatus, response: Mapping[str, Any] | None

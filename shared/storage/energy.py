@@ -125,6 +125,11 @@ def batch_get_stations(client: DynamoDBClient, table: str, station_ids: Iterable
     return found
 
 
+def _command_key(station_id: str, command_id: str) -> str:
+    """Under its station: one station's commands are one key range of the site's partition."""
+    return f"{COMMAND}{station_id}#{command_id}"
+
+
 class EnergyRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -335,7 +340,9 @@ class EnergyRepository:
                 {
                     "PutRequest": {
                         "Item": to_item(
-                            _document(site_key(c.tenant_id, c.site_id), COMMAND + c.command_id, c)
+                            _document(
+                                site_key(c.tenant_id, c.site_id), _command_key(c.station_id, c.command_id), c
+                            )
                         )
                     }
                 }
@@ -343,23 +350,29 @@ class EnergyRepository:
             ],
         )
 
-    def get_command(self, tenant_id: str, site_id: str, command_id: str) -> ProfileCommand | None:
+    def get_command(
+        self, tenant_id: str, site_id: str, station_id: str, command_id: str
+    ) -> ProfileCommand | None:
         """Strongly consistent: the answer may follow the call within milliseconds."""
-        return self._get(site_key(tenant_id, site_id), COMMAND + command_id, ProfileCommand)
+        return self._get(site_key(tenant_id, site_id), _command_key(station_id, command_id), ProfileCommand)
 
     def pending_boot_commands(
         self, tenant_id: str, site_id: str, station_id: str, excluding: str
     ) -> list[ProfileCommand]:
-        items = self._partition_items(site_key(tenant_id, site_id), COMMAND)
+        """The station's own commands only (a site's boot wave answers 3 calls per station: reading the
+        whole site's for each answer was quadratic in the site's size)."""
+        items = self._partition_items(site_key(tenant_id, site_id), _command_key(station_id, ""))
         commands = (ProfileCommand.model_validate(i) for i in items)
         return [
-            c
+            c  # a station id may hold "#": another station's range can start with this one's
             for c in commands
             if c.kind == "boot" and c.station_id == station_id and c.command_id != excluding
         ]
 
     def delete_command(self, command: ProfileCommand) -> None:
-        self._delete(site_key(command.tenant_id, command.site_id), COMMAND + command.command_id)
+        self._delete(
+            site_key(command.tenant_id, command.site_id), _command_key(command.station_id, command.command_id)
+        )
 
     # --- inputs -----------------------------------------------------------------------------------
 
