@@ -283,11 +283,15 @@ class BillingAccountRepository(_TenantRecords):
         profile = self.profile(tenant_id, billing_account_id)
         return profile.account() if profile else None
 
-    def _profile_for_token(self, tenant_id: str, id_token: str | None) -> AccountProfile | None:
+    def _linked_account_id(self, tenant_id: str, id_token: str | None) -> str | None:
         if not id_token:
             return None
         link = self._get(tenant_id, _token_key(id_token), _TokenLink)
-        return self.profile(tenant_id, link.billing_account_id) if link else None
+        return link.billing_account_id if link else None
+
+    def _profile_for_token(self, tenant_id: str, id_token: str | None) -> AccountProfile | None:
+        account_id = self._linked_account_id(tenant_id, id_token)
+        return self.profile(tenant_id, account_id) if account_id else None
 
     def driver_groups(self, tenant_id: str, id_token: str | None) -> list[str]:
         profile = self._profile_for_token(tenant_id, id_token)
@@ -312,12 +316,12 @@ class BillingAccountRepository(_TenantRecords):
 
     def vehicle_charging_with(self, tenant_id: str, id_token: str) -> Vehicle | None:
         """The vehicle of the token's account that charges with it, if one is registered."""
-        link = self._get(tenant_id, _token_key(id_token), _TokenLink)
-        if link is None:
+        account_id = self._linked_account_id(tenant_id, id_token)
+        if account_id is None:
             return None
         token, cursor = id_token.upper(), None
         while True:
-            vehicles, cursor = self.list_vehicles(tenant_id, link.billing_account_id, 100, cursor)
+            vehicles, cursor = self.list_vehicles(tenant_id, account_id, 100, cursor)
             found = next((v for v in vehicles if token in v.id_tokens), None)
             if found is not None or cursor is None:
                 return found
