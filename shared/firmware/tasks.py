@@ -174,6 +174,17 @@ class FirmwareTasks:
         now = self._clock()
         stations = self._campaigns.stations(campaign.campaign_id)
         plan = plan_advance(campaign, stations, now, tick)
+        # The stations first, then the status: a halted campaign never shows stations still pending, and
+        # a driver cut off between the two halts again next tick (a halted one would skip none).
+        for station in plan.skip:
+            self._campaigns.record_station(
+                campaign.campaign_id,
+                station.station_id,
+                StationUpdateState.SKIPPED,
+                now,
+                plan.skip_detail,
+                only_if_unstarted=True,
+            )
         if plan.new_status is not None:
             moved = self._campaigns.set_status(
                 campaign.campaign_id,
@@ -184,15 +195,6 @@ class FirmwareTasks:
             )
             if moved is None:  # paused, resumed or cancelled meanwhile: look again
                 return {**out, "decision": "wait", "waitSeconds": tick, "loops": state.loops + 1}
-        for station in plan.skip:
-            self._campaigns.record_station(
-                campaign.campaign_id,
-                station.station_id,
-                StationUpdateState.SKIPPED,
-                now,
-                plan.skip_detail,
-                only_if_unstarted=True,
-            )
         if plan.finished:
             return {**out, "decision": "end", "waitSeconds": 0}
         started = 0
