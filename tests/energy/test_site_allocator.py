@@ -73,13 +73,17 @@ class Charger:
     def calls(self) -> list[list[Any]]:
         return [f for f in self.env.connections.frames_to(self.connection_id) if f[0] == 2]
 
-    def tx_profiles(self) -> list[dict[str, Any]]:
+    def profiles(self, purpose: str) -> list[dict[str, Any]]:
+        """The charging profiles of ``purpose`` it was sent, oldest first."""
         return [
             call[3]["csChargingProfiles"]
             for call in self.calls()
             if call[2] == "SetChargingProfile"
-            and call[3]["csChargingProfiles"]["chargingProfilePurpose"] == "TxProfile"
+            and call[3]["csChargingProfiles"]["chargingProfilePurpose"] == purpose
         ]
+
+    def tx_profiles(self) -> list[dict[str, Any]]:
+        return self.profiles("TxProfile")
 
     def limit_in_force(self) -> float | None:
         profiles = self.tx_profiles()
@@ -344,10 +348,8 @@ def test_answers_that_arrive_while_the_run_is_still_sending_are_kept(
 
 def _tx_defaults_sent(charger: Charger) -> list[float]:
     return [
-        float(call[3]["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"])
-        for call in charger.calls()
-        if call[2] == "SetChargingProfile"
-        and call[3]["csChargingProfiles"]["chargingProfilePurpose"] == "TxDefaultProfile"
+        float(profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"])
+        for profile in charger.profiles("TxDefaultProfile")
     ]
 
 
